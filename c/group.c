@@ -1,0 +1,317 @@
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "context.h"
+#include "error.h"
+#include "limit.h"
+#include "platform.h"
+#include "pool.h"
+
+/*
+ * The group's state word, changed only by atomic read-modify-writes:
+ *   bits 32..63  active tasks (started, not yet returned)
+ *   bits  2..31  threads inside eg_group_wait
+ *   bit   1      some waiter sleeps on the futex (cleared by the last
+ *                waiter to leave)
+ *   bit   0      eg_group_free was called
+ * Keeping all four in one word lets the last party out, and only it, free
+ * the group, and lets a finishing task decide with the value its own
+ * decrement returned, without touching the group again afterwards.
+ */
+#define FREED ((uint64_t)1)
+#define SLEEPING ((uint64_t)2)
+#define WAITER_ONE ((uint64_t)4)
+#define WAITERS_MASK (((uint64_t)1 << 32) - WAITER_ONE)
+#define ACTIVE_ONE ((uint64_t)1 << 32)
+
+#define WAIT_SPIN_NS 20000
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the futex word is the high half of the state: little-endian only"
+#endif
+
+struct eg_group {
+  _Alignas(EG_CACHE_LINE) _Atomic uint64_t state;
+  /* Set once, by the first failing task; never changes after. */
+  _Alignas(EG_CACHE_LINE) _Atomic(eg_error *) first_error;
+  eg_context *ctx; /* the group's own (owned) or the background context */
+  int cancels;     /* made by eg_group_with_context */
+  _Atomic(eg_limit *) limit; /* NULL: no limit */
+  pthread_mutex_t lock;      /* serialises set_limit; guards `retired` */
+  eg_limit *retired;         /* replaced limits, freed with the group */
+};
+
+static unsigned active_of(uint64_t state) { return (unsigned)(state >> 32); }
+
+/* The futex word: the active count, high half of `state`. */
+static atomic_uint *active_word(eg_group *group) {
+  return (atomic_uint *)((char *)&group->state + 4);
+}
+
+/* ------------------------------------------------------------- lifetime */
+
+static int group_new(eg_group **out) {
+  eg_group *group = eg__alloc(sizeof *group);
+  if (group == NULL)
+    return EG_ENOMEM;
+  atomic_init(&group->state, 0);
+  atomic_init(&group->first_error, NULL);
+  group->ctx = eg_context_background();
+  group->cancels = 0;
+  atomic_init(&group->limit, NULL);
+  pthread_mutex_init(&group->lock, NULL);
+  group->retired = NULL;
+  *out = group;
+  return EG_OK;
+}
+
+static void destroy(eg_group *group) {
+  eg_error_release(atomic_load_explicit(&group->first_error,
+                                        memory_order_relaxed));
+  if (group->cancels)
+    eg_context_release(group->ctx);
+  eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_relaxed);
+  if (limit != NULL)
+    eg__limit_free(limit);
+  while (group->retired != NULL) {
+    eg_limit *retired = group->retired;
+    group->retired = retired->next_retired;
+    eg__limit_free(retired);
+  }
+  pthread_mutex_destroy(&group->lock);
+  eg__free(group);
+}
+
+int eg_group_new(eg_group **out) {
+  if (out == NULL)
+    return EG_EINVAL;
+  return group_new(out);
+}
+
+int eg_group_with_context(eg_context *parent, eg_group **group_out,
+                          eg_context **ctx_out) {
+  if (parent == NULL || group_out == NULL || ctx_out == NULL)
+    return EG_EINVAL;
+  eg_group *group;
+  int rc = group_new(&group);
+  if (rc != EG_OK)
+    return rc;
+  rc = eg__context_new(parent, EG_CONTEXT_GROUP, EG_NO_DEADLINE, &group->ctx);
+  if (rc != EG_OK) {
+    group->ctx = eg_context_background();
+    destroy(group);
+    return rc;
+  }
+  group->cancels = 1;
+  *group_out = group;
+  *ctx_out = eg_context_retain(group->ctx);
+  return EG_OK;
+}
+
+void eg_group_free(eg_group *group) {
+  if (group == NULL)
+    return;
+  /* acq_rel: if nobody is inside, we free, after all their writes. */
+  if (atomic_fetch_or_explicit(&group->state, FREED, memory_order_acq_rel) ==
+      0)
+    destroy(group);
+}
+
+/* ---------------------------------------------------------------- tasks */
+
+static void record_error(eg_group *group, eg_error *error) {
+  eg_error *expected = NULL;
+  /* acq_rel: publishes the error to waiters (who also synchronise through
+   * the state word) and to a concurrent loser's comparison. */
+  if (atomic_compare_exchange_strong_explicit(&group->first_error, &expected,
+                                              error, memory_order_acq_rel,
+                                              memory_order_acquire)) {
+    if (group->cancels)
+      eg__context_cancel(group->ctx, EG_ECANCELED, error);
+  } else {
+    eg_error_release(error); /* lost the race: the group keeps the first */
+  }
+}
+
+/*
+ * A task has returned (or failed to start): give its slot back to the limit
+ * in force now, as the reference does, then count it out. After the
+ * decrement the group may be freed by somebody else, so only the value the
+ * decrement returned is used.
+ */
+static void task_done(eg_group *group) {
+  eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
+  if (limit != NULL)
+    eg__limit_release(limit);
+  /* acq_rel: release publishes the task's writes (its error) to waiters;
+   * acquire lets the party that frees see everybody's. */
+  uint64_t state = atomic_fetch_sub_explicit(&group->state, ACTIVE_ONE,
+                                             memory_order_acq_rel) -
+                   ACTIVE_ONE;
+  if (active_of(state) != 0)
+    return;
+  if (state & WAITERS_MASK) {
+    /* May reach a group a waiter has just freed: a futex wake on such an
+     * address is harmless (at worst a spurious wake, which every futex
+     * user tolerates), the same contract as POSIX semaphores. */
+    if (state & SLEEPING)
+      eg__futex_wake(active_word(group), INT_MAX);
+  } else if (state == FREED) {
+    destroy(group);
+  }
+}
+
+static void run_task(void *owner, eg_task_fn fn, void *arg) {
+  eg_group *group = owner;
+  eg_error *error = fn(group->ctx, arg);
+  if (error != NULL)
+    record_error(group, error);
+  task_done(group);
+}
+
+static int start_task(eg_group *group, eg_task_fn fn, void *arg) {
+  /* Relaxed: the job's hand-off through the queue orders this before the
+   * task's own decrement. */
+  atomic_fetch_add_explicit(&group->state, ACTIVE_ONE, memory_order_relaxed);
+  eg_job job = {.run = run_task, .owner = group, .fn = fn, .arg = arg};
+  int rc = eg__pool_submit(&job);
+  if (rc != EG_OK)
+    task_done(group);
+  return rc;
+}
+
+int eg_group_go(eg_group *group, eg_task_fn fn, void *arg) {
+  if (group == NULL || fn == NULL)
+    return EG_EINVAL;
+  eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
+  if (limit != NULL)
+    eg__limit_acquire(limit);
+  return start_task(group, fn, arg);
+}
+
+int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg) {
+  if (group == NULL || fn == NULL)
+    return EG_EINVAL;
+  eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
+  if (limit != NULL && !eg__limit_try_acquire(limit))
+    return 0;
+  int rc = start_task(group, fn, arg);
+  return rc == EG_OK ? 1 : rc;
+}
+
+/* ---------------------------------------------------------------- limit */
+
+static void retire_limit(eg_group *group, eg_limit *old) {
+  if (old != NULL) {
+    old->next_retired = group->retired;
+    group->retired = old;
+  }
+}
+
+static eg_error *limit_refusal(unsigned active) {
+  char text[96];
+  snprintf(text, sizeof text,
+           "errgroup: modify limit while %u goroutines in the group are "
+           "still active",
+           active);
+  return eg_error_new(EG_EBUSY, text);
+}
+
+int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal) {
+  if (refusal != NULL)
+    *refusal = NULL;
+  if (group == NULL)
+    return EG_EINVAL;
+  int rc = EG_OK;
+  pthread_mutex_lock(&group->lock);
+  if (limit < 0) {
+    /* Release: pairs with go's acquire load of the limit. */
+    retire_limit(group, atomic_exchange_explicit(&group->limit, NULL,
+                                                 memory_order_acq_rel));
+  } else {
+    unsigned active = active_of(atomic_load(&group->state));
+    eg_limit *fresh = NULL;
+    if (active != 0) {
+      rc = EG_EBUSY;
+      if (refusal != NULL)
+        *refusal = limit_refusal(active);
+    } else if ((fresh = eg__limit_new(limit)) == NULL) {
+      rc = EG_ENOMEM;
+    } else {
+      retire_limit(group, atomic_exchange_explicit(&group->limit, fresh,
+                                                   memory_order_acq_rel));
+    }
+  }
+  pthread_mutex_unlock(&group->lock);
+  return rc;
+}
+
+/* ----------------------------------------------------------------- wait */
+
+/* Blocks until no task is active, running queued tasks of the group on this
+ * thread meanwhile. The caller is counted as a waiter. */
+static void wait_until_idle(eg_group *group) {
+  int64_t spin_until = eg__now_ns() + WAIT_SPIN_NS;
+  for (unsigned i = 1;; i++) {
+    /* Acquire: pairs with the finishers' decrements, so every task's
+     * error is visible once the count reads zero. */
+    uint64_t state = atomic_load_explicit(&group->state, memory_order_acquire);
+    if (active_of(state) == 0)
+      return;
+    if (eg__pool_help(group)) {
+      spin_until = eg__now_ns() + WAIT_SPIN_NS;
+      continue;
+    }
+    if ((i % 64) != 0 || eg__now_ns() < spin_until) {
+      eg__cpu_relax();
+      continue;
+    }
+    /* Announce the sleep, then re-read: a finisher that decremented to zero
+     * before the announcement is seen here; one after it sees SLEEPING. */
+    state = atomic_fetch_or_explicit(&group->state, SLEEPING,
+                                     memory_order_acq_rel);
+    if (active_of(state) == 0)
+      return;
+    eg__futex_wait(active_word(group), active_of(state), -1);
+  }
+}
+
+/* Leaves the waiters; the last one clears SLEEPING. Frees the group if it
+ * was freed meanwhile and nobody else is inside. */
+static void leave_waiters(eg_group *group) {
+  uint64_t state = atomic_load_explicit(&group->state, memory_order_relaxed);
+  uint64_t next;
+  do {
+    next = state - WAITER_ONE;
+    if ((next & WAITERS_MASK) == 0)
+      next &= ~SLEEPING;
+  } while (!atomic_compare_exchange_weak_explicit(
+      &group->state, &state, next, memory_order_acq_rel, memory_order_relaxed));
+  if (next == FREED)
+    destroy(group);
+}
+
+eg_error *eg_group_wait(eg_group *group) {
+  if (group == NULL)
+    return eg__error_invalid();
+  atomic_fetch_add_explicit(&group->state, WAITER_ONE, memory_order_relaxed);
+  wait_until_idle(group);
+  eg_error *error =
+      atomic_load_explicit(&group->first_error, memory_order_acquire);
+  if (group->cancels)
+    eg__context_cancel(group->ctx, EG_ECANCELED, error);
+  leave_waiters(group);
+  return error;
+}
+
+#ifdef EG_TESTING
+#include "testing.h"
+
+int eg_testing_blocked_go_callers(eg_group *group) {
+  eg_limit *limit = atomic_load(&group->limit);
+  return limit != NULL ? eg__limit_blocked(limit) : 0;
+}
+#endif

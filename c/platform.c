@@ -1,0 +1,104 @@
+#define _GNU_SOURCE
+#include "platform.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "errgroup.h"
+
+/*
+ * Stack size for new threads. Relaxed: it is a setting read when a thread is
+ * made; a thread created concurrently with a change may use either value.
+ */
+static atomic_size_t thread_stack_size;
+
+#ifdef EG_TESTING
+#include "testing.h"
+
+/* Countdowns for injected failures: -1 off, 0 fail now and from then on. */
+static atomic_long alloc_countdown = -1;
+static atomic_long thread_countdown = -1;
+
+void eg_testing_fail_alloc_after(long n) { atomic_store(&alloc_countdown, n); }
+
+void eg_testing_fail_thread_create_after(long n) {
+  atomic_store(&thread_countdown, n);
+}
+
+/* True if this call must fail. Relaxed CAS loop: only the count matters. */
+static int injected_failure(atomic_long *countdown) {
+  long left = atomic_load_explicit(countdown, memory_order_relaxed);
+  while (left > 0) {
+    if (atomic_compare_exchange_weak_explicit(countdown, &left, left - 1,
+                                              memory_order_relaxed,
+                                              memory_order_relaxed))
+      return 0;
+  }
+  return left == 0;
+}
+#else
+#define injected_failure(countdown) 0
+#endif
+
+void *eg__alloc(size_t size) {
+  if (injected_failure(&alloc_countdown))
+    return NULL;
+  return malloc(size);
+}
+
+void eg__free(void *ptr) { free(ptr); }
+
+int eg__set_thread_stack_size(size_t bytes) {
+  if (bytes != 0 && bytes < (size_t)PTHREAD_STACK_MIN)
+    return EG_EINVAL;
+  atomic_store_explicit(&thread_stack_size, bytes, memory_order_relaxed);
+  return EG_OK;
+}
+
+int eg__thread_start(void *(*fn)(void *), void *arg) {
+  if (injected_failure(&thread_countdown))
+    return EAGAIN;
+  pthread_attr_t attr;
+  int rc = pthread_attr_init(&attr);
+  if (rc != 0)
+    return rc;
+  size_t stack = atomic_load_explicit(&thread_stack_size, memory_order_relaxed);
+  if (stack != 0)
+    rc = pthread_attr_setstacksize(&attr, stack);
+  if (rc == 0)
+    rc = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_t thread;
+  if (rc == 0)
+    rc = pthread_create(&thread, &attr, fn, arg);
+  pthread_attr_destroy(&attr);
+  return rc;
+}
+
+int64_t eg__now_ns(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+int eg__futex_wait(atomic_uint *word, unsigned expected, int64_t timeout_ns) {
+  struct timespec relative, *timeout = NULL;
+  if (timeout_ns >= 0) {
+    relative.tv_sec = (time_t)(timeout_ns / 1000000000);
+    relative.tv_nsec = (long)(timeout_ns % 1000000000);
+    timeout = &relative;
+  }
+  if (syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, timeout, NULL,
+              0) == 0)
+    return 0;
+  return errno == ETIMEDOUT ? ETIMEDOUT : 0;
+}
+
+void eg__futex_wake(atomic_uint *word, int count) {
+  syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, count, NULL, NULL, 0);
+}

@@ -1,0 +1,321 @@
+#define _GNU_SOURCE
+#include "pool.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "platform.h"
+
+/* A monitor tick: the longest a stalled queue goes unnoticed. */
+#define MONITOR_TICK_NS 1000000
+/* Quiet ticks after which the monitor sleeps until the next push. */
+#define MONITOR_QUIET_TICKS 50
+/* How long an idle worker spins before it parks (a wake costs 10-35 us). */
+#define WORKER_SPIN_NS 50000
+/* How long a parked worker above the minimum waits before it exits. */
+#define WORKER_IDLE_NS 2000000000LL
+/* Most threads the monitor adds in one tick (they double per stalled tick). */
+#define MAX_SPAWN_SHIFT 8
+
+static struct pool {
+  eg_queue queue;
+  /* Read by every submitter, written only on state transitions. */
+  _Alignas(EG_CACHE_LINE) atomic_int idle; /* parked workers */
+  atomic_int spinning;                     /* workers spinning for jobs */
+  atomic_int waking;      /* a parked worker has been woken, not yet up */
+  atomic_int monitor_asleep; /* the monitor waits for the next push */
+  atomic_int started;        /* monitor and first worker are up */
+  atomic_int stopping;       /* eg_pool_shutdown in progress */
+  int min_threads;           /* workers that never retire: the CPU count */
+  int max_spinners;          /* at most half the CPUs spin */
+  /* Futex words. */
+  _Alignas(EG_CACHE_LINE) atomic_uint worker_wake;
+  _Alignas(EG_CACHE_LINE) atomic_uint monitor_wake;
+  atomic_uint monitor_alive;
+  _Alignas(EG_CACHE_LINE) atomic_uint threads; /* live workers */
+  /* Jobs finished; with the queue's taken count it tells what is running. */
+  _Alignas(EG_CACHE_LINE) atomic_size_t completed;
+  pthread_mutex_t lifecycle; /* serialises start and shutdown */
+} pool = {.lifecycle = PTHREAD_MUTEX_INITIALIZER};
+
+static pthread_once_t queue_once = PTHREAD_ONCE_INIT;
+
+static void init_queue(void) { eg__queue_init(&pool.queue); }
+
+static void run_job(const eg_job *job) {
+  job->run(job->owner, job->fn, job->arg);
+  /* Relaxed: a statistic for eg_pool_shutdown, read under quiescence. */
+  atomic_fetch_add_explicit(&pool.completed, 1, memory_order_relaxed);
+}
+
+/* ---------------------------------------------------------------- workers */
+
+static void *worker_main(void *unused);
+
+static int spawn_worker(void) {
+  /* Counted before the thread exists so a racing shutdown waits for it. */
+  atomic_fetch_add(&pool.threads, 1);
+  int rc = eg__thread_start(worker_main, NULL);
+  if (rc != 0)
+    atomic_fetch_sub(&pool.threads, 1);
+  return rc;
+}
+
+/* Spins for a job if fewer than max_spinners do. 1 and *job set if found. */
+static int spin_for_job(eg_job *job) {
+  int spinners = atomic_load_explicit(&pool.spinning, memory_order_relaxed);
+  if (spinners >= pool.max_spinners ||
+      !atomic_compare_exchange_strong(&pool.spinning, &spinners,
+                                      spinners + 1))
+    return 0;
+  int found = 0;
+  int64_t until = eg__now_ns() + WORKER_SPIN_NS;
+  for (unsigned i = 1; !found; i++) {
+    found = eg__queue_pop(&pool.queue, job);
+    if (!found && (i % 64) == 0 &&
+        (eg__now_ns() > until || atomic_load(&pool.stopping)))
+      break;
+    eg__cpu_relax();
+  }
+  /* seq_cst: a submitter that sees no spinner must then see us idle. */
+  atomic_fetch_sub(&pool.spinning, 1);
+  return found;
+}
+
+/* Leaves the pool if more than min_threads remain. 1 if this thread left. */
+static int retire(void) {
+  unsigned count = atomic_load(&pool.threads);
+  while (count > (unsigned)pool.min_threads) {
+    if (atomic_compare_exchange_weak(&pool.threads, &count, count - 1))
+      return 1;
+  }
+  return 0;
+}
+
+/*
+ * Parks until woken. Returns 0 to keep working, 1 if the worker has left the
+ * pool (its count already dropped).
+ *
+ * The handshake with submitters (Dekker style, all seq_cst): we announce
+ * ourselves idle, then look at the queue; a submitter pushes, then looks for
+ * idle workers. One of the two sees the other, so no job is left queued with
+ * every worker asleep. The wake sequence read first makes a wake that lands
+ * between our check and the futex call return at once.
+ */
+static int park(void) {
+  unsigned sequence = atomic_load(&pool.worker_wake);
+  atomic_fetch_add(&pool.idle, 1);
+  if (eg__queue_length(&pool.queue) > 0) {
+    atomic_fetch_sub(&pool.idle, 1);
+    return 0;
+  }
+  if (atomic_load(&pool.stopping)) {
+    atomic_fetch_sub(&pool.idle, 1);
+    atomic_fetch_sub(&pool.threads, 1);
+    return 1;
+  }
+  int rc = eg__futex_wait(&pool.worker_wake, sequence, WORKER_IDLE_NS);
+  atomic_fetch_sub(&pool.idle, 1);
+  atomic_store(&pool.waking, 0);
+  if (rc == ETIMEDOUT && eg__queue_length(&pool.queue) == 0)
+    return retire();
+  return 0;
+}
+
+static void *worker_main(void *unused) {
+  (void)unused;
+  eg_job job;
+  for (;;) {
+    if (eg__queue_pop(&pool.queue, &job) || spin_for_job(&job)) {
+      run_job(&job);
+      continue;
+    }
+    if (park())
+      break;
+  }
+  /* The count already dropped; tell a shutdown waiting for zero. Only the
+   * futex word is touched after that, and the library is never unmapped. */
+  eg__futex_wake(&pool.threads, INT_MAX);
+  return NULL;
+}
+
+static void wake_parked_workers(int count) {
+  atomic_fetch_add(&pool.worker_wake, 1);
+  eg__futex_wake(&pool.worker_wake, count);
+}
+
+/* ---------------------------------------------------------------- monitor */
+
+static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+/* The queue made no progress for a tick: add threads, doubling per tick. */
+static void relieve_stall(size_t queued, int streak) {
+  if (atomic_load(&pool.idle) > 0) {
+    wake_parked_workers(INT_MAX);
+    return;
+  }
+  int shift = streak < MAX_SPAWN_SHIFT ? streak : MAX_SPAWN_SHIFT;
+  size_t wanted = min_size((size_t)1 << shift, queued);
+  for (size_t i = 0; i < wanted; i++)
+    if (spawn_worker() != 0)
+      break; /* out of threads: try again next tick */
+}
+
+/* Sleeps until a push finds the monitor asleep. Returns at once if work is
+ * already queued (same handshake as park()). */
+static void monitor_sleep_until_push(void) {
+  unsigned sequence = atomic_load(&pool.monitor_wake);
+  atomic_store(&pool.monitor_asleep, 1);
+  if (eg__queue_length(&pool.queue) == 0 && !atomic_load(&pool.stopping))
+    eg__futex_wait(&pool.monitor_wake, sequence, -1);
+  atomic_store(&pool.monitor_asleep, 0);
+}
+
+static void *monitor_main(void *unused) {
+  (void)unused;
+  size_t last_taken = eg__queue_taken(&pool.queue);
+  int streak = 0, quiet_ticks = 0;
+  while (!atomic_load(&pool.stopping)) {
+    if (quiet_ticks >= MONITOR_QUIET_TICKS) {
+      monitor_sleep_until_push();
+      quiet_ticks = 0;
+      last_taken = eg__queue_taken(&pool.queue);
+      continue;
+    }
+    unsigned sequence = atomic_load(&pool.monitor_wake);
+    eg__futex_wait(&pool.monitor_wake, sequence, MONITOR_TICK_NS);
+    size_t queued = eg__queue_length(&pool.queue);
+    size_t taken = eg__queue_taken(&pool.queue);
+    if (queued > 0 && taken == last_taken)
+      relieve_stall(queued, streak++);
+    else
+      streak = 0;
+    quiet_ticks = queued == 0 ? quiet_ticks + 1 : 0;
+    last_taken = taken;
+  }
+  atomic_store(&pool.monitor_alive, 0);
+  eg__futex_wake(&pool.monitor_alive, INT_MAX);
+  return NULL;
+}
+
+/* ------------------------------------------------------------- lifecycle */
+
+static void wait_for_zero(atomic_uint *word) {
+  for (unsigned value; (value = atomic_load(word)) != 0;)
+    eg__futex_wait(word, value, -1);
+}
+
+/* Stops the workers and the monitor and waits until they are gone. Called
+ * with the lifecycle lock held. */
+static void stop_threads(void) {
+  atomic_store(&pool.stopping, 1);
+  wake_parked_workers(INT_MAX);
+  atomic_fetch_add(&pool.monitor_wake, 1);
+  eg__futex_wake(&pool.monitor_wake, 1);
+  wait_for_zero(&pool.threads);
+  wait_for_zero(&pool.monitor_alive);
+  atomic_store(&pool.stopping, 0);
+}
+
+static int start_pool(void) {
+  pthread_once(&queue_once, init_queue);
+  pthread_mutex_lock(&pool.lifecycle);
+  int rc = EG_OK;
+  if (!atomic_load(&pool.started)) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    pool.min_threads = cpus > 0 ? (int)cpus : 1;
+    pool.max_spinners = pool.min_threads > 1 ? pool.min_threads / 2 : 1;
+    atomic_store(&pool.monitor_alive, 1);
+    if (spawn_worker() != 0) {
+      atomic_store(&pool.monitor_alive, 0);
+      rc = EG_EAGAIN;
+    } else if (eg__thread_start(monitor_main, NULL) != 0) {
+      atomic_store(&pool.monitor_alive, 0);
+      stop_threads();
+      rc = EG_EAGAIN;
+    } else {
+      /* Release: a submitter seeing `started` sees the initialised pool. */
+      atomic_store_explicit(&pool.started, 1, memory_order_release);
+    }
+  }
+  pthread_mutex_unlock(&pool.lifecycle);
+  return rc;
+}
+
+/* After a push: make sure somebody will take the job soon. */
+static void signal_workers(void) {
+  /* seq_cst loads: the submitter's half of park()'s handshake. */
+  if (atomic_load(&pool.spinning) == 0) {
+    int expected = 0;
+    if (atomic_load(&pool.idle) > 0) {
+      /* One wake in flight at a time: the woken worker clears `waking`. */
+      if (atomic_compare_exchange_strong(&pool.waking, &expected, 1))
+        wake_parked_workers(1);
+    } else if (atomic_load_explicit(&pool.threads, memory_order_relaxed) <
+               (unsigned)pool.min_threads) {
+      spawn_worker(); /* warm-up only; on failure the monitor retries */
+    }
+  }
+  if (atomic_load(&pool.monitor_asleep)) {
+    int expected = 1;
+    if (atomic_compare_exchange_strong(&pool.monitor_asleep, &expected, 0)) {
+      atomic_fetch_add(&pool.monitor_wake, 1);
+      eg__futex_wake(&pool.monitor_wake, 1);
+    }
+  }
+}
+
+int eg__pool_submit(const eg_job *job) {
+  /* Acquire: pairs with start_pool's release. */
+  if (!atomic_load_explicit(&pool.started, memory_order_acquire)) {
+    int rc = start_pool();
+    if (rc != EG_OK)
+      return rc;
+  }
+  int rc = eg__queue_push(&pool.queue, job);
+  if (rc != EG_OK)
+    return rc;
+  signal_workers();
+  return EG_OK;
+}
+
+int eg__pool_help(const void *owner) {
+  eg_job job;
+  if (!atomic_load_explicit(&pool.started, memory_order_acquire) ||
+      !eg__queue_pop_owned(&pool.queue, owner, &job))
+    return 0;
+  run_job(&job);
+  return 1;
+}
+
+int eg_pool_set_stack_size(size_t bytes) {
+  return eg__set_thread_stack_size(bytes);
+}
+
+int eg_pool_shutdown(void) {
+  pthread_mutex_lock(&pool.lifecycle);
+  int rc = EG_OK;
+  if (atomic_load(&pool.started)) {
+    /* Completed first: every job it counts was taken before, so the
+     * difference cannot wrap. */
+    size_t completed = atomic_load(&pool.completed);
+    size_t running = eg__queue_taken(&pool.queue) - completed;
+    if (eg__queue_length(&pool.queue) > 0 || running > 0) {
+      rc = EG_EBUSY;
+    } else {
+      stop_threads();
+      atomic_store(&pool.started, 0);
+    }
+  }
+  pthread_mutex_unlock(&pool.lifecycle);
+  return rc;
+}
+
+#ifdef EG_TESTING
+#include "testing.h"
+
+int eg_testing_pool_threads(void) { return (int)atomic_load(&pool.threads); }
+#endif

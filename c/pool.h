@@ -1,0 +1,27 @@
+/*
+ * The process-wide thread pool that runs every task and after-function.
+ *
+ * Liveness: a job never waits forever behind blocked jobs. A monitor thread
+ * watches the run queue; when jobs are queued and none was taken for a whole
+ * tick, it adds threads (see docs/ARCHITECTURE.md for the bound).
+ * Speed: idle workers spin briefly before parking, so a job submitted to a
+ * busy pool starts without a syscall.
+ */
+#ifndef EG_POOL_H
+#define EG_POOL_H
+
+#include "queue.h"
+
+/*
+ * Queues a job, starting the pool first if needed. Returns EG_OK (the job
+ * will run exactly once), EG_ENOMEM or EG_EAGAIN (it will never run).
+ */
+int eg__pool_submit(const eg_job *job);
+
+/*
+ * Runs the oldest queued job if it belongs to `owner`, on the calling
+ * thread. Returns 1 if a job ran, else 0. Used by waiters to help.
+ */
+int eg__pool_help(const void *owner);
+
+#endif /* EG_POOL_H */

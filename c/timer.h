@@ -1,0 +1,18 @@
+/*
+ * Deadlines: one process-wide thread sleeps until the earliest deadline of
+ * a min-heap of contexts and cancels them with "deadline exceeded". The heap
+ * does not own the contexts: a context leaves it when it is canceled or
+ * freed, and the timer takes a reference only if the context is still alive.
+ */
+#ifndef EG_TIMER_H
+#define EG_TIMER_H
+
+#include "errgroup.h"
+
+/* Arms ctx->deadline. EG_OK, EG_ENOMEM, or EG_EAGAIN (no timer thread). */
+int eg__timer_add(eg_context *ctx);
+
+/* Disarms ctx if armed. Safe to call for any context. */
+void eg__timer_remove(eg_context *ctx);
+
+#endif /* EG_TIMER_H */

@@ -1,0 +1,368 @@
+/*
+ * liberrgroup: the semantics of Go's golang.org/x/sync/errgroup, in C.
+ *
+ * A group runs tasks on threads of a process-wide pool, waits for all of
+ * them, remembers the first error one of them returned, and (when made from
+ * a context) cancels a derived context the moment that error is recorded.
+ *
+ * Conventions used throughout this header:
+ *
+ *  - Every exported name starts with `eg_` (functions, types) or `EG_`
+ *    (macros, constants). All types are opaque; only pointers cross the ABI.
+ *  - Functions that can fail return an `int` status: `EG_OK` (0) or one of
+ *    the negative `EG_E*` codes below. `eg_strerror()` names each code.
+ *  - NULL where a handle is required is answered with `EG_EINVAL`, never a
+ *    crash. Functions that return a pointer document what NULL means.
+ *  - "Owned" means the caller receives one reference and must give it back
+ *    with the matching release function. "Borrowed" means the pointer stays
+ *    valid for the documented lifetime and must not be released.
+ *  - Unless a function says otherwise it is thread-safe: any thread may call
+ *    it at any time on a handle it holds a reference to.
+ *
+ * Linux only (futex, eventfd). C11 or later; usable from C++.
+ */
+#ifndef EG_ERRGROUP_H
+#define EG_ERRGROUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------
+ * Export macro and version
+ * ------------------------------------------------------------------------ */
+
+#if defined(EG_STATIC_DEFINE)
+#define EG_API
+#elif defined(__GNUC__)
+#define EG_API __attribute__((visibility("default")))
+#else
+#define EG_API
+#endif
+
+#define EG_VERSION_MAJOR 1
+#define EG_VERSION_MINOR 0
+#define EG_VERSION_PATCH 0
+/** The header's version as one number: major * 10000 + minor * 100 + patch. */
+#define EG_VERSION_NUMBER                                                      \
+  (EG_VERSION_MAJOR * 10000 + EG_VERSION_MINOR * 100 + EG_VERSION_PATCH)
+#define EG_VERSION_STRING "1.0.0"
+
+/** The version of the library actually loaded, as EG_VERSION_NUMBER. */
+EG_API int eg_version(void);
+/** The same as a static string such as "1.0.0". Never NULL. */
+EG_API const char *eg_version_string(void);
+
+/* ---------------------------------------------------------------------------
+ * Status codes
+ * ------------------------------------------------------------------------ */
+
+enum {
+  EG_OK = 0,
+  EG_EINVAL = -1,            /* a NULL handle or an out-of-range argument */
+  EG_ENOMEM = -2,            /* an allocation failed; nothing was changed */
+  EG_EAGAIN = -3,            /* no thread could be created to run the task */
+  EG_EBUSY = -4,             /* refused: the object is still in use */
+  EG_ETIMEDOUT = -5,         /* a timed wait ended before the event */
+  EG_ECANCELED = -6,         /* context canceled (Go's context.Canceled) */
+  EG_EDEADLINE_EXCEEDED = -7 /* context deadline exceeded */
+};
+
+/**
+ * A static description of a status code. For EG_ECANCELED and
+ * EG_EDEADLINE_EXCEEDED it is Go's exact text ("context canceled",
+ * "context deadline exceeded"). Unknown codes give "unknown error".
+ */
+EG_API const char *eg_strerror(int status);
+
+/* ---------------------------------------------------------------------------
+ * Errors: the values tasks return
+ *
+ * An eg_error is an immutable, reference-counted error value. A task
+ * reports failure by returning one; the group keeps the first one recorded
+ * and hands back that very object (pointer identity) from eg_group_wait()
+ * and as the cause of the group's context. Errors that lose the race are
+ * released by the library.
+ *
+ * A few errors are static (never freed, retain/release do nothing):
+ * eg_error_canceled(), eg_error_deadline_exceeded(), eg_error_nomem().
+ * ------------------------------------------------------------------------ */
+
+typedef struct eg_error eg_error;
+
+/**
+ * Makes an error with an integer code of the caller's choosing and a copy
+ * of `message` (NULL is taken as ""). Owned: release with eg_error_release.
+ * Never returns NULL: if memory runs out it returns eg_error_nomem(), so a
+ * task that fails to build its error still reports a failure.
+ */
+EG_API eg_error *eg_error_new(int code, const char *message);
+
+/**
+ * Wraps a foreign payload (a Go error handle, a Python exception, ...) so it
+ * can travel through a group unchanged. `release_payload`, if not NULL, is
+ * called exactly once with `payload` when the last reference goes, on
+ * whichever thread drops it. Owned; never NULL. If memory runs out,
+ * `release_payload(payload)` is called at once and eg_error_nomem() is
+ * returned.
+ */
+EG_API eg_error *eg_error_wrap(int code, const char *message, void *payload,
+                               void (*release_payload)(void *payload));
+
+/** Adds a reference and returns `error` (NULL gives NULL). */
+EG_API eg_error *eg_error_retain(eg_error *error);
+/** Drops a reference; the last one frees the error. NULL is ignored. */
+EG_API void eg_error_release(eg_error *error);
+
+/** The code given at creation; EG_EINVAL for NULL. */
+EG_API int eg_error_code(const eg_error *error);
+/** The message; borrowed for the error's lifetime. "" for NULL. */
+EG_API const char *eg_error_message(const eg_error *error);
+/** The payload given to eg_error_wrap, else NULL. Borrowed. */
+EG_API void *eg_error_payload(const eg_error *error);
+
+/** Go's context.Canceled: code EG_ECANCELED, "context canceled". Static. */
+EG_API eg_error *eg_error_canceled(void);
+/** Go's context.DeadlineExceeded: EG_EDEADLINE_EXCEEDED. Static. */
+EG_API eg_error *eg_error_deadline_exceeded(void);
+/** What constructors return when memory runs out: EG_ENOMEM. Static. */
+EG_API eg_error *eg_error_nomem(void);
+
+/* ---------------------------------------------------------------------------
+ * Contexts: cancellation, cause and deadlines (Go's context package)
+ *
+ * A context is reference counted. Cancellation flows from a parent to all
+ * its descendants (with the parent's cause), never upward. The first
+ * cancellation wins: later ones change nothing, the cause included.
+ * Deadlines use the monotonic clock, in nanoseconds (eg_now_ns()).
+ * ------------------------------------------------------------------------ */
+
+typedef struct eg_context eg_context;
+
+/** The root context: never canceled, no deadline. Static, never NULL. */
+EG_API eg_context *eg_context_background(void);
+
+/**
+ * Makes a cancelable child of `parent` (Go's WithCancelCause). If the parent
+ * is already done the child is born canceled with the parent's cause.
+ * On success *out is owned. Errors: EG_EINVAL, EG_ENOMEM.
+ */
+EG_API int eg_context_with_cancel(eg_context *parent, eg_context **out);
+
+/**
+ * Like eg_context_with_cancel, and the child is canceled with
+ * eg_error_deadline_exceeded() when eg_now_ns() reaches `deadline_ns`. A
+ * child's deadline is never later than its parent's: if the parent's is
+ * earlier, the child simply inherits it. A deadline in the past cancels at
+ * once. Errors: EG_EINVAL, EG_ENOMEM, EG_EAGAIN (the timer thread could not
+ * be started).
+ */
+EG_API int eg_context_with_deadline(eg_context *parent, int64_t deadline_ns,
+                                    eg_context **out);
+
+/** eg_context_with_deadline(parent, eg_now_ns() + timeout_ns, out). */
+EG_API int eg_context_with_timeout(eg_context *parent, int64_t timeout_ns,
+                                   eg_context **out);
+
+/** Adds a reference and returns `ctx` (NULL gives NULL). */
+EG_API eg_context *eg_context_retain(eg_context *ctx);
+
+/**
+ * Drops a reference. The last one frees the context, stops its deadline
+ * timer and closes its fd; its children stay valid and are not canceled.
+ * NULL and the background context are ignored.
+ */
+EG_API void eg_context_release(eg_context *ctx);
+
+/**
+ * Cancels `ctx` and all its descendants (Go's CancelCauseFunc). `cause` may
+ * be NULL, meaning eg_error_canceled(); otherwise the context takes its own
+ * reference, the caller keeps its one. Does nothing if already done.
+ * Only contexts made by eg_context_with_cancel/_deadline/_timeout may be
+ * canceled this way: the background context and a group's context give
+ * EG_EINVAL (a group cancels its own context, as in Go).
+ */
+EG_API int eg_context_cancel(eg_context *ctx, eg_error *cause);
+
+/** 1 if `ctx` is done, 0 if not (and for NULL). Never blocks. */
+EG_API int eg_context_done(eg_context *ctx);
+
+/**
+ * Blocks until `ctx` is done or `timeout_ns` nanoseconds have passed; a
+ * negative timeout waits forever. Returns EG_OK when done, EG_ETIMEDOUT,
+ * or EG_EINVAL. Waiting on the background context with no timeout is
+ * refused with EG_EINVAL: it would never return.
+ */
+EG_API int eg_context_wait(eg_context *ctx, int64_t timeout_ns);
+
+/**
+ * Go's ctx.Err(): 0 while not done, then EG_ECANCELED or
+ * EG_EDEADLINE_EXCEEDED (eg_strerror gives Go's text). EG_EINVAL for NULL.
+ */
+EG_API int eg_context_err(eg_context *ctx);
+
+/**
+ * Go's context.Cause(ctx): NULL while not done; then the cause of the first
+ * cancellation (eg_error_canceled() when none was given,
+ * eg_error_deadline_exceeded() for a deadline). Borrowed: valid as long as
+ * the caller holds its reference to `ctx` (retain it to keep it longer).
+ */
+EG_API eg_error *eg_context_cause(eg_context *ctx);
+
+/**
+ * Go's ctx.Deadline(): 1 and *deadline_ns set if the context has a
+ * deadline, 0 if not, EG_EINVAL for NULL arguments.
+ */
+EG_API int eg_context_deadline(eg_context *ctx, int64_t *deadline_ns);
+
+/**
+ * A file descriptor that becomes readable (and stays readable) once `ctx`
+ * is done, for poll/epoll loops. Created on first use and owned by the
+ * context: do not read from it, write to it or close it; it is closed when
+ * the context is freed. Returns the fd (>= 0), or EG_EINVAL, or EG_ENOMEM
+ * when no descriptor could be made.
+ */
+EG_API int eg_context_fd(eg_context *ctx);
+
+/** A registered after-function; see eg_context_after_func. */
+typedef struct eg_after_func eg_after_func;
+
+/**
+ * Go's context.AfterFunc: arranges for fn(arg) to run once, on a pool
+ * thread, after `ctx` is done (at once if it already is). It never runs
+ * under a lock of the library. The registration keeps `ctx` alive until fn
+ * has run or been stopped.
+ * If `handle` is not NULL it receives an owned handle that must be given
+ * back with eg_after_func_stop(); if NULL, fn cannot be stopped.
+ * Errors: EG_EINVAL, EG_ENOMEM (nothing registered).
+ */
+EG_API int eg_context_after_func(eg_context *ctx, void (*fn)(void *arg),
+                                 void *arg, eg_after_func **handle);
+
+/**
+ * Stops the after-function if it has not started, and gives the handle
+ * back (it must not be used again). Returns 1 if this call stopped it (fn
+ * will never run), 0 if fn had already been started, EG_EINVAL for NULL.
+ */
+EG_API int eg_after_func_stop(eg_after_func *handle);
+
+/** The monotonic clock used for deadlines, in nanoseconds. */
+EG_API int64_t eg_now_ns(void);
+
+/* ---------------------------------------------------------------------------
+ * Groups (golang.org/x/sync/errgroup)
+ * ------------------------------------------------------------------------ */
+
+typedef struct eg_group eg_group;
+
+/**
+ * A task: runs on a pool thread, receives the group's context (the
+ * background context for a group made by eg_group_new) borrowed for the
+ * duration of the call, and the `arg` given to go/try_go. It returns NULL
+ * on success or an owned error, whose reference passes to the group.
+ */
+typedef eg_error *(*eg_task_fn)(eg_context *ctx, void *arg);
+
+/**
+ * Makes a group with no limit and no context: Go's zero Group. On success
+ * *out is owned (free it with eg_group_free). EG_EINVAL, EG_ENOMEM.
+ */
+EG_API int eg_group_new(eg_group **out);
+
+/**
+ * Go's WithContext: makes a group and a cancelable context derived from
+ * `parent`. The context is canceled with the first task error as its cause,
+ * or, when eg_group_wait returns, with that error (eg_error_canceled() if
+ * there was none). On success *group_out and *ctx_out are both owned; the
+ * context may outlive the group. EG_EINVAL, EG_ENOMEM.
+ */
+EG_API int eg_group_with_context(eg_context *parent, eg_group **group_out,
+                                 eg_context **ctx_out);
+
+/**
+ * Go's Go: starts fn(ctx, arg) on a pool thread. If a limit is set and
+ * reached, blocks until a slot frees; waiting callers are admitted first
+ * come, first served, and a freed slot goes straight to the oldest of them.
+ * With no limit the task never waits behind other tasks of any group: every
+ * started task can run at the same time as every other.
+ * May be called from inside a task of the same group (nested spawning) and
+ * after eg_group_wait returned (reuse).
+ * Returns EG_OK when the task was started, else fn will never run:
+ * EG_EINVAL (NULL group or fn), EG_ENOMEM, EG_EAGAIN (no thread at all
+ * could be created for the pool).
+ */
+EG_API int eg_group_go(eg_group *group, eg_task_fn fn, void *arg);
+
+/**
+ * Go's TryGo: starts the task only if a slot is free right now (always, with
+ * no limit) and no go caller is already waiting for one. Never blocks.
+ * Returns 1 if started, 0 if not (fn will never run), or a negative status
+ * as eg_group_go (fn will never run either).
+ */
+EG_API int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg);
+
+/**
+ * Go's SetLimit: at most `limit` tasks of the group run at once; a negative
+ * limit removes it (allowed at any time; tasks already running finish
+ * normally); 0 lets nothing start.
+ * Setting a limit >= 0 while any task of the group is active is refused
+ * with EG_EBUSY and changes nothing. If `refusal` is not NULL it then
+ * receives an owned error (code EG_EBUSY) whose message is the reference's
+ * exact panic text, "errgroup: modify limit while N goroutines in the group
+ * are still active"; on success it is set to NULL.
+ * Divergence: the reference does not refuse when the active tasks were
+ * started without a limit (they then block when they finish); we do.
+ * Go callers blocked on a previous limit stay on it, as in the reference.
+ * Returns EG_OK, EG_EINVAL, EG_EBUSY or EG_ENOMEM.
+ */
+EG_API int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal);
+
+/**
+ * Go's Wait: blocks until every started task (including nested ones) has
+ * returned, then cancels the group's context with the first recorded error
+ * as cause (eg_error_canceled() if none), then returns that error. The
+ * first error is sticky: later rounds return it again. Several threads may
+ * wait at once; all get the same result. While waiting, the caller may run
+ * queued tasks of this group itself.
+ * Returns NULL for success, else the first error, borrowed until the group
+ * is freed (retain it to keep it longer). For a NULL group it returns a
+ * static error with code EG_EINVAL.
+ */
+EG_API eg_error *eg_group_wait(eg_group *group);
+
+/**
+ * Gives the group back. If tasks are still active, or threads are inside
+ * eg_group_wait, the free is deferred until the last of them leaves; tasks
+ * already running may still start nested tasks on it. The caller must not
+ * use `group` afterwards. Its context reference, if any, is separate.
+ * NULL is ignored.
+ */
+EG_API void eg_group_free(eg_group *group);
+
+/* ---------------------------------------------------------------------------
+ * The process-wide thread pool
+ * ------------------------------------------------------------------------ */
+
+/**
+ * Sets the stack size of pool threads created from now on. 0 restores the
+ * default (that of pthread_attr_init). Sizes below PTHREAD_STACK_MIN give
+ * EG_EINVAL.
+ */
+EG_API int eg_pool_set_stack_size(size_t bytes);
+
+/**
+ * Stops and joins every pool thread. Refused with EG_EBUSY while any task or
+ * after-function is queued or running. The pool restarts by itself on the
+ * next use. Not needed before exit or dlclose: the library is linked with
+ * -z nodelete and its threads are never unmapped under them.
+ */
+EG_API int eg_pool_shutdown(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EG_ERRGROUP_H */
