@@ -4,7 +4,7 @@
 
 #include "platform.h"
 
-#define STATIC_ERROR(status, text)                                               \
+#define STATIC_ERROR(status, text)                                             \
   { .is_static = 1, .code = (status), .message = (text) }
 
 static eg_error canceled = STATIC_ERROR(EG_ECANCELED, "context canceled");
@@ -13,10 +13,18 @@ static eg_error deadline_exceeded =
 static eg_error nomem = STATIC_ERROR(EG_ENOMEM, "out of memory");
 static eg_error invalid = STATIC_ERROR(EG_EINVAL, "invalid argument");
 
-eg_error *eg_error_canceled(void) { return &canceled; }
-eg_error *eg_error_deadline_exceeded(void) { return &deadline_exceeded; }
-eg_error *eg_error_nomem(void) { return &nomem; }
-eg_error *eg__error_invalid(void) { return &invalid; }
+eg_error *eg_error_canceled(void) {
+  return &canceled;
+}
+eg_error *eg_error_deadline_exceeded(void) {
+  return &deadline_exceeded;
+}
+eg_error *eg_error_nomem(void) {
+  return &nomem;
+}
+eg_error *eg__error_invalid(void) {
+  return &invalid;
+}
 
 eg_error *eg_error_wrap(int code, const char *message, void *payload,
                         void (*release_payload)(void *payload)) {
@@ -54,11 +62,12 @@ eg_error *eg_error_retain(eg_error *error) {
 void eg_error_release(eg_error *error) {
   if (error == NULL || error->is_static)
     return;
-  /* Release on the decrement publishes this thread's uses of the error; the
-   * acquire fence makes all of them visible to the thread that frees it. */
-  if (atomic_fetch_sub_explicit(&error->refs, 1, memory_order_release) != 1)
+  /* acq_rel: the release half publishes this holder's uses of the error;
+   * the acquire half makes every holder's uses visible to the one that
+   * frees it. (A lone acquire fence would do, but ThreadSanitizer does not
+   * model fences.) */
+  if (atomic_fetch_sub_explicit(&error->refs, 1, memory_order_acq_rel) != 1)
     return;
-  atomic_thread_fence(memory_order_acquire);
   if (error->release_payload != NULL)
     error->release_payload(error->payload);
   eg__free(error);

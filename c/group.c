@@ -44,7 +44,9 @@ struct eg_group {
   eg_limit *retired;         /* replaced limits, freed with the group */
 };
 
-static unsigned active_of(uint64_t state) { return (unsigned)(state >> 32); }
+static unsigned active_of(uint64_t state) {
+  return (unsigned)(state >> 32);
+}
 
 /* The futex word: the active count, high half of `state`. */
 static atomic_uint *active_word(eg_group *group) {
@@ -69,8 +71,8 @@ static int group_new(eg_group **out) {
 }
 
 static void destroy(eg_group *group) {
-  eg_error_release(atomic_load_explicit(&group->first_error,
-                                        memory_order_relaxed));
+  eg_error_release(
+      atomic_load_explicit(&group->first_error, memory_order_relaxed));
   if (group->cancels)
     eg_context_release(group->ctx);
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_relaxed);
@@ -115,8 +117,7 @@ void eg_group_free(eg_group *group) {
   if (group == NULL)
     return;
   /* acq_rel: if nobody is inside, we free, after all their writes. */
-  if (atomic_fetch_or_explicit(&group->state, FREED, memory_order_acq_rel) ==
-      0)
+  if (atomic_fetch_or_explicit(&group->state, FREED, memory_order_acq_rel) == 0)
     destroy(group);
 }
 
@@ -188,7 +189,7 @@ int eg_group_go(eg_group *group, eg_task_fn fn, void *arg) {
     return EG_EINVAL;
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
   if (limit != NULL)
-    eg__limit_acquire(limit);
+    eg__limit_acquire(limit, group);
   return start_task(group, fn, arg);
 }
 
@@ -271,8 +272,8 @@ static void wait_until_idle(eg_group *group) {
     }
     /* Announce the sleep, then re-read: a finisher that decremented to zero
      * before the announcement is seen here; one after it sees SLEEPING. */
-    state = atomic_fetch_or_explicit(&group->state, SLEEPING,
-                                     memory_order_acq_rel);
+    state =
+        atomic_fetch_or_explicit(&group->state, SLEEPING, memory_order_acq_rel);
     if (active_of(state) == 0)
       return;
     eg__futex_wait(active_word(group), active_of(state), -1);

@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 
 #include "platform.h"
+#include "pool.h"
 
 /* How long an acquirer spins for its hand-off before it sleeps. */
 #define ACQUIRE_SPIN_NS 20000
@@ -44,11 +45,24 @@ static int granted(eg_limit_waiter *self) {
   return atomic_load_explicit(&self->state, memory_order_acquire) == GRANTED;
 }
 
-/* Spins a while (a hand-off is usually quick), then sleeps. The releaser
- * makes the wake syscall only for a waiter that announced SLEEPING. */
-static void wait_for_grant(eg_limit_waiter *self) {
+/*
+ * Spins a while (a hand-off is usually quick), then sleeps. The releaser
+ * makes the wake syscall only for a waiter that announced SLEEPING.
+ *
+ * With a single slot the caller may run the group's queued jobs meanwhile.
+ * It is blocked until that slot's holder returns; the holder is the only
+ * active task, so running it here changes nothing the caller could observe:
+ * the caller would not be admitted any earlier, and a task that waits for
+ * something the caller does after this go returns deadlocks with or without
+ * the help. With two or more slots it would not be safe: another slot could
+ * free while the caller is busy inside a task that waits for it.
+ */
+static void wait_for_grant(eg_limit_waiter *self, int may_help,
+                           const void *owner) {
   int64_t until = eg__now_ns() + ACQUIRE_SPIN_NS;
   for (unsigned i = 1; !granted(self); i++) {
+    if (may_help && eg__pool_help(owner))
+      continue;
     if ((i % 64) == 0 && eg__now_ns() > until) {
       unsigned expected = WAITING;
       if (atomic_compare_exchange_strong(&self->state, &expected, SLEEPING))
@@ -60,7 +74,7 @@ static void wait_for_grant(eg_limit_waiter *self) {
   }
 }
 
-void eg__limit_acquire(eg_limit *limit) {
+void eg__limit_acquire(eg_limit *limit, const void *owner) {
   pthread_mutex_lock(&limit->lock);
   if (limit->used < limit->capacity && limit->oldest == NULL) {
     limit->used++;
@@ -77,7 +91,7 @@ void eg__limit_acquire(eg_limit *limit) {
   limit->blocked++;
   pthread_mutex_unlock(&limit->lock);
 
-  wait_for_grant(&self);
+  wait_for_grant(&self, limit->capacity == 1, owner);
   /* The releaser wakes us while holding the lock: taking it once more
    * guarantees it no longer touches `self` when this frame goes away. */
   pthread_mutex_lock(&limit->lock);

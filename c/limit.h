@@ -26,8 +26,12 @@ eg_limit *eg__limit_new(int capacity);
 /* Frees a limit nobody is blocked on; returns 0 (and keeps it) otherwise. */
 int eg__limit_free(eg_limit *limit);
 
-/* Takes a slot, blocking first come, first served until one is free. */
-void eg__limit_acquire(eg_limit *limit);
+/*
+ * Takes a slot, blocking first come, first served until one is free. While
+ * it waits on a limit of one it runs queued jobs of `owner` (its group)
+ * itself: see limit.c for why that is safe for one slot and not for more.
+ */
+void eg__limit_acquire(eg_limit *limit, const void *owner);
 
 /* Takes a slot only if one is free now and nobody waits. 1 if taken. */
 int eg__limit_try_acquire(eg_limit *limit);

@@ -25,7 +25,9 @@ static atomic_size_t thread_stack_size;
 static atomic_long alloc_countdown = -1;
 static atomic_long thread_countdown = -1;
 
-void eg_testing_fail_alloc_after(long n) { atomic_store(&alloc_countdown, n); }
+void eg_testing_fail_alloc_after(long n) {
+  atomic_store(&alloc_countdown, n);
+}
 
 void eg_testing_fail_thread_create_after(long n) {
   atomic_store(&thread_countdown, n);
@@ -52,7 +54,9 @@ void *eg__alloc(size_t size) {
   return malloc(size);
 }
 
-void eg__free(void *ptr) { free(ptr); }
+void eg__free(void *ptr) {
+  free(ptr);
+}
 
 int eg__set_thread_stack_size(size_t bytes) {
   if (bytes != 0 && bytes < (size_t)PTHREAD_STACK_MIN)

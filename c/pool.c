@@ -25,7 +25,7 @@ static struct pool {
   /* Read by every submitter, written only on state transitions. */
   _Alignas(EG_CACHE_LINE) atomic_int idle; /* parked workers */
   atomic_int spinning;                     /* workers spinning for jobs */
-  atomic_int waking;      /* a parked worker has been woken, not yet up */
+  atomic_int waking;         /* a parked worker has been woken, not yet up */
   atomic_int monitor_asleep; /* the monitor waits for the next push */
   atomic_int started;        /* monitor and first worker are up */
   atomic_int stopping;       /* eg_pool_shutdown in progress */
@@ -43,7 +43,9 @@ static struct pool {
 
 static pthread_once_t queue_once = PTHREAD_ONCE_INIT;
 
-static void init_queue(void) { eg__queue_init(&pool.queue); }
+static void init_queue(void) {
+  eg__queue_init(&pool.queue);
+}
 
 static void run_job(const eg_job *job) {
   job->run(job->owner, job->fn, job->arg);
@@ -68,8 +70,7 @@ static int spawn_worker(void) {
 static int spin_for_job(eg_job *job) {
   int spinners = atomic_load_explicit(&pool.spinning, memory_order_relaxed);
   if (spinners >= pool.max_spinners ||
-      !atomic_compare_exchange_strong(&pool.spinning, &spinners,
-                                      spinners + 1))
+      !atomic_compare_exchange_strong(&pool.spinning, &spinners, spinners + 1))
     return 0;
   int found = 0;
   int64_t until = eg__now_ns() + WORKER_SPIN_NS;
@@ -149,7 +150,9 @@ static void wake_parked_workers(int count) {
 
 /* ---------------------------------------------------------------- monitor */
 
-static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
+static size_t min_size(size_t a, size_t b) {
+  return a < b ? a : b;
+}
 
 /* The queue made no progress for a tick: add threads, doubling per tick. */
 static void relieve_stall(size_t queued, int streak) {
@@ -317,5 +320,7 @@ int eg_pool_shutdown(void) {
 #ifdef EG_TESTING
 #include "testing.h"
 
-int eg_testing_pool_threads(void) { return (int)atomic_load(&pool.threads); }
+int eg_testing_pool_threads(void) {
+  return (int)atomic_load(&pool.threads);
+}
 #endif

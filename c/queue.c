@@ -120,10 +120,8 @@ static int overflow_pop(eg_queue *queue, const void *owner, eg_job *out) {
     queue->overflow_head = node->next;
     if (queue->overflow_head == NULL)
       queue->overflow_tail = NULL;
-    atomic_fetch_sub_explicit(&queue->overflow_length, 1,
-                              memory_order_relaxed);
-    atomic_fetch_add_explicit(&queue->overflow_taken, 1,
-                              memory_order_relaxed);
+    atomic_fetch_sub_explicit(&queue->overflow_length, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&queue->overflow_taken, 1, memory_order_relaxed);
   } else {
     node = NULL;
   }

@@ -1,8 +1,12 @@
 #include "errgroup.h"
 
-int eg_version(void) { return EG_VERSION_NUMBER; }
+int eg_version(void) {
+  return EG_VERSION_NUMBER;
+}
 
-const char *eg_version_string(void) { return EG_VERSION_STRING; }
+const char *eg_version_string(void) {
+  return EG_VERSION_STRING;
+}
 
 const char *eg_strerror(int status) {
   switch (status) {

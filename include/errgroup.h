@@ -172,7 +172,8 @@ EG_API eg_context *eg_context_retain(eg_context *ctx);
 
 /**
  * Drops a reference. The last one frees the context, stops its deadline
- * timer and closes its fd; its children stay valid and are not canceled.
+ * timer and closes its fd. Every child holds a reference to its parent, so
+ * a parent lives as long as any of its children. Releasing does not cancel.
  * NULL and the background context are ignored.
  */
 EG_API void eg_context_release(eg_context *ctx);
@@ -180,7 +181,8 @@ EG_API void eg_context_release(eg_context *ctx);
 /**
  * Cancels `ctx` and all its descendants (Go's CancelCauseFunc). `cause` may
  * be NULL, meaning eg_error_canceled(); otherwise the context takes its own
- * reference, the caller keeps its one. Does nothing if already done.
+ * reference, the caller keeps its one. Does nothing (and returns EG_OK) if
+ * the context is already done.
  * Only contexts made by eg_context_with_cancel/_deadline/_timeout may be
  * canceled this way: the background context and a group's context give
  * EG_EINVAL (a group cancels its own context, as in Go).
@@ -205,8 +207,8 @@ EG_API int eg_context_wait(eg_context *ctx, int64_t timeout_ns);
 EG_API int eg_context_err(eg_context *ctx);
 
 /**
- * Go's context.Cause(ctx): NULL while not done; then the cause of the first
- * cancellation (eg_error_canceled() when none was given,
+ * Go's context.Cause(ctx): NULL while not done (and for NULL); then the cause
+ * of the first cancellation (eg_error_canceled() when none was given,
  * eg_error_deadline_exceeded() for a deadline). Borrowed: valid as long as
  * the caller holds its reference to `ctx` (retain it to keep it longer).
  */
@@ -286,13 +288,16 @@ EG_API int eg_group_with_context(eg_context *parent, eg_group **group_out,
  * Go's Go: starts fn(ctx, arg) on a pool thread. If a limit is set and
  * reached, blocks until a slot frees; waiting callers are admitted first
  * come, first served, and a freed slot goes straight to the oldest of them.
- * With no limit the task never waits behind other tasks of any group: every
- * started task can run at the same time as every other.
- * May be called from inside a task of the same group (nested spawning) and
- * after eg_group_wait returned (reuse).
- * Returns EG_OK when the task was started, else fn will never run:
- * EG_EINVAL (NULL group or fn), EG_ENOMEM, EG_EAGAIN (no thread at all
- * could be created for the pool).
+ * While blocked on a limit of one, the caller may run the group's queued
+ * task itself: it holds the only slot, so the caller could not return
+ * before it finishes anyway. With no limit the task never waits behind other
+ * tasks of any group: every started task can run at the same time as every
+ * other. May be called from inside a task of the same group (nested spawning)
+ * and after eg_group_wait returned (reuse). Returns EG_OK when the task was
+ * started, else fn will never run: EG_EINVAL (NULL group or fn), EG_ENOMEM,
+ * EG_EAGAIN (the pool has no thread and none could be created). Once the pool
+ * has threads, failures to create more are absorbed: the task is queued and
+ * runs on an existing thread, and the pool keeps trying to add threads.
  */
 EG_API int eg_group_go(eg_group *group, eg_task_fn fn, void *arg);
 
@@ -315,7 +320,8 @@ EG_API int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg);
  * are still active"; on success it is set to NULL.
  * Divergence: the reference does not refuse when the active tasks were
  * started without a limit (they then block when they finish); we do.
- * Go callers blocked on a previous limit stay on it, as in the reference.
+ * Go callers blocked on a previous limit stay blocked on it for good, as in
+ * the reference: nothing gives that limit's slots back any more.
  * Returns EG_OK, EG_EINVAL, EG_EBUSY or EG_ENOMEM.
  */
 EG_API int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal);
@@ -326,7 +332,9 @@ EG_API int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal);
  * as cause (eg_error_canceled() if none), then returns that error. The
  * first error is sticky: later rounds return it again. Several threads may
  * wait at once; all get the same result. While waiting, the caller may run
- * queued tasks of this group itself.
+ * queued tasks of this group itself, so a task may run on the waiting
+ * thread (with its stack), not only on a pool thread. Errors that lost the
+ * race have been released by the time wait returns.
  * Returns NULL for success, else the first error, borrowed until the group
  * is freed (retain it to keep it longer). For a NULL group it returns a
  * static error with code EG_EINVAL.
@@ -349,15 +357,18 @@ EG_API void eg_group_free(eg_group *group);
 /**
  * Sets the stack size of pool threads created from now on. 0 restores the
  * default (that of pthread_attr_init). Sizes below PTHREAD_STACK_MIN give
- * EG_EINVAL.
+ * EG_EINVAL. Note that a thread waiting in eg_group_wait (or in
+ * eg_group_go on a limit of one) may run the group's tasks on its own stack.
  */
 EG_API int eg_pool_set_stack_size(size_t bytes);
 
 /**
- * Stops and joins every pool thread. Refused with EG_EBUSY while any task or
- * after-function is queued or running. The pool restarts by itself on the
- * next use. Not needed before exit or dlclose: the library is linked with
- * -z nodelete and its threads are never unmapped under them.
+ * Stops every pool thread and waits until all have exited. Refused with
+ * EG_EBUSY while any task or after-function is queued or running. The pool
+ * restarts by itself on the next use. No other thread may use the library
+ * while this call runs. Not needed before exit or dlclose: the shared
+ * library is linked with -z nodelete, so its code is never unmapped under
+ * its threads. The deadline timer thread, once started, stays.
  */
 EG_API int eg_pool_shutdown(void);
 

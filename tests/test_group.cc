@@ -1,0 +1,565 @@
+// Groups without limits: the zero group, WithContext, which error wins and
+// its identity, release of losing errors, Wait's cancel, reuse, concurrent
+// waiters, nested spawning, parent cancellation, and the guarantee that
+// every task of an unlimited group can run at the same time.
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "helpers.h"
+
+namespace {
+
+using namespace egtest;
+
+// Returns a task that returns a new reference to `err` (NULL for success).
+TaskFn Returning(eg_error* err) {
+  return [err](eg_context*) { return eg_error_retain(err); };
+}
+
+// ---------------------------------------------------------------------------
+// The zero group (Go's TestZeroGroup)
+// ---------------------------------------------------------------------------
+
+TEST(ZeroGroup, WaitReturnsFirstErrorAfterEachGo) {
+  CountedErrors counted;
+  eg_error* err1 = counted.Make(1, "errgroup_test: 1");
+  eg_error* err2 = counted.Make(2, "errgroup_test: 2");
+  const std::vector<std::vector<eg_error*>> cases = {
+      {}, {nullptr}, {err1}, {err1, nullptr}, {err1, nullptr, err2}};
+
+  for (const auto& errs : cases) {
+    GroupPtr g = NewGroup();
+    eg_error* first = nullptr;
+    for (size_t i = 0; i < errs.size(); ++i) {
+      ASSERT_EQ(EG_OK, GoFn(g.get(), Returning(errs[i])));
+      if (first == nullptr) first = errs[i];
+      EXPECT_EQ(first, eg_group_wait(g.get())) << "case size " << errs.size()
+                                               << " after go #" << i;
+    }
+    if (errs.empty()) {
+      EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+    }
+  }
+  EXPECT_EQ(0, counted.released());
+  eg_error_release(err1);
+  eg_error_release(err2);
+  EXPECT_EQ(2, counted.released()) << "a group kept or lost a reference";
+}
+
+TEST(ZeroGroup, TasksGetBackgroundContextAndTheirArg) {
+  GroupPtr g = NewGroup();
+  std::atomic<eg_context*> seen{nullptr};
+  std::atomic<void*> seen_arg{nullptr};
+  struct Arg {
+    std::atomic<eg_context*>* seen;
+    std::atomic<void*>* seen_arg;
+    void* self;
+  } arg{&seen, &seen_arg, nullptr};
+  arg.self = &arg;
+  ASSERT_EQ(EG_OK, eg_group_go(
+                       g.get(),
+                       [](eg_context* ctx, void* p) -> eg_error* {
+                         auto* a = static_cast<Arg*>(p);
+                         a->seen->store(ctx);
+                         a->seen_arg->store(p);
+                         return nullptr;
+                       },
+                       &arg));
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  EXPECT_EQ(eg_context_background(), seen.load());
+  EXPECT_EQ(static_cast<void*>(&arg), seen_arg.load());
+}
+
+TEST(ZeroGroup, WaitWithNoTasksReturnsAtOnce) {
+  GroupPtr g = NewGroup();
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+}
+
+TEST(ZeroGroup, EveryTaskRunsExactlyOnce) {
+  constexpr int kTasks = 2000;
+  GroupPtr g = NewGroup();
+  std::vector<std::atomic<int>> runs(kTasks);
+  for (int i = 0; i < kTasks; ++i) {
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [&runs, i](eg_context*) {
+                runs[i]++;
+                return nullptr;
+              }));
+  }
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  for (int i = 0; i < kTasks; ++i) ASSERT_EQ(1, runs[i].load()) << i;
+}
+
+TEST(ZeroGroup, TryGoWithoutLimitAlwaysStarts) {
+  GroupPtr g = NewGroup();
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(1, TryGoFn(g.get(), [&](eg_context*) {
+                ran++;
+                return nullptr;
+              }));
+  }
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  EXPECT_EQ(100, ran.load());
+}
+
+TEST(ZeroGroup, WaitWaitsForSlowTask) {
+  GroupPtr g = NewGroup();
+  Gate release;
+  std::atomic<bool> finished{false};
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {
+              release.Wait();
+              finished = true;
+              return nullptr;
+            }));
+  std::atomic<bool> wait_returned{false};
+  std::thread waiter([&] {
+    EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+    EXPECT_TRUE(finished.load());
+    wait_returned = true;
+  });
+  EXPECT_TRUE(StaysFalse([&] { return wait_returned.load(); }))
+      << "wait returned while a task was still running";
+  release.Open();
+  waiter.join();
+  EXPECT_TRUE(wait_returned.load());
+}
+
+// ---------------------------------------------------------------------------
+// WithContext (Go's TestWithContext and TestCancelCause)
+// ---------------------------------------------------------------------------
+
+TEST(WithContext, WaitResultAndCauseMatchReference) {
+  CountedErrors counted;
+  eg_error* doom = counted.Make(1, "group_test: doomed");
+  struct Case {
+    std::vector<eg_error*> errs;
+    eg_error* want;
+  };
+  const std::vector<Case> cases = {{{}, nullptr},
+                                   {{nullptr}, nullptr},
+                                   {{doom}, doom},
+                                   {{doom, nullptr}, doom}};
+  for (bool use_try_go : {false, true}) {
+    for (const auto& tc : cases) {
+      GroupAndContext gc = NewGroupWithContext(eg_context_background());
+      for (eg_error* err : tc.errs) {
+        if (use_try_go)
+          ASSERT_EQ(1, TryGoFn(gc.group.get(), Returning(err)));
+        else
+          ASSERT_EQ(EG_OK, GoFn(gc.group.get(), Returning(err)));
+      }
+      EXPECT_EQ(tc.want, eg_group_wait(gc.group.get()));
+      EXPECT_EQ(1, eg_context_done(gc.ctx.get())) << "ctx not done after wait";
+      EXPECT_EQ(EG_ECANCELED, eg_context_err(gc.ctx.get()));
+      eg_error* want_cause = tc.want ? tc.want : eg_error_canceled();
+      EXPECT_EQ(want_cause, eg_context_cause(gc.ctx.get()));
+    }
+  }
+  eg_error_release(doom);
+  EXPECT_EQ(1, counted.released());
+}
+
+TEST(WithContext, TasksReceiveTheGroupContext) {
+  GroupAndContext gc = NewGroupWithContext(eg_context_background());
+  std::atomic<eg_context*> seen{nullptr};
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context* ctx) {
+              seen = ctx;
+              return nullptr;
+            }));
+  EXPECT_EQ(nullptr, eg_group_wait(gc.group.get()));
+  EXPECT_EQ(gc.ctx.get(), seen.load());
+}
+
+TEST(WithContext, SuccessDoesNotCancelBeforeWait) {
+  GroupAndContext gc = NewGroupWithContext(eg_context_background());
+  Latch ran(3);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context*) {
+                ran.CountDown();
+                return nullptr;
+              }));
+  }
+  ran.Wait();
+  // Tasks are done or about to return NULL; only wait may cancel now.
+  EXPECT_TRUE(StaysFalse([&] { return eg_context_done(gc.ctx.get()) == 1; }));
+  EXPECT_EQ(nullptr, eg_group_wait(gc.group.get()));
+  EXPECT_EQ(1, eg_context_done(gc.ctx.get()));
+  EXPECT_EQ(eg_error_canceled(), eg_context_cause(gc.ctx.get()));
+}
+
+TEST(WithContext, ErrorCancelsContextBeforeWait) {
+  GroupAndContext gc = NewGroupWithContext(eg_context_background());
+  eg_error* err = eg_error_new(9, "task failed");
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [err](eg_context*) { return err; }));
+  // A sibling that only finishes once it sees the cancellation.
+  std::atomic<int> sibling_saw{0};
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context* ctx) {
+              sibling_saw = eg_context_wait(ctx, 10 * kSecond) == EG_OK
+                                ? eg_context_err(ctx)
+                                : -1000;
+              return nullptr;
+            }));
+  ASSERT_EQ(EG_OK, eg_context_wait(gc.ctx.get(), 10 * kSecond))
+      << "the first error did not cancel the group context";
+  EXPECT_EQ(err, eg_context_cause(gc.ctx.get()));
+  EXPECT_EQ(err, eg_group_wait(gc.group.get()));
+  EXPECT_EQ(EG_ECANCELED, sibling_saw.load());
+}
+
+TEST(WithContext, ContextMayOutliveGroup) {
+  eg_group* g = nullptr;
+  eg_context* ctx = nullptr;
+  ASSERT_EQ(EG_OK, eg_group_with_context(eg_context_background(), &g, &ctx));
+  ASSERT_EQ(EG_OK, GoFn(g, [](eg_context*) {
+              return eg_error_new(4, "outlives the group");
+            }));
+  eg_error* err = eg_group_wait(g);
+  ASSERT_NE(nullptr, err);
+  eg_group_free(g);
+  eg_error* cause = eg_context_cause(ctx);
+  ASSERT_NE(nullptr, cause);
+  EXPECT_EQ(4, eg_error_code(cause));
+  EXPECT_STREQ("outlives the group", eg_error_message(cause));
+  EXPECT_EQ(1, eg_context_done(ctx));
+  eg_context_release(ctx);
+}
+
+TEST(WithContext, WaitResultCanBeRetainedPastFree) {
+  GroupPtr g = NewGroup();
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [](eg_context*) {
+              return eg_error_new(6, "kept");
+            }));
+  eg_error* err = eg_error_retain(eg_group_wait(g.get()));
+  g.reset();
+  EXPECT_EQ(6, eg_error_code(err));
+  EXPECT_STREQ("kept", eg_error_message(err));
+  eg_error_release(err);
+}
+
+// ---------------------------------------------------------------------------
+// Which error wins
+// ---------------------------------------------------------------------------
+
+TEST(FirstError, FirstRecordedWinsNotFirstStarted) {
+  // Tasks 0..N-2 return their error only after the group context is
+  // canceled, i.e. after the error of task N-1 (started last) was recorded.
+  constexpr int kTasks = 6;
+  CountedErrors counted;
+  GroupAndContext gc = NewGroupWithContext(eg_context_background());
+  std::vector<eg_error*> errs;
+  for (int i = 0; i < kTasks; ++i) errs.push_back(counted.Make(i, "task"));
+  for (int i = 0; i < kTasks - 1; ++i) {
+    ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&errs, i](eg_context* ctx) {
+                EXPECT_EQ(EG_OK, eg_context_wait(ctx, 10 * kSecond));
+                return errs[i];
+              }));
+  }
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(),
+                        [&errs](eg_context*) { return errs[kTasks - 1]; }));
+  EXPECT_EQ(errs[kTasks - 1], eg_group_wait(gc.group.get()));
+  EXPECT_EQ(errs[kTasks - 1], eg_context_cause(gc.ctx.get()));
+  EXPECT_EQ(kTasks - 1, counted.released())
+      << "every losing error must be released by the time wait returns";
+  EXPECT_EQ(kTasks - 1, eg_error_code(eg_group_wait(gc.group.get())));
+  gc.group.reset();
+  EXPECT_EQ(kTasks - 1, counted.released()) << "the context holds the cause";
+  gc.ctx.reset();
+  EXPECT_EQ(kTasks, counted.released());
+}
+
+TEST(FirstError, ManyFailingTasksExactlyOneWinsOthersReleased) {
+  constexpr int kTasks = 500;
+  for (bool with_context : {false, true}) {
+    CountedErrors counted;
+    GroupAndContext gc;
+    if (with_context)
+      gc = NewGroupWithContext(eg_context_background());
+    else
+      gc.group = NewGroup();
+    std::vector<eg_error*> errs;
+    for (int i = 0; i < kTasks; ++i) errs.push_back(counted.Make(i));
+    for (int i = 0; i < kTasks; ++i) {
+      eg_error* e = errs[i];
+      ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [e](eg_context*) { return e; }));
+    }
+    eg_error* got = eg_group_wait(gc.group.get());
+    EXPECT_EQ(1, std::count(errs.begin(), errs.end(), got));
+    if (with_context) {
+      EXPECT_EQ(got, eg_context_cause(gc.ctx.get()));
+    }
+    EXPECT_EQ(kTasks - 1, counted.released());
+    gc.group.reset();
+    gc.ctx.reset();
+    EXPECT_EQ(kTasks, counted.released());
+  }
+}
+
+TEST(FirstError, MixedSuccessAndFailure) {
+  GroupPtr g = NewGroup();
+  eg_error* only = eg_error_new(11, "the only failure");
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [i, only](eg_context*) -> eg_error* {
+                return i == 137 ? only : nullptr;
+              }));
+  }
+  EXPECT_EQ(only, eg_group_wait(g.get()));
+}
+
+// ---------------------------------------------------------------------------
+// Reuse after Wait
+// ---------------------------------------------------------------------------
+
+TEST(Reuse, FirstErrorIsSticky) {
+  CountedErrors counted;
+  GroupAndContext gc = NewGroupWithContext(eg_context_background());
+  eg_error* e1 = counted.Make(1, "round 1");
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [e1](eg_context*) { return e1; }));
+  EXPECT_EQ(e1, eg_group_wait(gc.group.get()));
+
+  eg_error* e2 = counted.Make(2, "round 2");
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [e2](eg_context*) { return e2; }));
+  EXPECT_EQ(e1, eg_group_wait(gc.group.get()));
+  EXPECT_EQ(1, counted.released()) << "the round 2 error must be released";
+
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), Returning(nullptr)));
+  EXPECT_EQ(e1, eg_group_wait(gc.group.get()));
+  EXPECT_EQ(e1, eg_context_cause(gc.ctx.get()));
+}
+
+TEST(Reuse, ErrorInLaterRoundIsReturnedButCauseStaysCanceled) {
+  GroupAndContext gc = NewGroupWithContext(eg_context_background());
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), Returning(nullptr)));
+  EXPECT_EQ(nullptr, eg_group_wait(gc.group.get()));
+  EXPECT_EQ(eg_error_canceled(), eg_context_cause(gc.ctx.get()));
+
+  eg_error* late = eg_error_new(2, "round 2");
+  std::atomic<int> saw_done{-1};
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&, late](eg_context* ctx) {
+              saw_done = eg_context_done(ctx);
+              return late;
+            }));
+  EXPECT_EQ(late, eg_group_wait(gc.group.get()));
+  EXPECT_EQ(1, saw_done.load()) << "round 2 tasks see the canceled context";
+  EXPECT_EQ(eg_error_canceled(), eg_context_cause(gc.ctx.get()));
+  EXPECT_EQ(late, eg_group_wait(gc.group.get()));
+}
+
+TEST(Reuse, ManyRounds) {
+  GroupPtr g = NewGroup();
+  std::atomic<int> ran{0};
+  for (int round = 0; round < 50; ++round) {
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {
+                  ran++;
+                  return nullptr;
+                }));
+    }
+    EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+    EXPECT_EQ((round + 1) * 10, ran.load());
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Concurrent waiters
+// ---------------------------------------------------------------------------
+
+TEST(ConcurrentWait, AllWaitersGetTheSameError) {
+  for (bool fail : {false, true}) {
+    GroupAndContext gc = NewGroupWithContext(eg_context_background());
+    eg_error* err = fail ? eg_error_new(5, "shared") : nullptr;
+    Gate release;
+    ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&, err](eg_context*) {
+                release.Wait();
+                return err;
+              }));
+    constexpr int kWaiters = 6;
+    std::vector<eg_error*> results(kWaiters, eg_error_nomem());
+    std::vector<std::thread> waiters;
+    for (int i = 0; i < kWaiters; ++i)
+      waiters.emplace_back(
+          [&, i] { results[i] = eg_group_wait(gc.group.get()); });
+    release.Open();
+    for (auto& t : waiters) t.join();
+    for (eg_error* r : results) EXPECT_EQ(err, r);
+    EXPECT_EQ(err, eg_group_wait(gc.group.get()));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Nested spawning
+// ---------------------------------------------------------------------------
+
+struct Tree {
+  eg_group* group;
+  std::atomic<int> finished{0};
+};
+
+void SpawnTree(Tree* tree, int depth) {
+  if (depth == 0) return;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(EG_OK, GoFn(tree->group, [tree, depth](eg_context*) {
+                SpawnTree(tree, depth - 1);
+                tree->finished++;
+                return nullptr;
+              }));
+  }
+}
+
+TEST(Nested, WaitWaitsForWholeTree) {
+  GroupPtr g = NewGroup();
+  Tree tree{g.get()};
+  SpawnTree(&tree, 4);  // 3 + 9 + 27 + 81 tasks
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  EXPECT_EQ(3 + 9 + 27 + 81, tree.finished.load());
+}
+
+TEST(Nested, WaitWaitsForChildStartedByFinishedParent) {
+  GroupPtr g = NewGroup();
+  Gate child_may_finish;
+  Latch parent_returned_soon(1);
+  std::atomic<bool> child_finished{false};
+  eg_group* raw = g.get();
+  ASSERT_EQ(EG_OK, GoFn(raw, [&, raw](eg_context*) {
+              EXPECT_EQ(EG_OK, GoFn(raw, [&](eg_context*) {
+                          child_may_finish.Wait();
+                          child_finished = true;
+                          return eg_error_new(3, "from the child");
+                        }));
+              parent_returned_soon.CountDown();
+              return nullptr;
+            }));
+  parent_returned_soon.Wait();
+  std::atomic<eg_error*> result{nullptr};
+  std::atomic<bool> wait_returned{false};
+  std::thread waiter([&] {
+    result = eg_group_wait(raw);
+    wait_returned = true;
+  });
+  EXPECT_TRUE(StaysFalse([&] { return wait_returned.load(); }))
+      << "wait returned while a nested task was running";
+  child_may_finish.Open();
+  waiter.join();
+  EXPECT_TRUE(child_finished.load());
+  ASSERT_NE(nullptr, result.load());
+  EXPECT_EQ(3, eg_error_code(result.load()));
+}
+
+// ---------------------------------------------------------------------------
+// Parent cancellation
+// ---------------------------------------------------------------------------
+
+TEST(ParentCancel, ReachesGroupContextButRecordsNoError) {
+  ContextPtr parent = NewCancelContext(eg_context_background());
+  GroupAndContext gc = NewGroupWithContext(parent.get());
+  eg_error* parent_cause = eg_error_new(21, "parent canceled");
+  Latch running(1);
+  Gate finish;
+  std::atomic<eg_error*> task_saw_cause{nullptr};
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context* ctx) {
+              running.CountDown();
+              EXPECT_EQ(EG_OK, eg_context_wait(ctx, 10 * kSecond));
+              task_saw_cause = eg_context_cause(ctx);
+              finish.Wait();
+              return nullptr;
+            }));
+  running.Wait();
+  EXPECT_EQ(EG_OK, eg_context_cancel(parent.get(), parent_cause));
+  EXPECT_EQ(1, eg_context_done(gc.ctx.get()));
+  EXPECT_EQ(parent_cause, eg_context_cause(gc.ctx.get()));
+
+  std::atomic<bool> wait_returned{false};
+  std::atomic<eg_error*> result{eg_error_nomem()};
+  std::thread waiter([&] {
+    result = eg_group_wait(gc.group.get());
+    wait_returned = true;
+  });
+  EXPECT_TRUE(StaysFalse([&] { return wait_returned.load(); }))
+      << "parent cancellation made wait return early";
+  finish.Open();
+  waiter.join();
+  EXPECT_EQ(nullptr, result.load()) << "parent cancellation recorded an error";
+  EXPECT_EQ(parent_cause, task_saw_cause.load());
+  EXPECT_EQ(parent_cause, eg_context_cause(gc.ctx.get()))
+      << "wait's cancel must not replace the parent's cause";
+  eg_error_release(parent_cause);
+}
+
+TEST(ParentCancel, ParentDeadlineReachesGroupContext) {
+  ContextPtr parent =
+      NewTimeoutContext(eg_context_background(), 20 * kMillisecond);
+  GroupAndContext gc = NewGroupWithContext(parent.get());
+  std::atomic<int> task_err{0};
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context* ctx) {
+              // A deadline: bounded by 10 s for slow sanitizer runs.
+              EXPECT_EQ(EG_OK, eg_context_wait(ctx, 10 * kSecond));
+              task_err = eg_context_err(ctx);
+              return nullptr;
+            }));
+  EXPECT_EQ(nullptr, eg_group_wait(gc.group.get()));
+  EXPECT_EQ(EG_EDEADLINE_EXCEEDED, task_err.load());
+  EXPECT_EQ(eg_error_deadline_exceeded(), eg_context_cause(gc.ctx.get()));
+}
+
+TEST(ParentCancel, GroupErrorNeverCancelsParent) {
+  ContextPtr parent = NewCancelContext(eg_context_background());
+  GroupAndContext gc = NewGroupWithContext(parent.get());
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [](eg_context*) {
+              return eg_error_new(1, "x");
+            }));
+  EXPECT_NE(nullptr, eg_group_wait(gc.group.get()));
+  EXPECT_EQ(1, eg_context_done(gc.ctx.get()));
+  EXPECT_EQ(0, eg_context_done(parent.get()));
+}
+
+// ---------------------------------------------------------------------------
+// Every task of an unlimited group runs at the same time as every other
+// ---------------------------------------------------------------------------
+
+TEST(Unlimited, ChainOfMutuallyWaitingTasksCompletes) {
+  // Task i blocks until task i+1 has started; the last one releases the
+  // chain. A pool that queues tasks behind busy threads deadlocks here: the
+  // wait is bounded so the test fails instead of hanging.
+  constexpr int kTasks = 320;
+  GroupPtr g = NewGroup();
+  std::vector<std::unique_ptr<Latch>> started;
+  for (int i = 0; i < kTasks; ++i) started.push_back(std::make_unique<Latch>(1));
+  std::atomic<int> timed_out{0};
+  for (int i = 0; i < kTasks; ++i) {
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [&, i](eg_context*) -> eg_error* {
+                started[i]->CountDown();
+                if (i + 1 < kTasks && !started[i + 1]->WaitFor(30s)) {
+                  timed_out++;
+                  return eg_error_new(1, "next task never started");
+                }
+                return nullptr;
+              }));
+  }
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  EXPECT_EQ(0, timed_out.load());
+}
+
+TEST(Unlimited, TasksWaitingOnEachOtherAcrossGroups) {
+  // Tasks of one group wait for a task of another group, started later.
+  GroupPtr a = NewGroup();
+  GroupPtr b = NewGroup();
+  constexpr int kWaiters = 40;
+  Gate b_started;
+  for (int i = 0; i < kWaiters; ++i) {
+    ASSERT_EQ(EG_OK, GoFn(a.get(), [&](eg_context*) -> eg_error* {
+                return b_started.WaitFor(30s) ? nullptr
+                                              : eg_error_new(1, "starved");
+              }));
+  }
+  ASSERT_EQ(EG_OK, GoFn(b.get(), [&](eg_context*) {
+              b_started.Open();
+              return nullptr;
+            }));
+  EXPECT_EQ(nullptr, eg_group_wait(a.get()));
+  EXPECT_EQ(nullptr, eg_group_wait(b.get()));
+}
+
+}  // namespace
