@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian (12+) machine lacks to build, test and
+# benchmark liberrgroup. Idempotent: when everything is present it only runs
+# dpkg -s and exits in well under a second. Runs as root (no sudo).
+set -euo pipefail
+
+packages=(
+  cmake            # >= 3.25 (presets v6, workflow presets)
+  ninja-build      # the presets' generator
+  gcc g++          # default, tsan and asan presets
+  libc6-dev
+  binutils         # objdump/readelf for scripts/check_abi.sh
+  clang            # clang preset
+  clang-format     # formatting check
+  libgtest-dev     # tests/
+  libbenchmark-dev # bench/ (optional for the build, wanted for main.sh)
+  pkg-config       # compat/consumer check of liberrgroup.pc
+  python3          # bench/compare.py
+  ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  if [[ $status != "install ok installed" ]]; then
+    missing+=("$p")
+  fi
+done
+
+# Go (go.mod asks for 1.26) is not from apt: Debian's golang-go is too old.
+# It is needed only for bench/goref and the future Go tests.
+if ! command -v go >/dev/null 2>&1 && [[ ! -x /usr/local/go/bin/go ]]; then
+  echo "deps: note: no Go toolchain found; install Go >= 1.26 from" \
+    "https://go.dev/dl/ for the Go reference benchmarks and Go tests" >&2
+fi
+
+if ((${#missing[@]} == 0)); then
+  echo "deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if ((EUID != 0)); then
+  echo "deps: missing ${missing[*]}; run this script as root" >&2
+  exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
