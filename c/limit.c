@@ -20,6 +20,7 @@ eg_limit *eg__limit_new(int capacity) {
   eg_limit *limit = eg__alloc(sizeof *limit);
   if (limit == NULL)
     return NULL;
+  atomic_init(&limit->free_hint, capacity);
   pthread_mutex_init(&limit->lock, NULL);
   limit->capacity = capacity;
   limit->used = 0;
@@ -38,6 +39,13 @@ int eg__limit_free(eg_limit *limit) {
   pthread_mutex_destroy(&limit->lock);
   eg__free(limit);
   return 1;
+}
+
+/* Called with the lock held. */
+static void take_slot(eg_limit *limit) {
+  limit->used++;
+  atomic_store_explicit(&limit->free_hint, limit->capacity - limit->used,
+                        memory_order_relaxed);
 }
 
 static int granted(eg_limit_waiter *self) {
@@ -77,7 +85,7 @@ static void wait_for_grant(eg_limit_waiter *self, int may_help,
 void eg__limit_acquire(eg_limit *limit, const void *owner) {
   pthread_mutex_lock(&limit->lock);
   if (limit->used < limit->capacity && limit->oldest == NULL) {
-    limit->used++;
+    take_slot(limit);
     pthread_mutex_unlock(&limit->lock);
     return;
   }
@@ -92,17 +100,19 @@ void eg__limit_acquire(eg_limit *limit, const void *owner) {
   pthread_mutex_unlock(&limit->lock);
 
   wait_for_grant(&self, limit->capacity == 1, owner);
-  /* The releaser wakes us while holding the lock: taking it once more
-   * guarantees it no longer touches `self` when this frame goes away. */
-  pthread_mutex_lock(&limit->lock);
-  pthread_mutex_unlock(&limit->lock);
 }
 
 int eg__limit_try_acquire(eg_limit *limit) {
+  /* Relaxed: a stale zero refuses a slot freed a moment ago, which a racing
+   * try-acquire may always see; a stale positive value is re-checked under
+   * the lock. A caller ordered after the release (through the group's wait)
+   * sees the fresh value. */
+  if (atomic_load_explicit(&limit->free_hint, memory_order_relaxed) <= 0)
+    return 0;
   pthread_mutex_lock(&limit->lock);
   int taken = limit->used < limit->capacity && limit->oldest == NULL;
   if (taken)
-    limit->used++;
+    take_slot(limit);
   pthread_mutex_unlock(&limit->lock);
   return taken;
 }
@@ -116,12 +126,19 @@ void eg__limit_release(eg_limit *limit) {
     if (limit->oldest == NULL)
       limit->newest = NULL;
     limit->blocked--;
-    /* acq_rel: publishes the grant and reads whether the waiter sleeps. */
+    /* acq_rel: publishes the grant and reads whether the waiter sleeps.
+     * The exchange is our last access to the waiter's memory: once it
+     * reads GRANTED the waiter may return and its frame be reused. The
+     * wake below only passes the address to the kernel; reaching a reused
+     * address at worst wakes some futex waiter spuriously, which every
+     * futex user tolerates (the contract of POSIX semaphores). */
     if (atomic_exchange_explicit(&oldest->state, GRANTED,
                                  memory_order_acq_rel) == SLEEPING)
       eg__futex_wake(&oldest->state, 1);
   } else if (limit->used > 0) {
     limit->used--;
+    atomic_store_explicit(&limit->free_hint, limit->capacity - limit->used,
+                          memory_order_relaxed);
   }
   pthread_mutex_unlock(&limit->lock);
 }

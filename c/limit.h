@@ -8,10 +8,14 @@
 #define EG_LIMIT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 typedef struct eg_limit_waiter eg_limit_waiter;
 
 typedef struct eg_limit {
+  /* capacity - used, written under the lock, read without it by
+   * try-acquire to refuse quickly when no slot is free. */
+  atomic_int free_hint;
   pthread_mutex_t lock; /* guards everything below */
   int capacity;
   int used;

@@ -31,6 +31,7 @@ static struct pool {
   atomic_int stopping;       /* eg_pool_shutdown in progress */
   int min_threads;           /* workers that never retire: the CPU count */
   int max_spinners;          /* at most half the CPUs spin */
+  int max_awake; /* pushes wake workers up to CPUs - 1 awake (at least 1) */
   /* Futex words. */
   _Alignas(EG_CACHE_LINE) atomic_uint worker_wake;
   _Alignas(EG_CACHE_LINE) atomic_uint monitor_wake;
@@ -66,10 +67,16 @@ static int spawn_worker(void) {
   return rc;
 }
 
-/* Spins for a job if fewer than max_spinners do. 1 and *job set if found. */
+/*
+ * Spins for a job if fewer than max_spinners do, and no more than twice as
+ * many threads as CPUs are awake (beyond that, threads woken together need
+ * the CPU more than a spinner does). 1 and *job set if found.
+ */
 static int spin_for_job(eg_job *job) {
   int spinners = atomic_load_explicit(&pool.spinning, memory_order_relaxed);
-  if (spinners >= pool.max_spinners ||
+  int awake = (int)atomic_load_explicit(&pool.threads, memory_order_relaxed) -
+              atomic_load_explicit(&pool.idle, memory_order_relaxed);
+  if (spinners >= pool.max_spinners || awake > 2 * pool.min_threads ||
       !atomic_compare_exchange_strong(&pool.spinning, &spinners, spinners + 1))
     return 0;
   int found = 0;
@@ -154,17 +161,21 @@ static size_t min_size(size_t a, size_t b) {
   return a < b ? a : b;
 }
 
-/* The queue made no progress for a tick: add threads, doubling per tick. */
-static void relieve_stall(size_t queued, int streak) {
+/*
+ * The queue made no progress for a tick: add threads, twice as many as on
+ * the previous stalled tick, never more than there are queued jobs. Returns
+ * how many were added.
+ */
+static size_t relieve_stall(size_t queued, int streak) {
   if (atomic_load(&pool.idle) > 0) {
     wake_parked_workers(INT_MAX);
-    return;
+    return 0;
   }
   int shift = streak < MAX_SPAWN_SHIFT ? streak : MAX_SPAWN_SHIFT;
-  size_t wanted = min_size((size_t)1 << shift, queued);
-  for (size_t i = 0; i < wanted; i++)
-    if (spawn_worker() != 0)
-      break; /* out of threads: try again next tick */
+  size_t wanted = min_size((size_t)1 << shift, queued), added = 0;
+  while (added < wanted && spawn_worker() == 0)
+    added++; /* on failure: out of threads, try again next tick */
+  return added;
 }
 
 /* Sleeps until a push finds the monitor asleep. Returns at once if work is
@@ -177,9 +188,15 @@ static void monitor_sleep_until_push(void) {
   atomic_store(&pool.monitor_asleep, 0);
 }
 
+/*
+ * Every tick: if jobs are queued and no more were taken than the threads
+ * added on the last tick (each new thread may take one job and block in it,
+ * as the others did), the queue is stalled. Consecutive stalled ticks double
+ * the number of threads added.
+ */
 static void *monitor_main(void *unused) {
   (void)unused;
-  size_t last_taken = eg__queue_taken(&pool.queue);
+  size_t last_taken = eg__queue_taken(&pool.queue), added = 0;
   int streak = 0, quiet_ticks = 0;
   while (!atomic_load(&pool.stopping)) {
     if (quiet_ticks >= MONITOR_QUIET_TICKS) {
@@ -192,10 +209,12 @@ static void *monitor_main(void *unused) {
     eg__futex_wait(&pool.monitor_wake, sequence, MONITOR_TICK_NS);
     size_t queued = eg__queue_length(&pool.queue);
     size_t taken = eg__queue_taken(&pool.queue);
-    if (queued > 0 && taken == last_taken)
-      relieve_stall(queued, streak++);
-    else
+    if (queued > 0 && taken - last_taken <= added) {
+      added = relieve_stall(queued, streak++);
+    } else {
+      added = 0;
       streak = 0;
+    }
     quiet_ticks = queued == 0 ? quiet_ticks + 1 : 0;
     last_taken = taken;
   }
@@ -231,6 +250,7 @@ static int start_pool(void) {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     pool.min_threads = cpus > 0 ? (int)cpus : 1;
     pool.max_spinners = pool.min_threads > 1 ? pool.min_threads / 2 : 1;
+    pool.max_awake = pool.min_threads > 1 ? pool.min_threads - 1 : 1;
     atomic_store(&pool.monitor_alive, 1);
     if (spawn_worker() != 0) {
       atomic_store(&pool.monitor_alive, 0);
@@ -248,14 +268,24 @@ static int start_pool(void) {
   return rc;
 }
 
-/* After a push: make sure somebody will take the job soon. */
+/*
+ * After a push: make sure somebody will take the job soon. A parked worker
+ * is woken only if nobody spins and fewer workers than CPUs - 1 are awake:
+ * the submitting thread needs a CPU too, and a third runnable thread on two
+ * CPUs costs more in preemption than it adds. If all awake workers are busy
+ * for long, the monitor wakes the parked ones within a tick; a waiter runs
+ * its group's queued jobs itself meanwhile.
+ */
 static void signal_workers(void) {
   /* seq_cst loads: the submitter's half of park()'s handshake. */
   if (atomic_load(&pool.spinning) == 0) {
+    int idle = atomic_load(&pool.idle);
+    int awake = (int)atomic_load(&pool.threads) - idle;
     int expected = 0;
-    if (atomic_load(&pool.idle) > 0) {
+    if (idle > 0) {
       /* One wake in flight at a time: the woken worker clears `waking`. */
-      if (atomic_compare_exchange_strong(&pool.waking, &expected, 1))
+      if (awake < pool.max_awake &&
+          atomic_compare_exchange_strong(&pool.waking, &expected, 1))
         wake_parked_workers(1);
     } else if (atomic_load_explicit(&pool.threads, memory_order_relaxed) <
                (unsigned)pool.min_threads) {

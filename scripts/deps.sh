@@ -27,11 +27,11 @@ for p in "${packages[@]}"; do
   fi
 done
 
-# Go (go.mod asks for 1.26) is not from apt: Debian's golang-go is too old.
-# It is needed only for bench/goref and the future Go tests.
+# Go is not from apt: Debian's golang-go is older than go.mod asks for.
+# The machine image ships it; it is needed for bench/goref and the Go tests.
 if ! command -v go >/dev/null 2>&1 && [[ ! -x /usr/local/go/bin/go ]]; then
-  echo "deps: note: no Go toolchain found; install Go >= 1.26 from" \
-    "https://go.dev/dl/ for the Go reference benchmarks and Go tests" >&2
+  echo "deps: note: no Go toolchain found; the Go reference benchmarks" \
+    "and Go tests need the Go version named in go.mod" >&2
 fi
 
 if ((${#missing[@]} == 0)); then
