@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "errgroup_async.h"
 #include "platform.h"
 
 #define STATIC_ERROR(status, text)                                             \
@@ -83,4 +84,8 @@ const char *eg_error_message(const eg_error *error) {
 
 void *eg_error_payload(const eg_error *error) {
   return error != NULL ? error->payload : NULL;
+}
+
+eg_payload_release_fn eg_error_payload_release(const eg_error *error) {
+  return error != NULL ? error->release_payload : NULL;
 }

@@ -5,25 +5,31 @@
 #include <stdio.h>
 
 #include "context.h"
+#include "errgroup_async.h"
 #include "error.h"
 #include "limit.h"
+#include "mutation.h"
 #include "platform.h"
 #include "pool.h"
 
 /*
  * The group's state word, changed only by atomic read-modify-writes:
- *   bits 32..63  active tasks (started, not yet returned)
- *   bits  2..31  threads inside eg_group_wait
+ *   bits 32..63  active tasks (admitted, not yet returned)
+ *   bits  3..31  threads inside eg_group_wait, plus pending asynchronous
+ *                waits
+ *   bit   2      asynchronous waits are queued (set and cleared under lock)
  *   bit   1      some waiter sleeps on the futex (cleared by the last
  *                waiter to leave)
  *   bit   0      eg_group_free was called
- * Keeping all four in one word lets the last party out, and only it, free
- * the group, and lets a finishing task decide with the value its own
- * decrement returned, without touching the group again afterwards.
+ * Keeping them in one word lets the last party out, and only it, free the
+ * group, and lets a finishing task decide with the value its own decrement
+ * returned, without touching the group again afterwards (unless waiters,
+ * who keep it alive, need it).
  */
 #define FREED ((uint64_t)1)
 #define SLEEPING ((uint64_t)2)
-#define WAITER_ONE ((uint64_t)4)
+#define ASYNC_WAITS ((uint64_t)4)
+#define WAITER_ONE ((uint64_t)8)
 #define WAITERS_MASK (((uint64_t)1 << 32) - WAITER_ONE)
 #define ACTIVE_ONE ((uint64_t)1 << 32)
 
@@ -40,8 +46,15 @@ struct eg_group {
   eg_context *ctx; /* the group's own (owned) or the background context */
   int cancels;     /* made by eg_group_with_context */
   _Atomic(eg_limit *) limit; /* NULL: no limit */
-  pthread_mutex_t lock;      /* serialises set_limit; guards `retired` */
+  pthread_mutex_t lock;      /* serialises set_limit; guards the two below */
   eg_limit *retired;         /* replaced limits, freed with the group */
+  struct async_wait *async_waits; /* pending eg_group_wait_async calls */
+};
+
+struct async_wait {
+  struct async_wait *next;
+  eg_wait_fn done;
+  void *arg;
 };
 
 static unsigned active_of(uint64_t state) {
@@ -66,6 +79,7 @@ static int group_new(eg_group **out) {
   atomic_init(&group->limit, NULL);
   pthread_mutex_init(&group->lock, NULL);
   group->retired = NULL;
+  group->async_waits = NULL;
   *out = group;
   return EG_OK;
 }
@@ -123,30 +137,45 @@ void eg_group_free(eg_group *group) {
 
 /* ---------------------------------------------------------------- tasks */
 
-static void record_error(eg_group *group, eg_error *error) {
+/* Keeps `error` if it is the group's first; returns 1 if so. */
+static int record_error(eg_group *group, eg_error *error) {
+  if (EG_MUTATED(LAST_ERROR_WINS)) {
+    /* Broken on purpose: every error replaces the previous one. */
+    eg_error_release(atomic_exchange(&group->first_error, error));
+    if (group->cancels)
+      eg__context_cancel(group->ctx, EG_ECANCELED, error);
+    return 1;
+  }
   eg_error *expected = NULL;
   /* acq_rel: publishes the error to waiters (who also synchronise through
    * the state word) and to a concurrent loser's comparison. */
-  if (atomic_compare_exchange_strong_explicit(&group->first_error, &expected,
-                                              error, memory_order_acq_rel,
-                                              memory_order_acquire)) {
-    if (group->cancels)
-      eg__context_cancel(group->ctx, EG_ECANCELED, error);
-  } else {
+  if (!atomic_compare_exchange_strong_explicit(&group->first_error, &expected,
+                                               error, memory_order_acq_rel,
+                                               memory_order_acquire)) {
     eg_error_release(error); /* lost the race: the group keeps the first */
+    return 0;
   }
+  if (group->cancels)
+    eg__context_cancel(group->ctx, EG_ECANCELED, error);
+  return 1;
 }
+
+static void complete_async_waits(eg_group *group);
 
 /*
  * A task has returned (or failed to start): give its slot back to the limit
- * in force now, as the reference does, then count it out. After the
- * decrement the group may be freed by somebody else, so only the value the
- * decrement returned is used.
+ * in force now, as the reference does (if a caller waits for it, count that
+ * caller's task in before this one leaves, then admit it), then count this
+ * task out. After the decrement the group may be freed by somebody else, so
+ * only the value the decrement returned is used.
  */
 static void task_done(eg_group *group) {
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
-  if (limit != NULL)
-    eg__limit_release(limit);
+  eg_limit_waiter *next = limit != NULL ? eg__limit_release(limit) : NULL;
+  if (next != NULL) {
+    atomic_fetch_add_explicit(&group->state, ACTIVE_ONE, memory_order_relaxed);
+    eg__limit_grant(next);
+  }
   /* acq_rel: release publishes the task's writes (its error) to waiters;
    * acquire lets the party that frees see everybody's. */
   uint64_t state = atomic_fetch_sub_explicit(&group->state, ACTIVE_ONE,
@@ -160,6 +189,9 @@ static void task_done(eg_group *group) {
      * user tolerates), the same contract as POSIX semaphores. */
     if (state & SLEEPING)
       eg__futex_wake(active_word(group), INT_MAX);
+    /* Pending asynchronous waits count as waiters: the group is alive. */
+    if (state & ASYNC_WAITS)
+      complete_async_waits(group);
   } else if (state == FREED) {
     destroy(group);
   }
@@ -173,10 +205,8 @@ static void run_task(void *owner, eg_task_fn fn, void *arg) {
   task_done(group);
 }
 
-static int start_task(eg_group *group, eg_task_fn fn, void *arg) {
-  /* Relaxed: the job's hand-off through the queue orders this before the
-   * task's own decrement. */
-  atomic_fetch_add_explicit(&group->state, ACTIVE_ONE, memory_order_relaxed);
+/* Hands an admitted, counted task to the pool; undoes the count on failure. */
+static int submit_task(eg_group *group, eg_task_fn fn, void *arg) {
   eg_job job = {.run = run_task, .owner = group, .fn = fn, .arg = arg};
   int rc = eg__pool_submit(&job);
   if (rc != EG_OK)
@@ -184,13 +214,20 @@ static int start_task(eg_group *group, eg_task_fn fn, void *arg) {
   return rc;
 }
 
+static void count_in(eg_group *group) {
+  /* Relaxed: the task's hand-off (queue or caller) orders this before the
+   * task's own decrement. */
+  atomic_fetch_add_explicit(&group->state, ACTIVE_ONE, memory_order_relaxed);
+}
+
 int eg_group_go(eg_group *group, eg_task_fn fn, void *arg) {
   if (group == NULL || fn == NULL)
     return EG_EINVAL;
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
-  if (limit != NULL)
-    eg__limit_acquire(limit, group);
-  return start_task(group, fn, arg);
+  /* A caller admitted by hand-off was counted by the releaser. */
+  if (limit == NULL || !eg__limit_acquire(limit, group))
+    count_in(group);
+  return submit_task(group, fn, arg);
 }
 
 int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg) {
@@ -199,8 +236,41 @@ int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg) {
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
   if (limit != NULL && !eg__limit_try_acquire(limit))
     return 0;
-  int rc = start_task(group, fn, arg);
+  count_in(group);
+  int rc = submit_task(group, fn, arg);
   return rc == EG_OK ? 1 : rc;
+}
+
+/* ------------------------------------------------------- external tasks */
+
+int eg_group_admit(eg_group *group, eg_notify_fn admitted, void *arg) {
+  if (group == NULL || admitted == NULL)
+    return EG_EINVAL;
+  eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
+  int rc = limit != NULL ? eg__limit_acquire_async(limit, admitted, arg) : 1;
+  if (rc == 1)
+    count_in(group);
+  return rc; /* 0: queued, the releaser counts it in and notifies */
+}
+
+int eg_group_try_admit(eg_group *group) {
+  if (group == NULL)
+    return EG_EINVAL;
+  eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
+  if (limit != NULL && !eg__limit_try_acquire(limit))
+    return 0;
+  count_in(group);
+  return 1;
+}
+
+int eg_group_external_done(eg_group *group, eg_error *error) {
+  if (group == NULL) {
+    eg_error_release(error);
+    return EG_EINVAL;
+  }
+  int recorded = error != NULL ? record_error(group, error) : 0;
+  task_done(group);
+  return recorded;
 }
 
 /* ---------------------------------------------------------------- limit */
@@ -295,17 +365,90 @@ static void leave_waiters(eg_group *group) {
     destroy(group);
 }
 
+/* What every wait does once no task is active: cancel the group's context
+ * with the first error (plain "canceled" if none), then return that error. */
+static eg_error *finish_wait(eg_group *group) {
+  eg_error *error =
+      atomic_load_explicit(&group->first_error, memory_order_acquire);
+  if (group->cancels && !EG_MUTATED(WAIT_NO_CANCEL))
+    eg__context_cancel(group->ctx, EG_ECANCELED, error);
+  return error;
+}
+
 eg_error *eg_group_wait(eg_group *group) {
   if (group == NULL)
     return eg__error_invalid();
   atomic_fetch_add_explicit(&group->state, WAITER_ONE, memory_order_relaxed);
   wait_until_idle(group);
-  eg_error *error =
-      atomic_load_explicit(&group->first_error, memory_order_acquire);
-  if (group->cancels)
-    eg__context_cancel(group->ctx, EG_ECANCELED, error);
+  eg_error *error = finish_wait(group);
   leave_waiters(group);
   return error;
+}
+
+/* Called with the lock held: no more queued asynchronous waits. */
+static void clear_async_flag_if_empty(eg_group *group) {
+  if (group->async_waits == NULL)
+    atomic_fetch_and_explicit(&group->state, ~ASYNC_WAITS,
+                              memory_order_relaxed);
+}
+
+/* The count reached zero with asynchronous waits queued: complete them all.
+ * Each is a waiter keeping the group alive until it leaves. */
+static void complete_async_waits(eg_group *group) {
+  pthread_mutex_lock(&group->lock);
+  struct async_wait *list = group->async_waits;
+  group->async_waits = NULL;
+  clear_async_flag_if_empty(group);
+  pthread_mutex_unlock(&group->lock);
+  while (list != NULL) {
+    struct async_wait *wait = list;
+    list = wait->next;
+    wait->done(wait->arg, finish_wait(group));
+    eg__free(wait);
+    leave_waiters(group);
+  }
+}
+
+/*
+ * Registers as a waiter and queues the wait under the lock, then re-reads
+ * the count: a finisher that reached zero before the flag was set did not
+ * see it, and the wait completes here instead; one after it takes the queue
+ * under the same lock.
+ */
+int eg_group_wait_async(eg_group *group, eg_wait_fn done, void *arg,
+                        eg_error **result) {
+  if (group == NULL || done == NULL || result == NULL)
+    return EG_EINVAL;
+  *result = NULL;
+  /* Acquire: as in wait_until_idle. */
+  if (active_of(atomic_load_explicit(&group->state, memory_order_acquire)) ==
+      0) {
+    *result = finish_wait(group);
+    return 1;
+  }
+  struct async_wait *wait = eg__alloc(sizeof *wait);
+  if (wait == NULL)
+    return EG_ENOMEM;
+  wait->done = done;
+  wait->arg = arg;
+  pthread_mutex_lock(&group->lock);
+  atomic_fetch_add_explicit(&group->state, WAITER_ONE, memory_order_relaxed);
+  uint64_t state = atomic_fetch_or_explicit(&group->state, ASYNC_WAITS,
+                                            memory_order_acq_rel);
+  int idle = active_of(state) == 0;
+  if (!idle) {
+    wait->next = group->async_waits;
+    group->async_waits = wait;
+  } else {
+    clear_async_flag_if_empty(group);
+  }
+  pthread_mutex_unlock(&group->lock);
+  if (!idle)
+    return 0;
+  eg__free(wait);
+  *result = finish_wait(group);
+  leave_waiters(group);
+  return 1;
 }
 
 #ifdef EG_TESTING

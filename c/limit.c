@@ -2,18 +2,27 @@
 
 #include <stdatomic.h>
 
+#include "errgroup.h"
+#include "mutation.h"
 #include "platform.h"
 #include "pool.h"
 
-/* How long an acquirer spins for its hand-off before it sleeps. */
+/* How long a blocked acquirer spins for its hand-off before it sleeps. */
 #define ACQUIRE_SPIN_NS 20000
 
-/* A waiter's state, also its futex word. */
-enum { WAITING, GRANTED, SLEEPING };
+/* A blocked waiter's state, also its futex word. RETRY only under the
+ * TRYGO_BARGES mutation: the slot was freed, not handed over. */
+enum { WAITING, GRANTED, SLEEPING, RETRY };
 
+/*
+ * A request for a slot. A blocked caller's lives on its stack and is woken
+ * through `state`; an asynchronous one is allocated and has `admitted`.
+ */
 struct eg_limit_waiter {
   eg_limit_waiter *next;
   atomic_uint state;
+  void (*admitted)(void *arg);
+  void *arg;
 };
 
 eg_limit *eg__limit_new(int capacity) {
@@ -30,77 +39,74 @@ eg_limit *eg__limit_new(int capacity) {
   return limit;
 }
 
+/*
+ * Asynchronous requests still queued will never be admitted (their group is
+ * gone; a Go caller on a limit of 0 stays blocked forever in the reference
+ * too): drop them. Blocked threads are another matter: their frames point
+ * into the limit, so it is kept for them.
+ */
 int eg__limit_free(eg_limit *limit) {
   pthread_mutex_lock(&limit->lock);
+  eg_limit_waiter **link = &limit->oldest;
+  limit->newest = NULL;
+  while (*link != NULL) {
+    eg_limit_waiter *waiter = *link;
+    if (waiter->admitted != NULL) {
+      *link = waiter->next;
+      limit->blocked--;
+      eg__free(waiter);
+    } else {
+      limit->newest = waiter;
+      link = &waiter->next;
+    }
+  }
   int blocked = limit->blocked;
   pthread_mutex_unlock(&limit->lock);
   if (blocked > 0)
-    return 0; /* they wait forever, as in the reference: keep their memory */
+    return 0;
   pthread_mutex_destroy(&limit->lock);
   eg__free(limit);
   return 1;
 }
 
-/* Called with the lock held. */
-static void take_slot(eg_limit *limit) {
-  limit->used++;
-  atomic_store_explicit(&limit->free_hint, limit->capacity - limit->used,
+/* ---- called with the lock held ---- */
+
+static int slot_free(eg_limit *limit) {
+  return limit->used < limit->capacity &&
+         (limit->oldest == NULL || EG_MUTATED(TRYGO_BARGES));
+}
+
+static void set_used(eg_limit *limit, int used) {
+  limit->used = used;
+  /* Relaxed: a hint for try-acquire; see there. */
+  atomic_store_explicit(&limit->free_hint, limit->capacity - used,
                         memory_order_relaxed);
 }
 
-static int granted(eg_limit_waiter *self) {
-  /* Acquire: pairs with the releaser's exchange. */
-  return atomic_load_explicit(&self->state, memory_order_acquire) == GRANTED;
-}
-
-/*
- * Spins a while (a hand-off is usually quick), then sleeps. The releaser
- * makes the wake syscall only for a waiter that announced SLEEPING.
- *
- * With a single slot the caller may run the group's queued jobs meanwhile.
- * It is blocked until that slot's holder returns; the holder is the only
- * active task, so running it here changes nothing the caller could observe:
- * the caller would not be admitted any earlier, and a task that waits for
- * something the caller does after this go returns deadlocks with or without
- * the help. With two or more slots it would not be safe: another slot could
- * free while the caller is busy inside a task that waits for it.
- */
-static void wait_for_grant(eg_limit_waiter *self, int may_help,
-                           const void *owner) {
-  int64_t until = eg__now_ns() + ACQUIRE_SPIN_NS;
-  for (unsigned i = 1; !granted(self); i++) {
-    if (may_help && eg__pool_help(owner))
-      continue;
-    if ((i % 64) == 0 && eg__now_ns() > until) {
-      unsigned expected = WAITING;
-      if (atomic_compare_exchange_strong(&self->state, &expected, SLEEPING))
-        while (!granted(self))
-          eg__futex_wait(&self->state, SLEEPING, -1);
-      return;
-    }
-    eg__cpu_relax();
+static void enqueue(eg_limit *limit, eg_limit_waiter *waiter) {
+  waiter->next = NULL;
+  if (EG_MUTATED(LIFO_ADMISSION) && limit->oldest != NULL) {
+    waiter->next = limit->oldest; /* broken on purpose: newest first */
+    limit->oldest = waiter;
+  } else if (limit->newest != NULL) {
+    limit->newest->next = waiter;
+    limit->newest = waiter;
+  } else {
+    limit->oldest = limit->newest = waiter;
   }
-}
-
-void eg__limit_acquire(eg_limit *limit, const void *owner) {
-  pthread_mutex_lock(&limit->lock);
-  if (limit->used < limit->capacity && limit->oldest == NULL) {
-    take_slot(limit);
-    pthread_mutex_unlock(&limit->lock);
-    return;
-  }
-  eg_limit_waiter self = {.next = NULL};
-  atomic_init(&self.state, WAITING);
-  if (limit->newest != NULL)
-    limit->newest->next = &self;
-  else
-    limit->oldest = &self;
-  limit->newest = &self;
   limit->blocked++;
-  pthread_mutex_unlock(&limit->lock);
-
-  wait_for_grant(&self, limit->capacity == 1, owner);
 }
+
+static eg_limit_waiter *dequeue_oldest(eg_limit *limit) {
+  eg_limit_waiter *oldest = limit->oldest;
+  limit->oldest = oldest->next;
+  if (limit->oldest == NULL)
+    limit->newest = NULL;
+  limit->blocked--;
+  return oldest;
+}
+
+/* ---- acquiring ---- */
 
 int eg__limit_try_acquire(eg_limit *limit) {
   /* Relaxed: a stale zero refuses a slot freed a moment ago, which a racing
@@ -110,37 +116,129 @@ int eg__limit_try_acquire(eg_limit *limit) {
   if (atomic_load_explicit(&limit->free_hint, memory_order_relaxed) <= 0)
     return 0;
   pthread_mutex_lock(&limit->lock);
-  int taken = limit->used < limit->capacity && limit->oldest == NULL;
+  int taken = slot_free(limit);
   if (taken)
-    take_slot(limit);
+    set_used(limit, limit->used + 1);
   pthread_mutex_unlock(&limit->lock);
   return taken;
 }
 
-void eg__limit_release(eg_limit *limit) {
+/* Acquire: pairs with the releaser's exchange in eg__limit_grant. */
+static unsigned state_of(eg_limit_waiter *self) {
+  return atomic_load_explicit(&self->state, memory_order_acquire);
+}
+
+/*
+ * Spins a while (a hand-off is usually quick), then sleeps until the state
+ * leaves WAITING/SLEEPING. The releaser makes the wake syscall only for a
+ * waiter that announced SLEEPING.
+ *
+ * With a single slot the caller may run the group's queued jobs meanwhile.
+ * It is blocked until that slot's holder returns; the holder is the only
+ * active task, so running it here changes nothing the caller could observe:
+ * the caller would not be admitted any earlier, and a task that waits for
+ * something the caller does after this go returns deadlocks with or without
+ * the help. With two or more slots it would not be safe: another slot could
+ * free while the caller is busy inside a task that waits for it.
+ */
+static unsigned wait_for_turn(eg_limit_waiter *self, int may_help,
+                              const void *owner) {
+  int64_t until = eg__now_ns() + ACQUIRE_SPIN_NS;
+  unsigned state;
+  for (unsigned i = 1; (state = state_of(self)) == WAITING; i++) {
+    if (may_help && eg__pool_help(owner))
+      continue;
+    if ((i % 64) == 0 && eg__now_ns() > until) {
+      unsigned expected = WAITING;
+      if (atomic_compare_exchange_strong(&self->state, &expected, SLEEPING))
+        while ((state = state_of(self)) == SLEEPING)
+          eg__futex_wait(&self->state, SLEEPING, -1);
+      return state_of(self);
+    }
+    eg__cpu_relax();
+  }
+  return state;
+}
+
+int eg__limit_acquire(eg_limit *limit, const void *owner) {
+  eg_limit_waiter self = {.admitted = NULL};
+  atomic_init(&self.state, WAITING);
   pthread_mutex_lock(&limit->lock);
-  eg_limit_waiter *oldest = limit->oldest;
-  if (oldest != NULL) {
-    /* Direct hand-off: `used` stays the same, the slot changes owner. */
-    limit->oldest = oldest->next;
-    if (limit->oldest == NULL)
-      limit->newest = NULL;
-    limit->blocked--;
-    /* acq_rel: publishes the grant and reads whether the waiter sleeps.
-     * The exchange is our last access to the waiter's memory: once it
-     * reads GRANTED the waiter may return and its frame be reused. The
-     * wake below only passes the address to the kernel; reaching a reused
-     * address at worst wakes some futex waiter spuriously, which every
-     * futex user tolerates (the contract of POSIX semaphores). */
-    if (atomic_exchange_explicit(&oldest->state, GRANTED,
-                                 memory_order_acq_rel) == SLEEPING)
-      eg__futex_wake(&oldest->state, 1);
-  } else if (limit->used > 0) {
-    limit->used--;
-    atomic_store_explicit(&limit->free_hint, limit->capacity - limit->used,
-                          memory_order_relaxed);
+  for (;;) {
+    if (slot_free(limit)) {
+      set_used(limit, limit->used + 1);
+      pthread_mutex_unlock(&limit->lock);
+      return 0;
+    }
+    atomic_store_explicit(&self.state, WAITING, memory_order_relaxed);
+    enqueue(limit, &self);
+    pthread_mutex_unlock(&limit->lock);
+    if (wait_for_turn(&self, limit->capacity == 1, owner) == GRANTED)
+      return 1;
+    pthread_mutex_lock(&limit->lock); /* RETRY: compete for the slot */
+  }
+}
+
+int eg__limit_acquire_async(eg_limit *limit, void (*admitted)(void *arg),
+                            void *arg) {
+  /* Allocated before locking, so no allocation happens under the lock. */
+  eg_limit_waiter *waiter = eg__alloc(sizeof *waiter);
+  pthread_mutex_lock(&limit->lock);
+  int taken = slot_free(limit);
+  if (taken) {
+    set_used(limit, limit->used + 1);
+  } else if (waiter != NULL) {
+    atomic_init(&waiter->state, WAITING);
+    waiter->admitted = admitted;
+    waiter->arg = arg;
+    enqueue(limit, waiter);
+    waiter = NULL; /* queued: the grant frees it */
   }
   pthread_mutex_unlock(&limit->lock);
+  if (waiter != NULL) {
+    eg__free(waiter);
+    return taken ? 1 : EG_ENOMEM; /* not queued when taken */
+  }
+  return taken;
+}
+
+/* ---- releasing ---- */
+
+eg_limit_waiter *eg__limit_release(eg_limit *limit) {
+  eg_limit_waiter *oldest = NULL;
+  pthread_mutex_lock(&limit->lock);
+  if (limit->oldest != NULL && EG_MUTATED(TRYGO_BARGES) &&
+      limit->oldest->admitted == NULL) {
+    /* Broken on purpose: free the slot and let the waiter race for it. */
+    eg_limit_waiter *waiter = dequeue_oldest(limit);
+    set_used(limit, limit->used - 1);
+    if (atomic_exchange(&waiter->state, RETRY) == SLEEPING)
+      eg__futex_wake(&waiter->state, 1);
+  } else if (limit->oldest != NULL) {
+    /* Direct hand-off: `used` stays the same, the slot changes owner. */
+    oldest = dequeue_oldest(limit);
+  } else if (limit->used > 0) {
+    set_used(limit, limit->used - 1);
+  }
+  pthread_mutex_unlock(&limit->lock);
+  return oldest;
+}
+
+void eg__limit_grant(eg_limit_waiter *waiter) {
+  if (waiter->admitted != NULL) {
+    waiter->admitted(waiter->arg);
+    eg__free(waiter);
+    return;
+  }
+  /* acq_rel: publishes the grant and reads whether the waiter sleeps.
+   * The exchange is our last access to the waiter's memory: once it reads
+   * GRANTED the waiter may return and its frame be reused. The wake below
+   * only passes the address to the kernel; reaching a reused address at
+   * worst wakes some futex waiter spuriously, which every futex user
+   * tolerates (the contract of POSIX semaphores). */
+  if (atomic_exchange_explicit(&waiter->state, GRANTED, memory_order_acq_rel) ==
+      SLEEPING)
+    eg__futex_wake(&waiter->state, 1);
 }
 
 int eg__limit_blocked(eg_limit *limit) {

@@ -30,20 +30,39 @@ eg_limit *eg__limit_new(int capacity);
 /* Frees a limit nobody is blocked on; returns 0 (and keeps it) otherwise. */
 int eg__limit_free(eg_limit *limit);
 
-/*
- * Takes a slot, blocking first come, first served until one is free. While
- * it waits on a limit of one it runs queued jobs of `owner` (its group)
- * itself: see limit.c for why that is safe for one slot and not for more.
- */
-void eg__limit_acquire(eg_limit *limit, const void *owner);
-
 /* Takes a slot only if one is free now and nobody waits. 1 if taken. */
 int eg__limit_try_acquire(eg_limit *limit);
 
-/* Gives a slot back: to the oldest waiter if any, else to the pool. */
-void eg__limit_release(eg_limit *limit);
+/*
+ * Takes a slot, blocking first come, first served until one is free.
+ * Returns 0 if it took a free slot itself, 1 if the slot was handed over by
+ * a releaser, which has then already counted the caller's task active (see
+ * eg__limit_release). While it waits on a limit of one it runs queued jobs
+ * of `owner` (its group) itself: see limit.c for why that is safe for one
+ * slot and not for more.
+ */
+int eg__limit_acquire(eg_limit *limit, const void *owner);
 
-/* Threads blocked in eg__limit_acquire (for tests). */
+/*
+ * Takes a free slot (returns 1), or queues the request behind the waiters
+ * already there (returns 0): when its turn comes, the releaser counts the
+ * task active and eg__limit_grant calls admitted(arg). EG_ENOMEM if the
+ * request could not be queued. Never blocks.
+ */
+int eg__limit_acquire_async(eg_limit *limit, void (*admitted)(void *arg),
+                            void *arg);
+
+/*
+ * Gives a slot back. If somebody waits, the slot passes straight to the
+ * oldest waiter, which is returned: the caller must count its task active
+ * and then call eg__limit_grant on it, with no lock held. Else returns NULL.
+ */
+eg_limit_waiter *eg__limit_release(eg_limit *limit);
+
+/* Tells a waiter returned by eg__limit_release that it is admitted. */
+void eg__limit_grant(eg_limit_waiter *waiter);
+
+/* Requests waiting for a slot, blocked or asynchronous (for tests). */
 int eg__limit_blocked(eg_limit *limit);
 
 #endif /* EG_LIMIT_H */

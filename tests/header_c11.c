@@ -4,6 +4,7 @@
  * It also runs as a tiny test that the library links and answers from C.
  */
 #include "errgroup.h"
+#include "errgroup_async.h"
 #include "testing.h"
 
 #include <stdio.h>

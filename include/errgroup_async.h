@@ -1,0 +1,92 @@
+/*
+ * liberrgroup, experimental: asynchronous admission and waiting, for
+ * language bindings whose tasks run on their own runtime (goroutines, an
+ * event loop) rather than on the library's pool.
+ *
+ * A binding admits a task (taking a slot of the group's limit and counting
+ * the task as active), runs it however it likes, and reports its end with
+ * eg_group_external_done. Neither admission nor waiting ever blocks the
+ * calling thread: when it would, the library calls a notification function
+ * later instead. External tasks and pool tasks share one group: the same
+ * count, limit queue, first error and context.
+ *
+ * EXPERIMENTAL: these functions are exported under their own version node
+ * (LIBERRGROUP_EXPERIMENTAL) and may change in a minor release. Everything
+ * in errgroup.h stays stable.
+ */
+#ifndef EG_ERRGROUP_ASYNC_H
+#define EG_ERRGROUP_ASYNC_H
+
+#include "errgroup.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A notification: called once, with the `arg` given at registration. */
+typedef void (*eg_notify_fn)(void *arg);
+
+/* A payload release function, as given to eg_error_wrap. */
+typedef void (*eg_payload_release_fn)(void *payload);
+
+/**
+ * Admits one external task, as eg_group_go does before it starts one, but
+ * runs nothing: the caller runs the task itself and must then call
+ * eg_group_external_done exactly once.
+ * Returns 1 if the task was admitted at once (`admitted` is not called).
+ * If the limit is reached it returns 0 and queues the request behind
+ * earlier go callers, first come first served; `admitted(arg)` is then
+ * called exactly once, on the thread that freed the slot (a pool thread, or
+ * a thread inside eg_group_external_done), after the task has been counted
+ * active. It must not block. On a limit of 0 it is never called, as a Go
+ * caller stays blocked forever. Never blocks.
+ * Errors: EG_EINVAL (NULL group or admitted), EG_ENOMEM (nothing queued).
+ */
+EG_API int eg_group_admit(eg_group *group, eg_notify_fn admitted, void *arg);
+
+/**
+ * eg_group_try_go without starting anything: 1 if a slot was free right now
+ * and the task is admitted (counted active), 0 if not. EG_EINVAL for NULL.
+ */
+EG_API int eg_group_try_admit(eg_group *group);
+
+/**
+ * An external task has returned. `error` is NULL or an owned error whose
+ * reference passes to the group, as a task's return value does. Returns 1
+ * if this error became the group's first error (the group's context has
+ * then been canceled with it as the cause), 0 otherwise, EG_EINVAL for a
+ * NULL group. The task's slot is given back and it stops counting as
+ * active; pending admissions and asynchronous waits may be notified from
+ * inside this call.
+ */
+EG_API int eg_group_external_done(eg_group *group, eg_error *error);
+
+/* Called when an asynchronous wait completes; `error` as eg_group_wait's. */
+typedef void (*eg_wait_fn)(void *arg, eg_error *error);
+
+/**
+ * eg_group_wait without blocking. If no task is active it completes at once:
+ * cancels the group's context as eg_group_wait does, stores the result in
+ * *result (borrowed until the group is freed) and returns 1; `done` is not
+ * called. Otherwise it returns 0 and, when the last active task returns,
+ * the library cancels the context and calls done(arg, error) once, on that
+ * task's thread; `error` is borrowed for the duration of the call (retain it
+ * to keep it). `done` must not block. Freeing the group while a wait is
+ * pending is safe: the free is deferred until `done` has returned.
+ * Errors: EG_EINVAL (NULL group, done or result), EG_ENOMEM.
+ */
+EG_API int eg_group_wait_async(eg_group *group, eg_wait_fn done, void *arg,
+                               eg_error **result);
+
+/**
+ * The release function `error` was wrapped with (eg_error_wrap), or NULL.
+ * Lets a binding recognise its own payloads among errors from other code
+ * before it interprets eg_error_payload().
+ */
+EG_API eg_payload_release_fn eg_error_payload_release(const eg_error *error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EG_ERRGROUP_ASYNC_H */
