@@ -325,18 +325,18 @@ int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal) {
 /* Blocks until no task is active, running queued tasks of the group on this
  * thread meanwhile. The caller is counted as a waiter. */
 static void wait_until_idle(eg_group *group) {
-  int64_t spin_until = eg__now_ns() + WAIT_SPIN_NS;
-  for (unsigned i = 1;; i++) {
+  eg_spin spin = EG_SPIN_INIT;
+  for (;;) {
     /* Acquire: pairs with the finishers' decrements, so every task's
      * error is visible once the count reads zero. */
     uint64_t state = atomic_load_explicit(&group->state, memory_order_acquire);
     if (active_of(state) == 0)
       return;
     if (eg__pool_help(group)) {
-      spin_until = eg__now_ns() + WAIT_SPIN_NS;
+      eg__spin_restart(&spin);
       continue;
     }
-    if ((i % 64) != 0 || eg__now_ns() < spin_until) {
+    if (eg__spin_on(&spin, WAIT_SPIN_NS)) {
       eg__cpu_relax();
       continue;
     }
@@ -347,6 +347,7 @@ static void wait_until_idle(eg_group *group) {
     if (active_of(state) == 0)
       return;
     eg__futex_wait(active_word(group), active_of(state), -1);
+    eg__spin_restart(&spin);
   }
 }
 

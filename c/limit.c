@@ -143,12 +143,12 @@ static unsigned state_of(eg_limit_waiter *self) {
  */
 static unsigned wait_for_turn(eg_limit_waiter *self, int may_help,
                               const void *owner) {
-  int64_t until = eg__now_ns() + ACQUIRE_SPIN_NS;
+  eg_spin spin = EG_SPIN_INIT;
   unsigned state;
-  for (unsigned i = 1; (state = state_of(self)) == WAITING; i++) {
+  while ((state = state_of(self)) == WAITING) {
     if (may_help && eg__pool_help(owner))
       continue;
-    if ((i % 64) == 0 && eg__now_ns() > until) {
+    if (!eg__spin_on(&spin, ACQUIRE_SPIN_NS)) {
       unsigned expected = WAITING;
       if (atomic_compare_exchange_strong(&self->state, &expected, SLEEPING))
         while ((state = state_of(self)) == SLEEPING)

@@ -45,4 +45,32 @@ static inline void eg__cpu_relax(void) {
 #endif
 }
 
+/*
+ * A spin budget: eg__spin_on returns 1 while less than `ns` nanoseconds have
+ * passed since the first of its calls that read the clock. It reads the
+ * clock only every 64th call, so a spin that ends quickly never reads it.
+ * Start from EG_SPIN_INIT; eg__spin_restart starts a new budget.
+ */
+typedef struct eg_spin {
+  unsigned calls;
+  int64_t until; /* 0 until the clock is first read */
+} eg_spin;
+
+#define EG_SPIN_INIT                                                           \
+  { 0, 0 }
+
+static inline int eg__spin_on(eg_spin *spin, int64_t ns) {
+  if ((++spin->calls % 64) != 0)
+    return 1;
+  int64_t now = eg__now_ns();
+  if (spin->until == 0)
+    spin->until = now + ns;
+  return now < spin->until;
+}
+
+static inline void eg__spin_restart(eg_spin *spin) {
+  spin->calls = 0;
+  spin->until = 0;
+}
+
 #endif /* EG_PLATFORM_H */

@@ -79,15 +79,12 @@ static int spin_for_job(eg_job *job) {
   if (spinners >= pool.max_spinners || awake > 2 * pool.min_threads ||
       !atomic_compare_exchange_strong(&pool.spinning, &spinners, spinners + 1))
     return 0;
-  int found = 0;
-  int64_t until = eg__now_ns() + WORKER_SPIN_NS;
-  for (unsigned i = 1; !found; i++) {
-    found = eg__queue_pop(&pool.queue, job);
-    if (!found && (i % 64) == 0 &&
-        (eg__now_ns() > until || atomic_load(&pool.stopping)))
-      break;
+  int found;
+  eg_spin spin = EG_SPIN_INIT;
+  while (!(found = eg__queue_pop(&pool.queue, job)) &&
+         eg__spin_on(&spin, WORKER_SPIN_NS) &&
+         !atomic_load_explicit(&pool.stopping, memory_order_relaxed))
     eg__cpu_relax();
-  }
   /* seq_cst: a submitter that sees no spinner must then see us idle. */
   atomic_fetch_sub(&pool.spinning, 1);
   return found;
