@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "platform.h"
+#include "timer.h"
 
 /* A monitor tick: the longest a stalled queue goes unnoticed. */
 #define MONITOR_TICK_NS 1000000
@@ -42,10 +43,45 @@ static struct pool {
   pthread_mutex_t lifecycle; /* serialises start and shutdown */
 } pool = {.lifecycle = PTHREAD_MUTEX_INITIALIZER};
 
-static pthread_once_t queue_once = PTHREAD_ONCE_INIT;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
-static void init_queue(void) {
+/* ---- fork: the child has only the forking thread ---- */
+
+/* Holds the pool's locks across fork(), so the child's copies are in a
+ * known state (unlocked by child_after_fork, which re-creates them). */
+static void prepare_fork(void) {
+  pthread_mutex_lock(&pool.lifecycle);
+  pthread_mutex_lock(&pool.queue.overflow_lock);
+}
+
+static void parent_after_fork(void) {
+  pthread_mutex_unlock(&pool.queue.overflow_lock);
+  pthread_mutex_unlock(&pool.lifecycle);
+}
+
+/*
+ * In the child the workers and the monitor do not exist: forget them and
+ * the queued jobs (their groups' other tasks ran in the parent's threads,
+ * so those groups cannot finish in the child anyway). The next submission
+ * starts a new pool.
+ */
+static void child_after_fork(void) {
   eg__queue_init(&pool.queue);
+  atomic_store(&pool.idle, 0);
+  atomic_store(&pool.spinning, 0);
+  atomic_store(&pool.waking, 0);
+  atomic_store(&pool.monitor_asleep, 0);
+  atomic_store(&pool.started, 0);
+  atomic_store(&pool.stopping, 0);
+  atomic_store(&pool.monitor_alive, 0);
+  atomic_store(&pool.threads, 0);
+  atomic_store(&pool.completed, 0);
+  pthread_mutex_init(&pool.lifecycle, NULL);
+}
+
+static void init_pool_once(void) {
+  eg__queue_init(&pool.queue);
+  pthread_atfork(prepare_fork, parent_after_fork, child_after_fork);
 }
 
 static void run_job(const eg_job *job) {
@@ -240,7 +276,8 @@ static void stop_threads(void) {
 }
 
 static int start_pool(void) {
-  pthread_once(&queue_once, init_queue);
+  pthread_once(&pool_once, init_pool_once);
+  eg__timer_resume(); /* deadlines armed before a fork() */
   pthread_mutex_lock(&pool.lifecycle);
   int rc = EG_OK;
   if (!atomic_load(&pool.started)) {

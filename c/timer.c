@@ -13,6 +13,7 @@ static struct {
   pthread_mutex_t lock;
   pthread_cond_t changed; /* on CLOCK_MONOTONIC; made with the thread */
   int running;
+  int fork_handlers; /* pthread_atfork done */
   eg_context **heap; /* min-heap on deadline; ctx->timer_slot is the index */
   size_t length, capacity;
 } timer = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -114,7 +115,29 @@ static void *timer_main(void *unused) {
   return NULL;
 }
 
+/* ---- fork: the child has no timer thread ---- */
+
+static void prepare_fork(void) {
+  pthread_mutex_lock(&timer.lock);
+}
+
+static void parent_after_fork(void) {
+  pthread_mutex_unlock(&timer.lock);
+}
+
+/* The heap survives; the thread does not. The next eg__timer_add, or the
+ * child's first pool start (eg__timer_resume), starts a new one. */
+static void child_after_fork(void) {
+  pthread_mutex_init(&timer.lock, NULL);
+  timer.running = 0;
+}
+
+/* Called with the lock held. */
 static int start_thread(void) {
+  if (!timer.fork_handlers) {
+    pthread_atfork(prepare_fork, parent_after_fork, child_after_fork);
+    timer.fork_handlers = 1;
+  }
   pthread_condattr_t attr;
   pthread_condattr_init(&attr);
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -126,6 +149,13 @@ static int start_thread(void) {
   }
   timer.running = 1;
   return EG_OK;
+}
+
+void eg__timer_resume(void) {
+  pthread_mutex_lock(&timer.lock);
+  if (!timer.running && timer.length > 0)
+    start_thread(); /* on failure, the next eg__timer_add tries again */
+  pthread_mutex_unlock(&timer.lock);
 }
 
 int eg__timer_add(eg_context *ctx) {

@@ -15,4 +15,8 @@ int eg__timer_add(eg_context *ctx);
 /* Disarms ctx if armed. Safe to call for any context. */
 void eg__timer_remove(eg_context *ctx);
 
+/* Restarts the timer thread if deadlines are armed but it is gone (in the
+ * child of a fork()). Called when a pool starts. */
+void eg__timer_resume(void);
+
 #endif /* EG_TIMER_H */

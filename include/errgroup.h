@@ -352,6 +352,13 @@ EG_API void eg_group_free(eg_group *group);
 
 /* ---------------------------------------------------------------------------
  * The process-wide thread pool
+ *
+ * fork(): the child of a process using the library may use it at once; a
+ * new pool (and deadline timer) starts on first use. Only the forking thread
+ * exists in the child, so tasks that were queued or running are gone there:
+ * a group that had active tasks at the fork never becomes idle in the
+ * child, and an object another thread was using at the fork must not be
+ * used in the child. The parent is unaffected.
  * ------------------------------------------------------------------------ */
 
 /**
