@@ -1,70 +1,17 @@
+#include "group.h"
+
 #include <limits.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 
 #include "context.h"
 #include "errgroup_async.h"
 #include "error.h"
-#include "limit.h"
 #include "mutation.h"
 #include "platform.h"
 #include "pool.h"
-
-/*
- * The group's state word, changed only by atomic read-modify-writes:
- *   bits 32..63  active tasks (admitted, not yet returned)
- *   bits  3..31  threads inside eg_group_wait, plus pending asynchronous
- *                waits
- *   bit   2      asynchronous waits are queued (set and cleared under lock)
- *   bit   1      some waiter sleeps on the futex (cleared by the last
- *                waiter to leave)
- *   bit   0      eg_group_free was called
- * Keeping them in one word lets the last party out, and only it, free the
- * group, and lets a finishing task decide with the value its own decrement
- * returned, without touching the group again afterwards (unless waiters,
- * who keep it alive, need it).
- */
-#define FREED ((uint64_t)1)
-#define SLEEPING ((uint64_t)2)
-#define ASYNC_WAITS ((uint64_t)4)
-#define WAITER_ONE ((uint64_t)8)
-#define WAITERS_MASK (((uint64_t)1 << 32) - WAITER_ONE)
-#define ACTIVE_ONE ((uint64_t)1 << 32)
+#include "workers.h"
 
 #define WAIT_SPIN_NS 20000
-
-#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "the futex word is the high half of the state: little-endian only"
-#endif
-
-struct eg_group {
-  _Alignas(EG_CACHE_LINE) _Atomic uint64_t state;
-  /* Set once, by the first failing task; never changes after. */
-  _Alignas(EG_CACHE_LINE) _Atomic(eg_error *) first_error;
-  eg_context *ctx; /* the group's own (owned) or the background context */
-  int cancels;     /* made by eg_group_with_context */
-  _Atomic(eg_limit *) limit; /* NULL: no limit */
-  pthread_mutex_t lock;      /* serialises set_limit; guards the two below */
-  eg_limit *retired;         /* replaced limits, freed with the group */
-  struct async_wait *async_waits; /* pending eg_group_wait_async calls */
-};
-
-struct async_wait {
-  struct async_wait *next;
-  eg_wait_fn done;
-  void *arg;
-};
-
-static unsigned active_of(uint64_t state) {
-  return (unsigned)(state >> 32);
-}
-
-/* The futex word: the active count, high half of `state`. */
-static atomic_uint *active_word(eg_group *group) {
-  return (atomic_uint *)((char *)&group->state + 4);
-}
 
 /* ------------------------------------------------------------- lifetime */
 
@@ -80,6 +27,10 @@ static int group_new(eg_group **out) {
   pthread_mutex_init(&group->lock, NULL);
   group->retired = NULL;
   group->async_waits = NULL;
+  atomic_init(&group->workers, 0);
+  group->running = 0;
+  group->queued_oldest = group->queued_newest = NULL;
+  atomic_init(&group->used, 0);
   *out = group;
   return EG_OK;
 }
@@ -138,7 +89,7 @@ void eg_group_free(eg_group *group) {
 /* ---------------------------------------------------------------- tasks */
 
 /* Keeps `error` if it is the group's first; returns 1 if so. */
-static int record_error(eg_group *group, eg_error *error) {
+int eg__group_record_error(eg_group *group, eg_error *error) {
   if (EG_MUTATED(LAST_ERROR_WINS)) {
     /* Broken on purpose: every error replaces the previous one. */
     eg_error_release(atomic_exchange(&group->first_error, error));
@@ -169,7 +120,7 @@ static void complete_async_waits(eg_group *group);
  * task out. After the decrement the group may be freed by somebody else, so
  * only the value the decrement returned is used.
  */
-static void task_done(eg_group *group) {
+void eg__group_task_done(eg_group *group) {
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
   eg_limit_waiter *next = limit != NULL ? eg__limit_release(limit) : NULL;
   if (next != NULL) {
@@ -201,8 +152,8 @@ static void run_task(void *owner, eg_task_fn fn, void *arg) {
   eg_group *group = owner;
   eg_error *error = fn(group->ctx, arg);
   if (error != NULL)
-    record_error(group, error);
-  task_done(group);
+    eg__group_record_error(group, error);
+  eg__group_task_done(group);
 }
 
 /* Hands an admitted, counted task to the pool; undoes the count on failure. */
@@ -210,33 +161,39 @@ static int submit_task(eg_group *group, eg_task_fn fn, void *arg) {
   eg_job job = {.run = run_task, .owner = group, .fn = fn, .arg = arg};
   int rc = eg__pool_submit(&job);
   if (rc != EG_OK)
-    task_done(group);
+    eg__group_task_done(group);
   return rc;
 }
 
-static void count_in(eg_group *group) {
+void eg__group_count_in(eg_group *group) {
   /* Relaxed: the task's hand-off (queue or caller) orders this before the
-   * task's own decrement. */
+   * task's own decrement. The `used` flag is written once. */
   atomic_fetch_add_explicit(&group->state, ACTIVE_ONE, memory_order_relaxed);
+  if (!atomic_load_explicit(&group->used, memory_order_relaxed))
+    atomic_store_explicit(&group->used, 1, memory_order_relaxed);
 }
 
 int eg_group_go(eg_group *group, eg_task_fn fn, void *arg) {
   if (group == NULL || fn == NULL)
     return EG_EINVAL;
+  if (eg__workers_enabled(group))
+    return eg__workers_go(group, fn, arg);
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
   /* A caller admitted by hand-off was counted by the releaser. */
   if (limit == NULL || !eg__limit_acquire(limit, group))
-    count_in(group);
+    eg__group_count_in(group);
   return submit_task(group, fn, arg);
 }
 
 int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg) {
   if (group == NULL || fn == NULL)
     return EG_EINVAL;
+  if (eg__workers_enabled(group))
+    return eg__workers_try_go(group, fn, arg);
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
   if (limit != NULL && !eg__limit_try_acquire(limit))
     return 0;
-  count_in(group);
+  eg__group_count_in(group);
   int rc = submit_task(group, fn, arg);
   return rc == EG_OK ? 1 : rc;
 }
@@ -244,22 +201,22 @@ int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg) {
 /* ------------------------------------------------------- external tasks */
 
 int eg_group_admit(eg_group *group, eg_notify_fn admitted, void *arg) {
-  if (group == NULL || admitted == NULL)
+  if (group == NULL || admitted == NULL || eg__workers_enabled(group))
     return EG_EINVAL;
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
   int rc = limit != NULL ? eg__limit_acquire_async(limit, admitted, arg) : 1;
   if (rc == 1)
-    count_in(group);
+    eg__group_count_in(group);
   return rc; /* 0: queued, the releaser counts it in and notifies */
 }
 
 int eg_group_try_admit(eg_group *group) {
-  if (group == NULL)
+  if (group == NULL || eg__workers_enabled(group))
     return EG_EINVAL;
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
   if (limit != NULL && !eg__limit_try_acquire(limit))
     return 0;
-  count_in(group);
+  eg__group_count_in(group);
   return 1;
 }
 
@@ -268,8 +225,8 @@ int eg_group_external_done(eg_group *group, eg_error *error) {
     eg_error_release(error);
     return EG_EINVAL;
   }
-  int recorded = error != NULL ? record_error(group, error) : 0;
-  task_done(group);
+  int recorded = error != NULL ? eg__group_record_error(group, error) : 0;
+  eg__group_task_done(group);
   return recorded;
 }
 
@@ -294,7 +251,7 @@ static eg_error *limit_refusal(unsigned active) {
 int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal) {
   if (refusal != NULL)
     *refusal = NULL;
-  if (group == NULL)
+  if (group == NULL || eg__workers_enabled(group))
     return EG_EINVAL;
   int rc = EG_OK;
   pthread_mutex_lock(&group->lock);

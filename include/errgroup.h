@@ -327,6 +327,24 @@ EG_API int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg);
 EG_API int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal);
 
 /**
+ * Worker mode, as go-kratos v1's errgroup.GOMAXPROCS(n): from now on at most
+ * `workers` tasks of the group run at once and eg_group_go never blocks:
+ * tasks beyond that wait in an unbounded first-in, first-out queue inside
+ * the group (about 32 bytes each) and start as running ones return, on the
+ * thread that freed the slot. Queued tasks count as active: eg_group_wait
+ * returns only after every one of them has run. (go-kratos starts queued
+ * tasks only once Wait is called; starting them as soon as a slot frees is
+ * strictly earlier.) eg_group_try_go starts a task only if a worker is free
+ * now. Must be called once, before the group's first task, and not together
+ * with eg_group_set_limit.
+ * Returns EG_OK, EG_EINVAL (NULL group, workers <= 0), or EG_EBUSY (already
+ * in worker mode, a limit was set, or a task was ever started). In worker
+ * mode eg_group_set_limit and the functions of errgroup_async.h give
+ * EG_EINVAL.
+ */
+EG_API int eg_group_set_workers(eg_group *group, int workers);
+
+/**
  * Go's Wait: blocks until every started task (including nested ones) has
  * returned, then cancels the group's context with the first recorded error
  * as cause (eg_error_canceled() if none), then returns that error. The

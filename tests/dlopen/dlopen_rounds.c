@@ -83,6 +83,7 @@
   X(eg_group_go, EG_STABLE_NODE)                                               \
   X(eg_group_try_go, EG_STABLE_NODE)                                           \
   X(eg_group_set_limit, EG_STABLE_NODE)                                        \
+  X(eg_group_set_workers, EG_STABLE_NODE)                                      \
   X(eg_group_wait, EG_STABLE_NODE)                                             \
   X(eg_group_free, EG_STABLE_NODE)                                             \
   X(eg_pool_set_stack_size, EG_STABLE_NODE)                                    \

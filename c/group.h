@@ -1,0 +1,85 @@
+/* Internal view of eg_group, shared by group.c and workers.c. */
+#ifndef EG_GROUP_H
+#define EG_GROUP_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "errgroup.h"
+#include "errgroup_async.h"
+#include "limit.h"
+#include "queue.h"
+
+/*
+ * The group's state word, changed only by atomic read-modify-writes:
+ *   bits 32..63  active tasks (admitted, not yet returned)
+ *   bits  3..31  threads inside eg_group_wait, plus pending asynchronous
+ *                waits
+ *   bit   2      asynchronous waits are queued (set and cleared under lock)
+ *   bit   1      some waiter sleeps on the futex (cleared by the last
+ *                waiter to leave)
+ *   bit   0      eg_group_free was called
+ * Keeping them in one word lets the last party out, and only it, free the
+ * group, and lets a finishing task decide with the value its own decrement
+ * returned, without touching the group again afterwards (unless waiters,
+ * who keep it alive, need it).
+ */
+#define FREED ((uint64_t)1)
+#define SLEEPING ((uint64_t)2)
+#define ASYNC_WAITS ((uint64_t)4)
+#define WAITER_ONE ((uint64_t)8)
+#define WAITERS_MASK (((uint64_t)1 << 32) - WAITER_ONE)
+#define ACTIVE_ONE ((uint64_t)1 << 32)
+
+#define WAIT_SPIN_NS 20000
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the futex word is the high half of the state: little-endian only"
+#endif
+
+struct eg_group {
+  _Alignas(EG_CACHE_LINE) _Atomic uint64_t state;
+  /* Set once, by the first failing task; never changes after. */
+  _Alignas(EG_CACHE_LINE) _Atomic(eg_error *) first_error;
+  eg_context *ctx; /* the group's own (owned) or the background context */
+  int cancels;     /* made by eg_group_with_context */
+  _Atomic(eg_limit *) limit; /* NULL: no limit */
+  pthread_mutex_t lock;      /* serialises set_limit; guards the two below */
+  eg_limit *retired;         /* replaced limits, freed with the group */
+  struct async_wait *async_waits; /* pending eg_group_wait_async calls */
+  /* Worker mode (workers.c): 0, or at most this many tasks run at once
+   * and the others wait in the queue below. Set once, before any task. */
+  atomic_int workers;
+  int running; /* under lock: tasks holding a worker */
+  struct queued_task *queued_oldest, *queued_newest; /* under lock */
+  atomic_int used; /* a task was ever started */
+};
+
+struct async_wait {
+  struct async_wait *next;
+  eg_wait_fn done;
+  void *arg;
+};
+
+static inline unsigned active_of(uint64_t state) {
+  return (unsigned)(state >> 32);
+}
+
+/* The futex word: the active count, high half of `state`. */
+static inline atomic_uint *active_word(eg_group *group) {
+  return (atomic_uint *)((char *)&group->state + 4);
+}
+
+/* Counts one more task active. */
+void eg__group_count_in(eg_group *group);
+
+/* Keeps `error` (owned) if it is the group's first error; returns 1 if so,
+ * else releases it and returns 0. */
+int eg__group_record_error(eg_group *group, eg_error *error);
+
+/* A counted task has returned or failed to start: see group.c. After this
+ * call the group may have been freed. */
+void eg__group_task_done(eg_group *group);
+
+#endif /* EG_GROUP_H */

@@ -1,0 +1,23 @@
+/*
+ * Worker mode (go-kratos v1's GOMAXPROCS(n)): at most n tasks of a group run
+ * at once, go never blocks, and the other tasks wait in a FIFO inside the
+ * group. Queued tasks count as active, so wait returns only after all ran.
+ */
+#ifndef EG_WORKERS_H
+#define EG_WORKERS_H
+
+#include "group.h"
+
+/* 1 if the group is in worker mode. */
+static inline int eg__workers_enabled(eg_group *group) {
+  /* Relaxed: set once before the group's first task (misuse otherwise). */
+  return atomic_load_explicit(&group->workers, memory_order_relaxed) != 0;
+}
+
+/* eg_group_go in worker mode: starts or queues; never blocks. */
+int eg__workers_go(eg_group *group, eg_task_fn fn, void *arg);
+
+/* eg_group_try_go in worker mode: 1 only if a worker is free right now. */
+int eg__workers_try_go(eg_group *group, eg_task_fn fn, void *arg);
+
+#endif /* EG_WORKERS_H */

@@ -1,0 +1,183 @@
+// Worker mode (eg_group_set_workers, go-kratos v1's GOMAXPROCS): go never
+// blocks, at most n tasks run, the rest wait in a FIFO that wait drains.
+#include <malloc.h>
+
+#include "errgroup_async.h"
+#include "helpers.h"
+
+namespace egtest {
+namespace {
+
+TEST(Workers, SwitchingIsRefusedWhenItCannotApply) {
+  GroupPtr g = NewGroup();
+  EXPECT_EQ(EG_EINVAL, eg_group_set_workers(nullptr, 2));
+  EXPECT_EQ(EG_EINVAL, eg_group_set_workers(g.get(), 0));
+  EXPECT_EQ(EG_EINVAL, eg_group_set_workers(g.get(), -3));
+  EXPECT_EQ(EG_OK, eg_group_set_workers(g.get(), 2));
+  EXPECT_EQ(EG_EBUSY, eg_group_set_workers(g.get(), 3)) << "only once";
+  EXPECT_EQ(EG_EINVAL, eg_group_set_limit(g.get(), 1, nullptr));
+  EXPECT_EQ(EG_EINVAL, eg_group_try_admit(g.get()));
+
+  GroupPtr used = NewGroup();
+  ASSERT_EQ(EG_OK, GoFn(used.get(), [](eg_context*) { return nullptr; }));
+  ASSERT_EQ(nullptr, eg_group_wait(used.get()));
+  EXPECT_EQ(EG_EBUSY, eg_group_set_workers(used.get(), 2))
+      << "a task was already started";
+
+  GroupPtr limited = NewGroup();
+  ASSERT_EQ(EG_OK, eg_group_set_limit(limited.get(), 2, nullptr));
+  EXPECT_EQ(EG_EBUSY, eg_group_set_workers(limited.get(), 2));
+}
+
+TEST(Workers, GoNeverBlocksAndQueuedTasksStartInOrder) {
+  GroupPtr g = NewGroup();
+  ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), 1));
+  Gate release;
+  Latch holder_running(1);
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {
+              holder_running.CountDown();
+              release.Wait();
+              return nullptr;
+            }));
+  holder_running.Wait();
+  std::mutex mu;
+  std::vector<int> order;
+  for (int i = 0; i < 200; ++i)  // would block forever with a limit of 1
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [&, i](eg_context*) {
+                std::lock_guard<std::mutex> lock(mu);
+                order.push_back(i);
+                return nullptr;
+              }));
+  EXPECT_EQ(0, TryGoFn(g.get(), [](eg_context*) { return nullptr; }))
+      << "the only worker is busy";
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_TRUE(order.empty()) << "queued tasks wait for the worker";
+  }
+  release.Open();
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  ASSERT_EQ(200u, order.size()) << "wait drained the queue";
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(i, order[i]);
+}
+
+TEST(Workers, NeverMoreThanNRunAndAllRun) {
+  constexpr int kWorkers = 3;
+  GroupPtr g = NewGroup();
+  ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), kWorkers));
+  std::atomic<int> running{0}, most{0}, ran{0};
+  for (int i = 0; i < 3000; ++i)
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {
+                int now = ++running;
+                int seen = most.load();
+                while (now > seen && !most.compare_exchange_weak(seen, now)) {
+                }
+                std::this_thread::yield();
+                --running;
+                ++ran;
+                return nullptr;
+              }));
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  EXPECT_EQ(3000, ran.load());
+  EXPECT_LE(most.load(), kWorkers);
+  EXPECT_GE(most.load(), 1);
+}
+
+TEST(Workers, TryGoStartsWhenAWorkerIsFree) {
+  GroupPtr g = NewGroup();
+  ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), 2));
+  Gate release;
+  EXPECT_EQ(1, TryGoFn(g.get(), [&](eg_context*) {
+              release.Wait();
+              return nullptr;
+            }));
+  EXPECT_EQ(1, TryGoFn(g.get(), [&](eg_context*) {
+              release.Wait();
+              return nullptr;
+            }));
+  EXPECT_EQ(0, TryGoFn(g.get(), [](eg_context*) { return nullptr; }));
+  release.Open();
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+}
+
+TEST(Workers, FirstErrorCancelsTheContextSeenByQueuedTasks) {
+  auto gc = NewGroupWithContext(eg_context_background());
+  ASSERT_EQ(EG_OK, eg_group_set_workers(gc.group.get(), 1));
+  eg_error* failure = eg_error_new(9, "first");
+  ASSERT_EQ(EG_OK,
+            GoFn(gc.group.get(), [&](eg_context*) { return failure; }));
+  std::atomic<int> saw_done{0};
+  for (int i = 0; i < 10; ++i)
+    ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context* ctx) {
+                saw_done += eg_context_done(ctx);
+                return eg_error_new(10, "later");
+              }));
+  EXPECT_EQ(failure, eg_group_wait(gc.group.get()));
+  EXPECT_EQ(10, saw_done.load()) << "queued tasks start after the failure";
+  EXPECT_EQ(failure, eg_context_cause(gc.ctx.get()));
+}
+
+TEST(Workers, FreeingWithQueuedTasksIsDeferredUntilTheyRan) {
+  eg_group* g = nullptr;
+  ASSERT_EQ(EG_OK, eg_group_new(&g));
+  ASSERT_EQ(EG_OK, eg_group_set_workers(g, 1));
+  Gate release;
+  std::atomic<int> ran{0};
+  Latch all_ran(51);
+  ASSERT_EQ(EG_OK, GoFn(g, [&](eg_context*) {
+              release.Wait();
+              all_ran.CountDown();
+              return nullptr;
+            }));
+  for (int i = 0; i < 50; ++i)
+    ASSERT_EQ(EG_OK, GoFn(g, [&](eg_context*) {
+                ran++;
+                all_ran.CountDown();
+                return nullptr;
+              }));
+  eg_group_free(g);
+  release.Open();
+  ASSERT_TRUE(all_ran.WaitFor(kEventBound));
+  EXPECT_EQ(50, ran.load());
+}
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED_ALLOCATOR 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED_ALLOCATOR 1
+#endif
+#endif
+
+// The issue asks for a bound on memory per queued task, measured: glibc's
+// mallinfo2 counts the bytes handed out, so the growth while 100,000 tasks
+// wait is the queue's cost (a 24-byte node in a 32-byte malloc chunk).
+TEST(Workers, QueuedTaskCostsAtMost48Bytes) {
+#ifdef SANITIZED_ALLOCATOR
+  GTEST_SKIP() << "sanitizer allocators do not report through mallinfo2";
+#endif
+  constexpr int kQueued = 100000;
+  GroupPtr g = NewGroup();
+  ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), 1));
+  Gate release;
+  Latch holder_running(1);
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {
+              holder_running.CountDown();
+              release.Wait();
+              return nullptr;
+            }));
+  holder_running.Wait();
+  auto noop = [](eg_context*, void*) -> eg_error* { return nullptr; };
+  size_t before = mallinfo2().uordblks;
+  for (int i = 0; i < kQueued; ++i)
+    ASSERT_EQ(EG_OK, eg_group_go(g.get(), noop, nullptr));
+  size_t after = mallinfo2().uordblks;
+  double per_task = double(after - before) / kQueued;
+  RecordProperty("bytes_per_queued_task", std::to_string(per_task));
+  std::printf("worker mode: %.1f bytes per queued task\n", per_task);
+  EXPECT_LE(per_task, 48.0);
+  release.Open();
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+}
+
+}  // namespace
+}  // namespace egtest
