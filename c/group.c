@@ -201,8 +201,10 @@ int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg) {
 /* ------------------------------------------------------- external tasks */
 
 int eg_group_admit(eg_group *group, eg_notify_fn admitted, void *arg) {
-  if (group == NULL || admitted == NULL || eg__workers_enabled(group))
+  if (group == NULL || admitted == NULL)
     return EG_EINVAL;
+  if (eg__workers_enabled(group))
+    return eg__workers_admit(group, admitted, arg);
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
   int rc = limit != NULL ? eg__limit_acquire_async(limit, admitted, arg) : 1;
   if (rc == 1)
@@ -211,8 +213,10 @@ int eg_group_admit(eg_group *group, eg_notify_fn admitted, void *arg) {
 }
 
 int eg_group_try_admit(eg_group *group) {
-  if (group == NULL || eg__workers_enabled(group))
+  if (group == NULL)
     return EG_EINVAL;
+  if (eg__workers_enabled(group))
+    return eg__workers_try_admit(group);
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
   if (limit != NULL && !eg__limit_try_acquire(limit))
     return 0;
@@ -226,6 +230,8 @@ int eg_group_external_done(eg_group *group, eg_error *error) {
     return EG_EINVAL;
   }
   int recorded = error != NULL ? eg__group_record_error(group, error) : 0;
+  if (eg__workers_enabled(group))
+    eg__workers_external_done(group);
   eg__group_task_done(group);
   return recorded;
 }

@@ -3,12 +3,26 @@
 #include "platform.h"
 #include "pool.h"
 
-/* A task waiting for a worker: 24 bytes (see docs/PERFORMANCE.md). */
+/* A task waiting for a worker: 24 bytes (see docs/PERFORMANCE.md). An
+ * external task's admission (eg_group_admit) queues as fn = admit_external
+ * with arg pointing to its notification. */
 struct queued_task {
   struct queued_task *next;
   eg_task_fn fn;
   void *arg;
 };
+
+struct external_admission {
+  eg_notify_fn admitted;
+  void *arg;
+};
+
+/* Never called: the marker of a queued external admission. */
+static eg_error *admit_external(eg_context *ctx, void *arg) {
+  (void)ctx;
+  (void)arg;
+  return NULL;
+}
 
 /* Called with the lock held. */
 static struct queued_task *take_queued(eg_group *group) {
@@ -22,10 +36,30 @@ static struct queued_task *take_queued(eg_group *group) {
 }
 
 /*
+ * A worker slot's task has returned: the slot passes to the oldest queued
+ * task, which has been counted active since it was queued and so keeps the
+ * group alive, or is freed. A queued external admission is notified here;
+ * a queued pool task is returned for the caller to run. Else NULL.
+ */
+static struct queued_task *pass_slot(eg_group *group) {
+  pthread_mutex_lock(&group->lock);
+  struct queued_task *next = take_queued(group);
+  if (next == NULL)
+    group->running--;
+  pthread_mutex_unlock(&group->lock);
+  if (next == NULL || next->fn != admit_external)
+    return next;
+  struct external_admission *admission = next->arg;
+  admission->admitted(admission->arg);
+  eg__free(admission);
+  eg__free(next);
+  return NULL;
+}
+
+/*
  * The pool job of a worker slot: runs its task, then keeps the slot and runs
  * the oldest queued task on the same thread, until the queue is empty. Each
- * task is counted out only after the next one was taken (and so is still
- * counted), so the group stays alive until the slot's last task is done.
+ * task is counted out only after the slot passed on.
  */
 static void run_worker(void *owner, eg_task_fn fn, void *arg) {
   eg_group *group = owner;
@@ -33,11 +67,7 @@ static void run_worker(void *owner, eg_task_fn fn, void *arg) {
     eg_error *error = fn(group->ctx, arg);
     if (error != NULL)
       eg__group_record_error(group, error);
-    pthread_mutex_lock(&group->lock);
-    struct queued_task *next = take_queued(group);
-    if (next == NULL)
-      group->running--;
-    pthread_mutex_unlock(&group->lock);
+    struct queued_task *next = pass_slot(group);
     eg__group_task_done(group);
     if (next == NULL)
       return;
@@ -47,22 +77,51 @@ static void run_worker(void *owner, eg_task_fn fn, void *arg) {
   }
 }
 
-/* Starts a counted task on a worker slot the caller holds. */
-static int start_worker(eg_group *group, eg_task_fn fn, void *arg) {
+/*
+ * Starts a queued task that was handed a slot outside a worker job. go
+ * accepted it, so it is never dropped: if the pool cannot take it, it runs
+ * here (only when no pool thread exists or can be made).
+ */
+static void start_queued(eg_group *group, struct queued_task *task) {
+  eg_job job = {
+      .run = run_worker, .owner = group, .fn = task->fn, .arg = task->arg};
+  eg__free(task);
+  if (eg__pool_submit(&job) != EG_OK)
+    run_worker(group, job.fn, job.arg);
+}
+
+/* Starts a new, counted task on a worker slot the caller holds. If the pool
+ * cannot take it, the caller is told, the task is counted out and the slot
+ * passes on. */
+static int start_new(eg_group *group, eg_task_fn fn, void *arg) {
   eg_job job = {.run = run_worker, .owner = group, .fn = fn, .arg = arg};
   int rc = eg__pool_submit(&job);
   if (rc != EG_OK) {
-    pthread_mutex_lock(&group->lock);
-    group->running--;
-    pthread_mutex_unlock(&group->lock);
+    struct queued_task *next = pass_slot(group);
     eg__group_task_done(group);
+    if (next != NULL)
+      start_queued(group, next);
   }
   return rc;
 }
 
-int eg__workers_go(eg_group *group, eg_task_fn fn, void *arg) {
-  /* Allocated before locking, so no allocation happens under the lock. */
-  struct queued_task *task = eg__alloc(sizeof *task);
+/* Takes a free worker slot now and counts the task in: 1, else 0. */
+static int take_free_worker(eg_group *group) {
+  pthread_mutex_lock(&group->lock);
+  int start = group->running < atomic_load(&group->workers);
+  if (start)
+    group->running++;
+  pthread_mutex_unlock(&group->lock);
+  if (start)
+    eg__group_count_in(group);
+  return start;
+}
+
+/* Counts a task in and takes a free worker (returns 1), or queues `task`
+ * filled with fn and arg (returns 0), or gives EG_ENOMEM if `task` is NULL
+ * (then nothing is counted). */
+static int start_or_queue(eg_group *group, struct queued_task *task,
+                          eg_task_fn fn, void *arg) {
   eg__group_count_in(group);
   pthread_mutex_lock(&group->lock);
   int start = group->running < atomic_load(&group->workers);
@@ -79,27 +138,55 @@ int eg__workers_go(eg_group *group, eg_task_fn fn, void *arg) {
     group->queued_newest = task;
   }
   pthread_mutex_unlock(&group->lock);
-  if (start) {
-    eg__free(task);
-    return start_worker(group, fn, arg);
-  }
-  if (task == NULL) {
+  if (!start && task == NULL) {
     eg__group_task_done(group); /* counted in above; never queued */
     return EG_ENOMEM;
   }
-  return EG_OK;
+  return start;
+}
+
+int eg__workers_go(eg_group *group, eg_task_fn fn, void *arg) {
+  /* Allocated before locking, so no allocation happens under the lock. */
+  struct queued_task *task = eg__alloc(sizeof *task);
+  int rc = start_or_queue(group, task, fn, arg);
+  if (rc != 1)
+    return rc; /* queued (EG_OK) or EG_ENOMEM */
+  eg__free(task);
+  return start_new(group, fn, arg);
+}
+
+int eg__workers_admit(eg_group *group, eg_notify_fn admitted, void *arg) {
+  struct queued_task *task = eg__alloc(sizeof *task);
+  struct external_admission *admission = eg__alloc(sizeof *admission);
+  if (admission == NULL) {
+    eg__free(task);
+    task = NULL;
+  } else {
+    admission->admitted = admitted;
+    admission->arg = arg;
+  }
+  int rc = start_or_queue(group, task, admit_external, admission);
+  if (rc == 1) {
+    eg__free(task);
+    eg__free(admission);
+  }
+  return rc;
+}
+
+int eg__workers_try_admit(eg_group *group) {
+  return take_free_worker(group);
+}
+
+void eg__workers_external_done(eg_group *group) {
+  struct queued_task *next = pass_slot(group);
+  if (next != NULL)
+    start_queued(group, next);
 }
 
 int eg__workers_try_go(eg_group *group, eg_task_fn fn, void *arg) {
-  pthread_mutex_lock(&group->lock);
-  int start = group->running < atomic_load(&group->workers);
-  if (start)
-    group->running++;
-  pthread_mutex_unlock(&group->lock);
-  if (!start)
+  if (!take_free_worker(group))
     return 0;
-  eg__group_count_in(group);
-  int rc = start_worker(group, fn, arg);
+  int rc = start_new(group, fn, arg);
   return rc == EG_OK ? 1 : rc;
 }
 

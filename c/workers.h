@@ -6,6 +6,7 @@
 #ifndef EG_WORKERS_H
 #define EG_WORKERS_H
 
+#include "errgroup_async.h"
 #include "group.h"
 
 /* 1 if the group is in worker mode. */
@@ -19,5 +20,19 @@ int eg__workers_go(eg_group *group, eg_task_fn fn, void *arg);
 
 /* eg_group_try_go in worker mode: 1 only if a worker is free right now. */
 int eg__workers_try_go(eg_group *group, eg_task_fn fn, void *arg);
+
+/*
+ * eg_group_admit in worker mode: the task counts as active at once; returns
+ * 1 if a worker is free now, else 0, and admitted(arg) is called when one
+ * frees (its slot passes to the task). EG_ENOMEM: nothing counted.
+ */
+int eg__workers_admit(eg_group *group, eg_notify_fn admitted, void *arg);
+
+/* eg_group_try_admit in worker mode: 1 if a worker was free (counted). */
+int eg__workers_try_admit(eg_group *group);
+
+/* An external task admitted in worker mode returned: its slot passes on.
+ * Called before the task is counted out. */
+void eg__workers_external_done(eg_group *group);
 
 #endif /* EG_WORKERS_H */

@@ -339,8 +339,8 @@ EG_API int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal);
  * with eg_group_set_limit.
  * Returns EG_OK, EG_EINVAL (NULL group, workers <= 0), or EG_EBUSY (already
  * in worker mode, a limit was set, or a task was ever started). In worker
- * mode eg_group_set_limit and the functions of errgroup_async.h give
- * EG_EINVAL.
+ * mode eg_group_set_limit gives EG_EINVAL; eg_group_admit counts an
+ * external task active at once and queues it in the same FIFO.
  */
 EG_API int eg_group_set_workers(eg_group *group, int workers);
 

@@ -17,6 +17,8 @@ packages=(
   pkg-config       # compat/consumer check of liberrgroup.pc
   python3          # bench/compare.py
   ca-certificates
+  abigail-tools    # abidw/abidiff for scripts/check_abi_baseline.sh
+  python3-pytest   # python/tests via scripts/python_test.sh
 )
 
 missing=()

@@ -5,9 +5,13 @@
 #   3. for each preset default, clang, tsan, asan: configure, build and run
 #      ctest in build/<preset> (the ABI check scripts/check_abi.sh is a ctest
 #      test); prints ctest's summary for each;
-#   4. installs the default build into a temporary prefix and builds
-#      compat/consumer against it through find_package and pkg-config;
-#   5. (placeholder) Go tests.
+#   4. installs the default build into a temporary prefix, checks that the
+#      header, library, pkg-config and CMake package agree on the version,
+#      and builds compat/consumer against it through find_package and
+#      pkg-config;
+#   5. compares the ABI with the baseline in compat/abi (abidiff);
+#   6. runs the Python binding's tests (python/tests);
+#   7. Go tests (once the Go package exists).
 # Keeps going after a failure and exits non-zero if anything failed.
 #
 # Environment: PRESETS="default asan" to run a subset; CLEAN=1 to wipe the
@@ -42,7 +46,7 @@ banner() { printf '\n==== %s ====\n' "$*"; }
 # ---------------------------------------------------------------------------
 banner "clang-format"
 shopt -s nullglob
-fmt_files=(c/*.c c/*.h include/*.h)
+fmt_files=(c/*.c c/*.h include/*.h tests/dlopen/*.c tests/dlopen/*.cc)
 shopt -u nullglob
 if ((${#fmt_files[@]})) && ! clang-format --dry-run --Werror "${fmt_files[@]}"; then
   echo "formatting: FAILED (fix with: clang-format -i c/*.c c/*.h include/*.h)"
@@ -97,6 +101,8 @@ check_consumer() (
   trap 'rm -rf "$work"' EXIT
   prefix=$work/prefix
   cmake --install build/default --prefix "$prefix" >/dev/null
+  echo "-- versions (header, library, pkg-config, CMake package)"
+  bash scripts/check_versions.sh "$prefix"
   echo "installed into $prefix:"
   (cd "$prefix" && find . -type f -o -type l | sort | sed 's/^/  /')
 
@@ -150,6 +156,26 @@ fi
 # ---------------------------------------------------------------------------
 # Go tests
 # ---------------------------------------------------------------------------
+banner "ABI baseline (compat/abi, abidiff)"
+if bash scripts/check_abi_baseline.sh; then
+  echo "abi baseline: OK"
+else
+  echo "abi baseline: FAILED (intended? scripts/check_abi_baseline.sh --update; see docs/ABI.md)"
+  failed+=("abi-baseline")
+fi
+
+banner "Python binding (python/tests)"
+if [[ " ${built[*]} " == *" default "* ]]; then
+  if bash scripts/python_test.sh build/default; then
+    echo "python: OK"
+  else
+    echo "python: FAILED"
+    failed+=("python")
+  fi
+else
+  echo "python: skipped (needs a successful build of the default preset)"
+fi
+
 # >>> GO TESTS: future work adds the Go binding's tests here, e.g.
 #   banner "go test"
 #   if ! (cd go && CGO_CFLAGS=... go test -race ./...); then failed+=("go"); fi

@@ -16,7 +16,6 @@ TEST(Workers, SwitchingIsRefusedWhenItCannotApply) {
   EXPECT_EQ(EG_OK, eg_group_set_workers(g.get(), 2));
   EXPECT_EQ(EG_EBUSY, eg_group_set_workers(g.get(), 3)) << "only once";
   EXPECT_EQ(EG_EINVAL, eg_group_set_limit(g.get(), 1, nullptr));
-  EXPECT_EQ(EG_EINVAL, eg_group_try_admit(g.get()));
 
   GroupPtr used = NewGroup();
   ASSERT_EQ(EG_OK, GoFn(used.get(), [](eg_context*) { return nullptr; }));
@@ -138,6 +137,33 @@ TEST(Workers, FreeingWithQueuedTasksIsDeferredUntilTheyRan) {
   release.Open();
   ASSERT_TRUE(all_ran.WaitFor(kEventBound));
   EXPECT_EQ(50, ran.load());
+}
+
+// External tasks (errgroup_async.h) share the workers and the FIFO, and
+// count as active while they wait.
+TEST(Workers, ExternalTasksQueueInTheSameFifo) {
+  GroupPtr g = NewGroup();
+  ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), 1));
+  ASSERT_EQ(1, eg_group_try_admit(g.get()));  // A holds the worker
+  EXPECT_EQ(0, eg_group_try_admit(g.get()));
+  std::atomic<int> b_admitted{0};
+  auto admitted = [](void* arg) { static_cast<std::atomic<int>*>(arg)->fetch_add(1); };
+  ASSERT_EQ(0, eg_group_admit(g.get(), admitted, &b_admitted));  // B waits
+  Latch c_ran(1);
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {  // C waits behind B
+              c_ran.CountDown();
+              return nullptr;
+            }));
+  eg_error* result = nullptr;
+  auto on_done = [](void*, eg_error*) {};
+  EXPECT_EQ(0, eg_group_wait_async(g.get(), on_done, nullptr, &result))
+      << "queued tasks count as active";
+  EXPECT_EQ(0, eg_group_external_done(g.get(), nullptr));  // A returns
+  EXPECT_EQ(1, b_admitted.load()) << "B got the worker";
+  EXPECT_FALSE(c_ran.IsReady());
+  EXPECT_EQ(0, eg_group_external_done(g.get(), nullptr));  // B returns
+  ASSERT_TRUE(c_ran.WaitFor(kEventBound));
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
 }
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
