@@ -120,12 +120,23 @@ static void complete_async_waits(eg_group *group);
  * task out. After the decrement the group may be freed by somebody else, so
  * only the value the decrement returned is used.
  */
-void eg__group_task_done(eg_group *group) {
+/*
+ * The heart of eg__group_task_done. If `may_chain` and the slot went to a
+ * blocked go caller, this thread takes over that caller's task: it is
+ * stored in *task and *arg and 1 returned (the caller returns at once, its
+ * task counted and started). That saves a queue round trip per task at a
+ * limit; only a pool worker's own job may chain (a thread that is helping
+ * inside go or wait must not run other tasks before it returns).
+ */
+static int finish_task(eg_group *group, int may_chain, eg_task_fn *task,
+                       void **arg) {
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
   eg_limit_waiter *next = limit != NULL ? eg__limit_release(limit) : NULL;
+  int chained = 0;
   if (next != NULL) {
     atomic_fetch_add_explicit(&group->state, ACTIVE_ONE, memory_order_relaxed);
-    eg__limit_grant(next);
+    chained = may_chain && eg__limit_waiter_task(next, task, arg);
+    eg__limit_grant(next, chained);
   }
   /* acq_rel: release publishes the task's writes (its error) to waiters;
    * acquire lets the party that frees see everybody's. */
@@ -133,7 +144,7 @@ void eg__group_task_done(eg_group *group) {
                                              memory_order_acq_rel) -
                    ACTIVE_ONE;
   if (active_of(state) != 0)
-    return;
+    return chained;
   if (state & WAITERS_MASK) {
     /* May reach a group a waiter has just freed: a futex wake on such an
      * address is harmless (at worst a spurious wake, which every futex
@@ -146,14 +157,23 @@ void eg__group_task_done(eg_group *group) {
   } else if (state == FREED) {
     destroy(group);
   }
+  return chained;
+}
+
+void eg__group_task_done(eg_group *group) {
+  eg_task_fn task;
+  void *arg;
+  finish_task(group, 0, &task, &arg);
 }
 
 static void run_task(void *owner, eg_task_fn fn, void *arg) {
   eg_group *group = owner;
-  eg_error *error = fn(group->ctx, arg);
-  if (error != NULL)
-    eg__group_record_error(group, error);
-  eg__group_task_done(group);
+  int may_chain = eg__pool_may_chain();
+  do {
+    eg_error *error = fn(group->ctx, arg);
+    if (error != NULL)
+      eg__group_record_error(group, error);
+  } while (finish_task(group, may_chain, &fn, &arg));
 }
 
 /* Hands an admitted, counted task to the pool; undoes the count on failure. */
@@ -179,9 +199,12 @@ int eg_group_go(eg_group *group, eg_task_fn fn, void *arg) {
   if (eg__workers_enabled(group))
     return eg__workers_go(group, fn, arg);
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
-  /* A caller admitted by hand-off was counted by the releaser. */
-  if (limit == NULL || !eg__limit_acquire(limit, group))
-    eg__group_count_in(group);
+  int admission =
+      limit != NULL ? eg__limit_acquire(limit, group, fn, arg) : EG_LIMIT_TOOK;
+  if (admission == EG_LIMIT_STARTED)
+    return EG_OK; /* a releaser counted the task in and runs it */
+  if (admission == EG_LIMIT_TOOK)
+    eg__group_count_in(group); /* else the releaser counted it */
   return submit_task(group, fn, arg);
 }
 

@@ -10,18 +10,21 @@
 /* How long a blocked acquirer spins for its hand-off before it sleeps. */
 #define ACQUIRE_SPIN_NS 20000
 
-/* A blocked waiter's state, also its futex word. RETRY only under the
- * TRYGO_BARGES mutation: the slot was freed, not handed over. */
-enum { WAITING, GRANTED, SLEEPING, RETRY };
+/* A blocked waiter's state, also its futex word. STARTED: granted, and the
+ * releaser runs the waiter's task itself. RETRY only under the TRYGO_BARGES
+ * mutation: the slot was freed, not handed over. */
+enum { WAITING, GRANTED, SLEEPING, RETRY, STARTED };
 
 /*
- * A request for a slot. A blocked caller's lives on its stack and is woken
- * through `state`; an asynchronous one is allocated and has `admitted`.
+ * A request for a slot. A blocked caller's lives on its stack, is woken
+ * through `state` and carries the task it wants to start (`task`, `arg`);
+ * an asynchronous one is allocated and has `admitted` (and its `arg`).
  */
 struct eg_limit_waiter {
   eg_limit_waiter *next;
   atomic_uint state;
   void (*admitted)(void *arg);
+  eg_task_fn task;
   void *arg;
 };
 
@@ -151,7 +154,7 @@ static unsigned wait_for_turn(eg_limit_waiter *self, int may_help,
     if (!eg__spin_on(&spin, ACQUIRE_SPIN_NS)) {
       unsigned expected = WAITING;
       if (atomic_compare_exchange_strong(&self->state, &expected, SLEEPING))
-        while ((state = state_of(self)) == SLEEPING)
+        while (state_of(self) == SLEEPING)
           eg__futex_wait(&self->state, SLEEPING, -1);
       return state_of(self);
     }
@@ -160,21 +163,25 @@ static unsigned wait_for_turn(eg_limit_waiter *self, int may_help,
   return state;
 }
 
-int eg__limit_acquire(eg_limit *limit, const void *owner) {
-  eg_limit_waiter self = {.admitted = NULL};
+int eg__limit_acquire(eg_limit *limit, const void *owner, eg_task_fn task,
+                      void *arg) {
+  eg_limit_waiter self = {.admitted = NULL, .task = task, .arg = arg};
   atomic_init(&self.state, WAITING);
   pthread_mutex_lock(&limit->lock);
   for (;;) {
     if (slot_free(limit)) {
       set_used(limit, limit->used + 1);
       pthread_mutex_unlock(&limit->lock);
-      return 0;
+      return EG_LIMIT_TOOK;
     }
     atomic_store_explicit(&self.state, WAITING, memory_order_relaxed);
     enqueue(limit, &self);
     pthread_mutex_unlock(&limit->lock);
-    if (wait_for_turn(&self, limit->capacity == 1, owner) == GRANTED)
-      return 1;
+    unsigned state = wait_for_turn(&self, limit->capacity == 1, owner);
+    if (state == GRANTED)
+      return EG_LIMIT_HANDED;
+    if (state == STARTED)
+      return EG_LIMIT_STARTED;
     pthread_mutex_lock(&limit->lock); /* RETRY: compete for the slot */
   }
 }
@@ -224,7 +231,16 @@ eg_limit_waiter *eg__limit_release(eg_limit *limit) {
   return oldest;
 }
 
-void eg__limit_grant(eg_limit_waiter *waiter) {
+int eg__limit_waiter_task(const eg_limit_waiter *waiter, eg_task_fn *task,
+                          void **arg) {
+  if (waiter->admitted != NULL)
+    return 0;
+  *task = waiter->task;
+  *arg = waiter->arg;
+  return 1;
+}
+
+void eg__limit_grant(eg_limit_waiter *waiter, int task_taken) {
   if (waiter->admitted != NULL) {
     waiter->admitted(waiter->arg);
     eg__free(waiter);
@@ -236,8 +252,8 @@ void eg__limit_grant(eg_limit_waiter *waiter) {
    * only passes the address to the kernel; reaching a reused address at
    * worst wakes some futex waiter spuriously, which every futex user
    * tolerates (the contract of POSIX semaphores). */
-  if (atomic_exchange_explicit(&waiter->state, GRANTED, memory_order_acq_rel) ==
-      SLEEPING)
+  if (atomic_exchange_explicit(&waiter->state, task_taken ? STARTED : GRANTED,
+                               memory_order_acq_rel) == SLEEPING)
     eg__futex_wake(&waiter->state, 1);
 }
 

@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "errgroup.h"
+
 typedef struct eg_limit_waiter eg_limit_waiter;
 
 typedef struct eg_limit {
@@ -33,15 +35,23 @@ int eg__limit_free(eg_limit *limit);
 /* Takes a slot only if one is free now and nobody waits. 1 if taken. */
 int eg__limit_try_acquire(eg_limit *limit);
 
+/* What eg__limit_acquire did. */
+enum {
+  EG_LIMIT_TOOK,   /* took a free slot: count the task in, start it */
+  EG_LIMIT_HANDED, /* a releaser handed its slot over and counted the task
+                      in: start it */
+  EG_LIMIT_STARTED /* a releaser handed its slot over, counted the task in
+                      and runs it: nothing left to do */
+};
+
 /*
- * Takes a slot, blocking first come, first served until one is free.
- * Returns 0 if it took a free slot itself, 1 if the slot was handed over by
- * a releaser, which has then already counted the caller's task active (see
- * eg__limit_release). While it waits on a limit of one it runs queued jobs
- * of `owner` (its group) itself: see limit.c for why that is safe for one
- * slot and not for more.
+ * Takes a slot for `task`(`arg`), blocking first come, first served until
+ * one is free. While it waits on a limit of one it runs queued jobs of
+ * `owner` (its group) itself: see limit.c for why that is safe for one slot
+ * and not for more.
  */
-int eg__limit_acquire(eg_limit *limit, const void *owner);
+int eg__limit_acquire(eg_limit *limit, const void *owner, eg_task_fn task,
+                      void *arg);
 
 /*
  * Takes a free slot (returns 1), or queues the request behind the waiters
@@ -59,8 +69,14 @@ int eg__limit_acquire_async(eg_limit *limit, void (*admitted)(void *arg),
  */
 eg_limit_waiter *eg__limit_release(eg_limit *limit);
 
-/* Tells a waiter returned by eg__limit_release that it is admitted. */
-void eg__limit_grant(eg_limit_waiter *waiter);
+/* If `waiter` is a blocked go caller, stores the task it wants to start
+ * and returns 1 (the caller may then run it, see eg__limit_grant). */
+int eg__limit_waiter_task(const eg_limit_waiter *waiter, eg_task_fn *task,
+                          void **arg);
+
+/* Tells a waiter returned by eg__limit_release that it is admitted, and,
+ * if `task_taken`, that its task is run by the releaser. */
+void eg__limit_grant(eg_limit_waiter *waiter, int task_taken);
 
 /* Requests waiting for a slot, blocked or asynchronous (for tests). */
 int eg__limit_blocked(eg_limit *limit);

@@ -45,6 +45,9 @@ static struct pool {
 
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
+/* See eg__pool_may_chain. */
+static _Thread_local int running_own_job;
+
 /* ---- fork: the child has only the forking thread ---- */
 
 /* Holds the pool's locks across fork(), so the child's copies are in a
@@ -168,6 +171,7 @@ static int park(void) {
 
 static void *worker_main(void *unused) {
   (void)unused;
+  running_own_job = 1;
   eg_job job;
   for (;;) {
     if (eg__queue_pop(&pool.queue, &job) || spin_for_job(&job)) {
@@ -354,8 +358,15 @@ int eg__pool_help(const void *owner) {
   if (!atomic_load_explicit(&pool.started, memory_order_acquire) ||
       !eg__queue_pop_owned(&pool.queue, owner, &job))
     return 0;
+  int saved = running_own_job;
+  running_own_job = 0;
   run_job(&job);
+  running_own_job = saved;
   return 1;
+}
+
+int eg__pool_may_chain(void) {
+  return running_own_job;
 }
 
 int eg_pool_set_stack_size(size_t bytes) {

@@ -24,4 +24,11 @@ int eg__pool_submit(const eg_job *job);
  */
 int eg__pool_help(const void *owner);
 
+/*
+ * 1 on a pool worker running a job of its own, 0 elsewhere and while a
+ * worker runs a job inside eg__pool_help (it is then inside go or wait and
+ * must return before it runs other tasks).
+ */
+int eg__pool_may_chain(void);
+
 #endif /* EG_POOL_H */
