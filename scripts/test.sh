@@ -11,7 +11,8 @@
 #      pkg-config;
 #   5. compares the ABI with the baseline in compat/abi (abidiff);
 #   6. runs the Python binding's tests (python/tests);
-#   7. Go tests (once the Go package exists).
+#   7. the Go package's tests (scripts/go_test.sh): vet, -race, cgocheck2,
+#      the reference's own test file, the example, both build modes.
 # Keeps going after a failure and exits non-zero if anything failed.
 #
 # Environment: PRESETS="default asan" to run a subset; CLEAN=1 to wipe the
@@ -176,10 +177,13 @@ else
   echo "python: skipped (needs a successful build of the default preset)"
 fi
 
-# >>> GO TESTS: future work adds the Go binding's tests here, e.g.
-#   banner "go test"
-#   if ! (cd go && CGO_CFLAGS=... go test -race ./...); then failed+=("go"); fi
-# <<< GO TESTS
+banner "Go package (go/errgroup, examples/gobridge)"
+if bash scripts/go_test.sh; then
+  echo "go: OK"
+else
+  echo "go: FAILED"
+  failed+=("go")
+fi
 
 # ---------------------------------------------------------------------------
 # Summary

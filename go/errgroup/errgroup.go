@@ -1,0 +1,237 @@
+// Package errgroup provides synchronization, error propagation, and Context
+// cancellation for groups of goroutines working on subtasks of a common task.
+//
+// It has the API and the behaviour of golang.org/x/sync/errgroup, with the
+// group's state kept in liberrgroup, the C library of this repository: the
+// count of active goroutines, the limit and its first-come-first-served
+// admission, the first error and the cancellation all live in a C group.
+// That C group can be handed to C code ([Group.CHandle]), which may start C
+// tasks on it: Go functions and C tasks then share one count, one limit, one
+// first error and one context.
+//
+// Functions passed to [Group.Go] and [Group.TryGo] always run in goroutines,
+// never on the C library's threads. A goroutine blocked in Go (at the limit)
+// or in Wait is parked on a channel and holds no OS thread.
+//
+// [errgroup.Group] is related to [sync.WaitGroup] but adds handling of tasks
+// returning errors.
+//
+// # Differences from golang.org/x/sync/errgroup
+//
+//   - SetLimit(n) with n >= 0 also panics while goroutines started without a
+//     limit are active; the reference silently accepts that and those
+//     goroutines then block when they return.
+//   - When a function returns a non-nil error, its Error method is called
+//     once (a panic in it is recovered and replaced by a description of the
+//     error's type): the text is what C code sees as the message of the
+//     group's first error.
+//   - Between a parent context's cancellation and the moment the C side of
+//     a group learns of it, a C task may fail; its error is then the cause
+//     C code sees, while the Go context keeps the parent's cause.
+package errgroup
+
+/*
+#include "bridge.h"
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync/atomic"
+	"unsafe"
+)
+
+// A Group is a collection of goroutines working on subtasks that are part of
+// the same overall task. A Group should not be reused for different tasks.
+//
+// A zero Group is valid, has no limit on the number of active goroutines,
+// and does not cancel on error. Its C group is made on first use. A Group
+// must not be copied after first use (go vet reports copies).
+type Group struct {
+	noCopy noCopy
+	core   atomic.Pointer[groupCore]
+}
+
+// noCopy makes go vet's copylocks check report copies of a Group.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
+
+// GoErrorCode is the code (eg_error_code) of the C error that carries an
+// error returned by a Go function of a group, or a Go parent context's
+// cause, to the C side. Its message (eg_error_message) is the Go error's
+// Error() text. context.Canceled and context.DeadlineExceeded are carried
+// as eg_error_canceled() and eg_error_deadline_exceeded() instead.
+const GoErrorCode = 0x476f // "Go"
+
+// CError is the Go form of an error made by C code: a C task started on the
+// group's C handle returned it. Wait returns it, and it is the cause of the
+// context made by WithContext, as one *CError value per group, so == and
+// errors.As work. The C errors eg_error_canceled() and
+// eg_error_deadline_exceeded() come out as context.Canceled and
+// context.DeadlineExceeded instead.
+type CError struct {
+	Code    int    // eg_error_code
+	Message string // eg_error_message
+}
+
+// Error returns the C error's message, or, when that is empty, a text
+// naming its code.
+func (e *CError) Error() string {
+	if e.Message == "" {
+		return fmt.Sprintf("errgroup: C error with code %d", e.Code)
+	}
+	return e.Message
+}
+
+// WithContext returns a new Group and an associated Context derived from ctx.
+//
+// The derived Context is canceled the first time a function passed to Go
+// returns a non-nil error, or a C task started on the group's C handle
+// returns an error, or the first time Wait returns, whichever occurs first.
+// Its cause is that error (the very value the function returned), or
+// context.Canceled when Wait returns with no error. The cancellation of ctx
+// reaches the derived Context with ctx's cause, as with
+// context.WithCancelCause, and the C tasks of the group see it too.
+//
+// WithContext(nil) panics, as context.WithCancelCause(nil) does.
+func WithContext(ctx context.Context) (*Group, context.Context) {
+	groupCtx, cancel := context.WithCancelCause(ctx)
+	g := &Group{}
+	g.core.Store(newContextCore(ctx, cancel))
+	return g, groupCtx
+}
+
+// Wait blocks until all function calls from the Go method have returned, then
+// returns the first non-nil error (if any) from them.
+//
+// In order: it waits until no function of the group (and no C task started
+// on its C handle) is active; then, for a group made by WithContext, it
+// cancels the context with the first error as cause (context.Canceled if
+// there was none); then it returns the first error. The first error is the
+// first non-nil error recorded, in order of completion, and stays the
+// group's first error for every later Wait. The waiting goroutine is parked
+// on a channel and holds no OS thread.
+func (g *Group) Wait() error {
+	c := g.core.Load()
+	if c == nil {
+		return nil // nothing was ever started on this zero Group
+	}
+	p := parkers.Get().(*parker)
+	var err error
+	switch waited := C.egb_wait_async(c.group, C.uintptr_t(p.handle)); waited.status {
+	case 1: // nothing active: completed at once, egGoWaitDone is not called
+		err = c.bridge.goError(waited.error)
+	case 0: // egGoWaitDone sends the retained result
+		result := <-p.notified
+		err = c.bridge.goError(result)
+		C.eg_error_release(result)
+	default:
+		panic(statusError("eg_group_wait_async", waited.status))
+	}
+	parkers.Put(p)
+	if c.bridge.cancel != nil {
+		c.bridge.cancel(err)
+	}
+	runtime.KeepAlive(c)
+	return err
+}
+
+// Go calls the given function in a new goroutine.
+//
+// The first call to Go must happen before a Wait.
+// It blocks until the new goroutine can be added without the number of
+// goroutines in the group exceeding the configured limit.
+// Callers blocked at the limit are admitted first come, first served, and
+// a freed slot goes straight to the oldest of them.
+//
+// The first goroutine in the group that returns a non-nil error will
+// cancel the associated Context, if any. The error will be returned
+// by Wait.
+//
+// A panic in f is not recovered: it crashes the program with f's stack, as
+// in any goroutine. runtime.Goexit in f counts as returning nil.
+func (g *Group) Go(f func() error) {
+	c := g.load()
+	if C.eg_group_try_admit(c.group) != 1 {
+		c.admitWhenSlotFrees()
+	}
+	go c.run(f)
+}
+
+// TryGo calls the given function in a new goroutine only if the number of
+// active goroutines in the group is currently below the configured limit
+// and no Go call is waiting for a slot.
+//
+// The return value reports whether the goroutine was started.
+func (g *Group) TryGo(f func() error) bool {
+	c := g.load()
+	switch rc := C.eg_group_try_admit(c.group); rc {
+	case 1:
+		go c.run(f)
+		return true
+	case 0:
+		return false
+	default:
+		panic(statusError("eg_group_try_admit", rc))
+	}
+}
+
+// SetLimit limits the number of active goroutines in this group to at most n.
+// A negative value indicates no limit.
+// A limit of zero will prevent any new goroutines from being added.
+//
+// Any subsequent call to the Go method will block until it can add an active
+// goroutine without exceeding the configured limit.
+//
+// The limit must not be modified while any goroutines in the group are active:
+// SetLimit(n) with n >= 0 then panics with an error whose text is
+// "errgroup: modify limit while N goroutines in the group are still active"
+// and changes nothing. Removing the limit (n < 0) is allowed at any time.
+// Limits above math.MaxInt32 are taken as math.MaxInt32.
+func (g *Group) SetLimit(n int) {
+	c := g.load()
+	limit := C.int(-1)
+	if n >= 0 {
+		limit = C.int(min(n, math.MaxInt32))
+	}
+	switch set := C.egb_set_limit(c.group, limit); set.status {
+	case C.EG_OK:
+	case C.EG_EBUSY:
+		text := C.GoString(C.eg_error_message(set.refusal))
+		C.eg_error_release(set.refusal)
+		// The reference panics with fmt.Errorf(...) without %w, which is an
+		// *errors.errorString: the same type and text.
+		panic(errors.New(text))
+	default:
+		panic(statusError("eg_group_set_limit", set.status))
+	}
+	runtime.KeepAlive(c)
+}
+
+// CHandle returns the group's C group (an eg_group *) for C code called
+// through cgo. The zero Group makes it on first use.
+//
+// C code may start C tasks on it with eg_group_go and eg_group_try_go, and
+// may call eg_group_wait on it; it must not free it. C tasks count as
+// goroutines of the group: they take slots of the limit, Wait waits for
+// them, the first of their errors to be recorded is returned by Wait as a
+// *CError, and it cancels the context made by WithContext. C tasks receive
+// the group's C context, which is canceled when the Go context is (by a Go
+// function's error, whose text is the C error's message, by Wait, or by the
+// parent context). The handle stays valid while the Group is reachable and
+// while C tasks started on it run: keep the Group alive
+// (runtime.KeepAlive) until C code no longer uses the handle.
+func (g *Group) CHandle() unsafe.Pointer {
+	return unsafe.Pointer(g.load().handle())
+}
+
+// statusError describes a failed call into the C library.
+func statusError(call string, status C.int) error {
+	return fmt.Errorf("errgroup: %s: %s", call, C.GoString(C.eg_strerror(status)))
+}

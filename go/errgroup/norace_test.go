@@ -1,0 +1,5 @@
+//go:build !race
+
+package errgroup
+
+const raceEnabled = false

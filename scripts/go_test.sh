@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Everything Go-related, in order:
+#   0. scripts/go_bundle_sources.sh: the bundle_*.c wrappers and the
+#      bundle_sources.h stamp, so the go command's cache never reuses C
+#      objects of older sources (commit the result if it changed);
+#   1. gofmt and go vet;
+#   2. go test -race of go/... and examples/gobridge, default build (the C
+#      sources compiled into the package);
+#   3. the same with GOEXPERIMENT=cgocheck2 (full cgo pointer checks);
+#   4. the reference's own tests (scripts/go_reference_tests.sh), -race;
+#   5. the example program (go run);
+#   6. build mode liberrgroup_system: the C library is configured, built and
+#      installed into a temporary prefix, then vet, tests with -race, the
+#      reference tests and the example run against the installed shared
+#      library through pkg-config.
+# Keeps going after a failure and exits non-zero if anything failed.
+#
+# Step 6 builds in build/go-system/ (gitignored) and installs into
+# build/go-system/prefix: a fixed prefix, because the go command caches the
+# package with pkg-config's -L path baked in and does not notice when that
+# path changes. GO_BENCH=1 also runs the benchmarks once.
+set -uo pipefail # no errexit: every step is checked and the run goes on
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
+  export PATH=$PATH:/usr/local/go/bin
+fi
+
+pkgs=(./go/... ./examples/gobridge)
+failed=()
+banner() { printf '\n==== go: %s ====\n' "$*"; }
+step() { # step NAME COMMAND...: runs it, records a failure
+  local name=$1
+  shift
+  banner "$name"
+  if "$@"; then
+    echo "$name: OK"
+  else
+    echo "$name: FAILED"
+    failed+=("$name")
+  fi
+}
+
+gofmt_clean() {
+  local unformatted
+  unformatted=$(gofmt -l go examples/gobridge)
+  [[ -z $unformatted ]] || { echo "gofmt needed: $unformatted"; return 1; }
+}
+
+step "bundle wrappers" bash scripts/go_bundle_sources.sh
+step "gofmt" gofmt_clean
+step "vet" go vet "${pkgs[@]}"
+step "test -race" go test -race -count=1 "${pkgs[@]}"
+step "test cgocheck2" env GOEXPERIMENT=cgocheck2 go test -count=1 "${pkgs[@]}"
+step "reference tests" bash scripts/go_reference_tests.sh
+step "example" go run ./examples/gobridge
+if [[ ${GO_BENCH:-0} == 1 ]]; then
+  step "benchmarks" go test -run '^$' -bench . -benchmem -count=1 ./go/errgroup
+fi
+
+# --- build mode liberrgroup_system, against an installed library ----------
+# (Runs inside `if`, where errexit is off: every command is checked.)
+system_mode() (
+  build=$root/build/go-system/build
+  prefix=$root/build/go-system/prefix
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DERRGROUP_BUILD_TESTS=OFF -DERRGROUP_BUILD_BENCH=OFF \
+    -DERRGROUP_BUILD_EXAMPLES=OFF >/dev/null || exit 1
+  log=$build/go_test_build.log
+  cmake --build "$build" >"$log" 2>&1 || { cat "$log"; exit 1; }
+  rm -rf "$prefix"
+  cmake --install "$build" --prefix "$prefix" >/dev/null || exit 1
+  pc=$(find "$prefix" -name liberrgroup.pc | head -n1)
+  [[ -n $pc ]] || { echo "no liberrgroup.pc installed"; exit 1; }
+  export PKG_CONFIG_PATH=${pc%/*}
+  libdir=$(pkg-config --variable=libdir liberrgroup) || exit 1
+  export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  echo "installed liberrgroup $(pkg-config --modversion liberrgroup) in $prefix"
+  local_failed=0
+  go vet -tags liberrgroup_system "${pkgs[@]}" || local_failed=1
+  # -count=1: the installed library is outside Go's cache keys.
+  go test -race -count=1 -tags liberrgroup_system "${pkgs[@]}" || local_failed=1
+  bash scripts/go_reference_tests.sh -tags liberrgroup_system || local_failed=1
+  go run -tags liberrgroup_system ./examples/gobridge || local_failed=1
+  exit "$local_failed"
+)
+step "liberrgroup_system mode" system_mode
+
+banner "summary"
+if ((${#failed[@]})); then
+  echo "go: FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "go: ALL OK"
