@@ -40,6 +40,9 @@ typedef void (*eg_payload_release_fn)(void *payload);
  * a thread inside eg_group_external_done), after the task has been counted
  * active. It must not block. On a limit of 0 it is never called, as a Go
  * caller stays blocked forever. Never blocks.
+ * A request still queued when its group is freed is dropped without a call
+ * (it could only have been a caller blocked forever, on a limit of 0 or on
+ * a limit replaced while it waited).
  * In worker mode (eg_group_set_workers) the task counts as active at once,
  * even while it waits for a worker in the group's FIFO, so waits include
  * it; 0 then means it waits, and `admitted` is called when a worker frees.
