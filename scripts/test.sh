@@ -11,7 +11,8 @@
 #      pkg-config;
 #   5. compares the ABI with the baseline in compat/abi (abidiff);
 #   6. runs the Python binding's tests (python/tests);
-#   7. the Go package's tests (scripts/go_test.sh): vet, -race, cgocheck2,
+#   7. the conformance suite (compat/run.sh) and its mutation check;
+#   8. the Go package's tests (scripts/go_test.sh): vet, -race, cgocheck2,
 #      the reference's own test file, the example, both build modes.
 # Keeps going after a failure and exits non-zero if anything failed.
 #
@@ -176,6 +177,11 @@ if [[ " ${built[*]} " == *" default "* ]]; then
 else
   echo "python: skipped (needs a successful build of the default preset)"
 fi
+
+banner "conformance (compat/): reference vs Go package vs C library"
+if ! bash compat/run.sh; then failed+=("conformance"); fi
+banner "conformance mutations (the suite must catch a broken library)"
+if ! bash compat/run.sh --mutations; then failed+=("mutations"); fi
 
 banner "Go package (go/errgroup, examples/gobridge)"
 if bash scripts/go_test.sh; then

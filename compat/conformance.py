@@ -1,0 +1,381 @@
+#!/usr/bin/env python3
+"""The errgroup conformance suite (compat/README.md).
+
+Builds three runners, runs every scenario on each and compares transcripts:
+
+  reference    Go, golang.org/x/sync/errgroup         (compat/runner)
+  go-package   Go, github.com/liberrgroup/liberrgroup/go/errgroup
+               (compat/runner built with -tags liberrgroup)
+  c            C, liberrgroup linked directly          (compat/c_runner)
+
+Hand-written scenarios (compat/scenarios/*.scn) must match their golden
+transcript (compat/golden/*.txt, the reference's) on every side; generated
+scenarios (compat/generate.py, from a seed) must match across sides.
+
+  python3 compat/conformance.py                 # the suite
+  python3 compat/conformance.py --regen-golden  # rewrite the golden files
+  python3 compat/conformance.py --mutations     # the mutation check
+  python3 compat/conformance.py FILE.scn...     # only these scenarios
+"""
+
+import argparse
+import difflib
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COMPAT = os.path.join(ROOT, "compat")
+SCENARIOS = os.path.join(COMPAT, "scenarios")
+GOLDEN = os.path.join(COMPAT, "golden")
+BUILD = os.path.join(ROOT, "build", "compat")
+GO_PACKAGE_DIR = os.path.join(ROOT, "go", "errgroup")
+# The C library's sources and header (override to test another tree).
+C_DIR = os.environ.get("EG_COMPAT_C_DIR", os.path.join(ROOT, "c"))
+INCLUDE_DIR = os.environ.get("EG_COMPAT_INCLUDE_DIR", os.path.join(ROOT, "include"))
+MUTATIONS = ["LAST_ERROR_WINS", "LIFO_ADMISSION", "TRYGO_BARGES",
+             "WAIT_NO_CANCEL", "DROP_CAUSE"]
+SIDES = ["reference", "go-package", "c"]
+NOT_BUILT = "not built"
+BUILD_FAILURES = []
+TIMED_OUT = re.compile(r"TIMEOUT|: unfinished$|INCOMPLETE", re.M)
+
+sys.dont_write_bytecode = True  # keep compat/ free of __pycache__
+sys.path.insert(0, COMPAT)
+import generate  # noqa: E402
+
+
+def log(*args):
+    print(*args, flush=True)
+
+
+def find_go():
+    go = shutil.which("go")
+    if go is None and os.access("/usr/local/go/bin/go", os.X_OK):
+        go = "/usr/local/go/bin/go"
+    return go
+
+
+def run_cmd(cmd, **kw):
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
+
+
+def build_go_runner(go, tags, out, fatal=True):
+    cmd = [go, "build", "-o", out]
+    if tags:
+        cmd += ["-tags", tags]
+    cmd.append("./compat/runner")
+    res = run_cmd(cmd)
+    if res.returncode != 0:
+        msg = "building %s failed:\n%s%s" % (rel(out), res.stdout, res.stderr)
+        if fatal:
+            raise SystemExit(msg)
+        log(msg[-3000:])
+        return False
+    return True
+
+
+def c_sources():
+    return sorted(os.path.join(C_DIR, f) for f in os.listdir(C_DIR) if f.endswith(".c"))
+
+
+def build_c_runner(out, mutation=None):
+    cc = os.environ.get("CC", "cc")
+    cmd = [cc, "-std=c11", "-O2", "-g", "-Wall", "-Wextra", "-Werror", "-pthread",
+           "-DEG_TESTING", "-DEG_STATIC_DEFINE",
+           "-I" + INCLUDE_DIR, "-I" + C_DIR]
+    if mutation:
+        cmd.append("-DEG_MUTATION=" + mutation)
+    cmd += c_sources() + [os.path.join(COMPAT, "c_runner", "runner.c"), "-o", out]
+    res = run_cmd(cmd)
+    if res.returncode != 0:
+        raise SystemExit("building %s failed:\n%s%s" % (out, res.stdout, res.stderr))
+
+
+def go_package_present():
+    return os.path.isdir(GO_PACKAGE_DIR) and any(
+        f.endswith(".go") and not f.endswith("_test.go") for f in os.listdir(GO_PACKAGE_DIR))
+
+
+def build_runners(want_go_package=True):
+    """Returns {side: executable or None (not built)}."""
+    os.makedirs(BUILD, exist_ok=True)
+    go = find_go()
+    if go is None:
+        raise SystemExit("go is not installed: the reference runner needs it")
+    runners = {}
+    runners["reference"] = os.path.join(BUILD, "runner-reference")
+    build_go_runner(go, None, runners["reference"])
+    runners["go-package"] = None
+    if want_go_package and go_package_present():
+        exe = os.path.join(BUILD, "runner-go-package")
+        if build_go_runner(go, "liberrgroup", exe, fatal=False):
+            runners["go-package"] = exe
+        else:
+            BUILD_FAILURES.append("go-package")
+    runners["c"] = os.path.join(BUILD, "runner-c")
+    build_c_runner(runners["c"])
+    return runners
+
+
+def start_runner(exe, files, timeout_ms):
+    env = dict(os.environ, EG_COMPAT_TIMEOUT_MS=str(timeout_ms))
+    # Long lists go through a response-free chunking: one process per chunk.
+    return subprocess.Popen([exe] + files, cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def parse_output(out):
+    """Splits "### FILE ... ### end" blocks into {file: transcript text}."""
+    result, current, lines = {}, None, []
+    for line in out.splitlines():
+        if current is None:
+            if line.startswith("### "):
+                current, lines = line[4:], []
+        elif line == "### end":
+            result[current] = "\n".join(lines) + "\n"
+            current = None
+        else:
+            lines.append(line)
+    if current is not None:
+        result[current] = "\n".join(lines) + "\nINCOMPLETE (the runner died)\n"
+    return result
+
+
+def run_sides(runners, files, timeout_ms=5000, wall_limit=180):
+    """Runs every built runner on files concurrently: {side: {file: text}}."""
+    procs = {}
+    for side, exe in runners.items():
+        if exe is not None:
+            procs[side] = start_runner(exe, files, timeout_ms)
+    results = {}
+    for side, proc in procs.items():
+        try:
+            out, err = proc.communicate(timeout=wall_limit)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            err += "\n(killed after %d s)" % wall_limit
+        results[side] = parse_output(out)
+        if proc.returncode not in (0, 1):
+            log("runner %s exited with %s; stderr:\n%s" % (side, proc.returncode, err[-4000:]))
+    return results
+
+
+def rel(path):
+    return os.path.relpath(path, ROOT)
+
+
+def golden_path(scn):
+    return os.path.join(GOLDEN, os.path.splitext(os.path.basename(scn))[0] + ".txt")
+
+
+def unified(a, b, name_a, name_b):
+    return "".join(difflib.unified_diff(a.splitlines(True), b.splitlines(True), name_a, name_b))
+
+
+def compare(files, results, golden, quiet=False, label=None):
+    """Compares sides (and golden where given). Returns (rows, differing)."""
+    rows, differing = [], []
+    for f in files:
+        key = rel(f) if not os.path.isabs(f) or f.startswith(ROOT) else f
+        want_name, want = None, None
+        if golden is not None and f in golden:
+            want_name, want = "golden", golden[f]
+        elif "reference" in results:
+            want_name, want = "reference", results["reference"].get(f)
+        cells, bad = {}, []
+        for side in SIDES:
+            if side not in results:
+                cells[side] = NOT_BUILT
+                continue
+            got = results[side].get(f)
+            if got is None:
+                cells[side] = "missing"
+                bad.append((side, ""))
+            elif "parse error:" in got or want is None:
+                cells[side] = "error"
+                bad.append((side, got))
+            elif TIMED_OUT.search(got):
+                # a scenario has one correct transcript and never times out
+                cells[side] = "TIMEOUT"
+                bad.append((side, got))
+            elif got == want:
+                cells[side] = "ok"
+            else:
+                cells[side] = "DIFFERS"
+                bad.append((side, got))
+        if golden is not None:
+            cells["golden"] = "ok" if f in golden else "missing"
+            if f not in golden:
+                bad.append(("golden", ""))
+        rows.append((key, cells))
+        if bad:
+            differing.append(key)
+            if not quiet:
+                log("---- %s: %s differs from %s" % (label or key, ", ".join(s for s, _ in bad), want_name))
+                for side, got in bad:
+                    if want is not None and got:
+                        sys.stdout.write(unified(want, got, "%s (%s)" % (key, want_name),
+                                                 "%s (%s)" % (key, side)))
+                    elif side == "golden":
+                        log("  no golden transcript %s (run with --regen-golden)" % rel(golden_path(f)))
+                sys.stdout.flush()
+    return rows, differing
+
+
+def print_table(rows, with_golden):
+    cols = SIDES + (["golden"] if with_golden else [])
+    width = max([len("scenario")] + [len(k) for k, _ in rows])
+    log("%-*s  %s" % (width, "scenario", "  ".join("%-10s" % c for c in cols)))
+    for key, cells in rows:
+        log("%-*s  %s" % (width, key, "  ".join("%-10s" % cells.get(c, "") for c in cols)))
+
+
+def load_golden(files):
+    golden = {}
+    for f in files:
+        p = golden_path(f)
+        if os.path.exists(p):
+            with open(p) as fh:
+                golden[f] = fh.read()
+    return golden
+
+
+def hand_written(args_files):
+    if args_files:
+        return [os.path.abspath(f) for f in args_files]
+    return sorted(os.path.join(SCENARIOS, f) for f in os.listdir(SCENARIOS) if f.endswith(".scn"))
+
+
+def generated(seed, count):
+    out_dir = os.path.join(BUILD, "generated")
+    if os.path.isdir(out_dir):
+        shutil.rmtree(out_dir)
+    os.makedirs(out_dir)
+    return generate.write_scenarios(out_dir, seed, count)
+
+
+def cmd_regen(runners, files):
+    results = run_sides({"reference": runners["reference"]}, files)
+    os.makedirs(GOLDEN, exist_ok=True)
+    for f in files:
+        text = results["reference"].get(f)
+        if text is None or "parse error:" in text:
+            raise SystemExit("reference failed on %s:\n%s" % (rel(f), text))
+        if "TIMEOUT" in text or ": unfinished" in text:
+            log("warning: %s: the reference transcript has a timeout:\n%s" % (rel(f), text))
+        with open(golden_path(f), "w") as fh:
+            fh.write(text)
+    log("wrote %d golden transcripts into %s" % (len(files), rel(GOLDEN)))
+
+
+def cmd_suite(runners, files, seed, count):
+    t0 = time.time()
+    sides = [s for s in SIDES if runners.get(s)]
+    log("sides: %s" % ", ".join("%s (%s)" % (s, "built" if runners.get(s) else
+                                             "BUILD FAILED" if s in BUILD_FAILURES else NOT_BUILT)
+                                for s in SIDES))
+    if runners.get("go-package") is None and "go-package" not in BUILD_FAILURES:
+        log("go-package: %s (no Go package in %s, or --no-go-package): skipped"
+            % (NOT_BUILT, rel(GO_PACKAGE_DIR)))
+    results = run_sides(runners, files)
+    rows, differing = compare(files, results, load_golden(files))
+    log("")
+    log("== hand-written scenarios (sides vs golden)")
+    print_table(rows, True)
+    n, k = len(rows), len(differing)
+
+    gen_k = 0
+    if count > 0:
+        log("")
+        log("== %d generated scenarios, seed %d (reproduce: compat/run.sh --seed %d --count %d)"
+            % (count, seed, seed, count))
+        gfiles = generated(seed, count)
+        gresults = run_sides(runners, gfiles)
+        grows, gdiff = compare(gfiles, gresults, None)
+        for key in gdiff:
+            log("generated scenario differs: %s (seed %d)" % (key, seed))
+        gen_k = len(gdiff)
+        log("generated: %d scenarios, %d match on all sides, %d differ (seed %d)"
+            % (len(grows), len(grows) - gen_k, gen_k, seed))
+        n += len(grows)
+        k += gen_k
+    log("(%.1f s; sides compared: %s)" % (time.time() - t0, ", ".join(sides)))
+    for side in BUILD_FAILURES:
+        log("%s: BUILD FAILED (see above): the suite fails" % side)
+    log("conformance: %d scenarios, %d match on all sides, %d differ" % (n, n - k, k))
+    return 1 if k or BUILD_FAILURES else 0
+
+
+def mutation_wired(name):
+    pattern = re.compile(r"EG_MUTATED\(\s*%s\s*\)" % name)
+    for f in c_sources():
+        with open(f) as fh:
+            if pattern.search(fh.read()):
+                return True
+    return False
+
+
+def cmd_mutations(files, seed, count):
+    """Each mutation must make at least one scenario differ."""
+    golden = load_golden(files)
+    gfiles = generated(seed, count) if count else []
+    log("mutation check: hand-written scenarios vs golden, %d generated (seed %d) vs reference"
+        % (count, seed))
+    failures, pending = [], []
+    for name in MUTATIONS:
+        if not mutation_wired(name):
+            log("mutation %-16s PENDING (no EG_MUTATED(%s) in c/ yet)" % (name, name))
+            pending.append(name)
+            continue
+        exe = os.path.join(BUILD, "runner-c-" + name)
+        build_c_runner(exe, name)
+        res = run_sides({"c": exe}, files, timeout_ms=1500)
+        _, diff = compare(files, res, golden, quiet=True)
+        gdiff = []
+        if gfiles:
+            ref = run_sides({"reference": os.path.join(BUILD, "runner-reference"), "c": exe}, gfiles,
+                            timeout_ms=1500)
+            _, gdiff = compare(gfiles, ref, None, quiet=True)
+        if diff or gdiff:
+            log("mutation %-16s killed by %d scenario(s): %s" % (
+                name, len(diff) + len(gdiff), " ".join(os.path.basename(d) for d in (diff + gdiff)[:6])))
+        else:
+            log("mutation %-16s SURVIVED: no scenario noticed it" % name)
+            failures.append(name)
+    log("mutations: %d checked, %d killed, %d survived, %d pending" % (
+        len(MUTATIONS) - len(pending), len(MUTATIONS) - len(pending) - len(failures),
+        len(failures), len(pending)))
+    return 1 if failures else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("files", nargs="*", help="scenario files (default: compat/scenarios/*.scn)")
+    ap.add_argument("--seed", type=int, default=None, help="seed of the generated scenarios")
+    ap.add_argument("--count", type=int, default=500, help="generated scenarios (default 500)")
+    ap.add_argument("--regen-golden", action="store_true", help="rewrite compat/golden from the reference")
+    ap.add_argument("--mutations", action="store_true", help="run the mutation check")
+    ap.add_argument("--no-go-package", action="store_true", help="skip the Go package side")
+    args = ap.parse_args()
+    seed = args.seed
+    if seed is None:
+        seed = int(os.environ.get("EG_COMPAT_SEED", random.SystemRandom().randrange(1, 2**31)))
+    files = hand_written(args.files)
+    runners = build_runners(not args.no_go_package)
+    if args.regen_golden:
+        cmd_regen(runners, files)
+        return 0
+    if args.mutations:
+        return cmd_mutations(files, seed, min(args.count, 200))
+    count = 0 if args.files else args.count
+    return cmd_suite(runners, files, seed, count)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The conformance suite's one entry point (see compat/README.md):
+#   compat/run.sh                  build the runners, run every scenario on
+#                                  every side, print the table and the
+#                                  "conformance: ..." line
+#   compat/run.sh --regen-golden   rewrite compat/golden/ from the reference
+#   compat/run.sh --mutations      the mutation check of the C library
+#   compat/run.sh --seed N         reproduce a run of generated scenarios
+#   compat/run.sh FILE.scn...      only these scenarios
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
+  export PATH=$PATH:/usr/local/go/bin
+fi
+exec python3 compat/conformance.py "$@"

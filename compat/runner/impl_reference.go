@@ -1,0 +1,13 @@
+//go:build !liberrgroup
+
+package main
+
+import "golang.org/x/sync/errgroup"
+
+// The side under test: the reference, golang.org/x/sync/errgroup.
+
+const implName = "reference"
+
+type Group = errgroup.Group
+
+var WithContext = errgroup.WithContext

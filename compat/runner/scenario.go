@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// The scenario format is documented in compat/README.md. This parser and the
+// one in compat/c_runner/runner.c accept exactly the same language.
+
+const formatHeader = "errgroup-scenario 1"
+
+type flowKind int
+
+const (
+	kindMain flowKind = iota
+	kindTask
+	kindCaller
+	kindAfterFunc
+)
+
+type step struct {
+	verb string
+	args []string
+	line int
+}
+
+type flowSpec struct {
+	name  string
+	kind  flowKind
+	steps []step
+}
+
+type scenario struct {
+	path   string
+	name   string
+	covers string
+	group  string // "zero" or "context"
+	parent string // background, cancelable, deadline-past, deadline-soon, deadline-far
+	flows  []*flowSpec
+	byName map[string]*flowSpec
+}
+
+// arity: verb -> allowed argument counts (min, max), and which flow kinds
+// may use it ("" = any).
+var verbs = map[string]struct {
+	min, max int
+	only     flowKind
+	any      bool
+}{
+	"go":              {1, 1, 0, true},
+	"try-go":          {1, 1, 0, true},
+	"wait":            {0, 0, 0, true},
+	"limit":           {1, 1, 0, true},
+	"signal":          {1, 1, 0, true},
+	"wait-for":        {1, 1, 0, true},
+	"wait-ctx-done":   {0, 0, 0, true},
+	"ctx":             {0, 0, 0, true},
+	"parent":          {0, 0, 0, true},
+	"deadline":        {0, 0, 0, true},
+	"cancel-parent":   {0, 1, 0, true},
+	"log":             {1, 1, 0, true},
+	"start":           {1, 1, 0, true},
+	"join":            {1, 1, 0, true},
+	"expect-blocked":  {1, 1, 0, true},
+	"abandon":         {1, 1, 0, true},
+	"after-func":      {1, 1, 0, true},
+	"after-func-stop": {1, 1, 0, true},
+	"freeze":          {1, 1, 0, true},
+	"thaw":            {1, 1, 0, true},
+	"settle":          {0, 0, 0, true},
+	"return":          {1, 1, kindTask, false},
+}
+
+func isErrorName(s string) bool {
+	return s != "nil" && s != "Canceled" && s != "DeadlineExceeded" && validName(s)
+}
+
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func parseScenario(path string) (*scenario, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	sc := &scenario{path: path, group: "zero", parent: "background", byName: map[string]*flowSpec{}}
+	scanner := bufio.NewScanner(file)
+	lineNo := 0
+	sawHeader := false
+	var current *flowSpec
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("%s:%d: %s", path, lineNo, fmt.Sprintf(format, args...))
+	}
+	for scanner.Scan() {
+		lineNo++
+		text := scanner.Text()
+		if i := strings.IndexByte(text, '#'); i >= 0 {
+			text = text[:i]
+		}
+		words := strings.Fields(text)
+		if len(words) == 0 {
+			continue
+		}
+		if !sawHeader {
+			if strings.Join(words, " ") != formatHeader {
+				return nil, fail("first line must be %q", formatHeader)
+			}
+			sawHeader = true
+			continue
+		}
+		if current == nil {
+			switch words[0] {
+			case "name":
+				sc.name = strings.Join(words[1:], " ")
+			case "covers":
+				sc.covers = strings.Join(words[1:], " ")
+			case "group":
+				if len(words) != 2 || (words[1] != "zero" && words[1] != "context") {
+					return nil, fail("group must be zero or context")
+				}
+				sc.group = words[1]
+			case "parent":
+				if len(words) != 2 {
+					return nil, fail("parent takes one word")
+				}
+				switch words[1] {
+				case "background", "cancelable", "deadline-past", "deadline-soon", "deadline-far":
+				default:
+					return nil, fail("unknown parent %q", words[1])
+				}
+				sc.parent = words[1]
+			case "main", "task", "caller":
+				kind := map[string]flowKind{"main": kindMain, "task": kindTask, "caller": kindCaller}[words[0]]
+				name := "main"
+				if kind == kindMain {
+					if len(words) != 1 {
+						return nil, fail("main takes no name")
+					}
+				} else {
+					if len(words) != 2 || !validName(words[1]) || words[1] == "main" || words[1] == "order" {
+						return nil, fail("%s needs one valid name", words[0])
+					}
+					name = words[1]
+				}
+				if sc.byName[name] != nil {
+					return nil, fail("flow %q declared twice", name)
+				}
+				current = &flowSpec{name: name, kind: kind}
+				sc.flows = append(sc.flows, current)
+				sc.byName[name] = current
+			default:
+				return nil, fail("unknown header %q", words[0])
+			}
+			continue
+		}
+		if words[0] == "end" && len(words) == 1 {
+			current = nil
+			continue
+		}
+		spec, ok := verbs[words[0]]
+		if !ok {
+			return nil, fail("unknown step %q", words[0])
+		}
+		n := len(words) - 1
+		if n < spec.min || n > spec.max {
+			return nil, fail("%s takes %d..%d arguments", words[0], spec.min, spec.max)
+		}
+		if !spec.any && current.kind != spec.only {
+			return nil, fail("%s is only allowed in a task", words[0])
+		}
+		for _, a := range words[1:] {
+			if !validName(a) {
+				return nil, fail("bad argument %q", a)
+			}
+		}
+		if words[0] == "limit" {
+			if _, err := strconv.Atoi(words[1]); err != nil {
+				return nil, fail("limit needs an integer")
+			}
+		}
+		current.steps = append(current.steps, step{verb: words[0], args: words[1:], line: lineNo})
+	}
+	if err := scanner.Err(); err != nil {
+		return nil, err
+	}
+	if !sawHeader {
+		return nil, fmt.Errorf("%s: empty file", path)
+	}
+	if current != nil {
+		return nil, fmt.Errorf("%s: block %q has no end", path, current.name)
+	}
+	if sc.byName["main"] == nil {
+		return nil, fmt.Errorf("%s: no main block", path)
+	}
+	if sc.name == "" {
+		return nil, fmt.Errorf("%s: no name", path)
+	}
+	if sc.group == "zero" && sc.parent != "background" {
+		return nil, fmt.Errorf("%s: parent needs group context", path)
+	}
+	// Cross references; after-func names become flows of their own.
+	for _, f := range append([]*flowSpec(nil), sc.flows...) {
+		for _, s := range f.steps {
+			lineNo = s.line
+			switch s.verb {
+			case "go", "try-go":
+				if t := sc.byName[s.args[0]]; t == nil || t.kind != kindTask {
+					return nil, fail("%s: no task %q", s.verb, s.args[0])
+				}
+			case "start", "join":
+				if c := sc.byName[s.args[0]]; c == nil || c.kind != kindCaller {
+					return nil, fail("%s: no caller %q", s.verb, s.args[0])
+				}
+			case "expect-blocked", "abandon", "freeze", "thaw":
+				if c := sc.byName[s.args[0]]; c == nil || (c.kind != kindCaller && c.kind != kindTask && c.kind != kindMain) {
+					return nil, fail("%s: no flow %q", s.verb, s.args[0])
+				}
+			case "return", "cancel-parent":
+				if len(s.args) == 1 && s.args[0] != "nil" && !isErrorName(s.args[0]) {
+					return nil, fail("%s: bad error name %q", s.verb, s.args[0])
+				}
+			case "after-func":
+				if sc.byName[s.args[0]] == nil {
+					af := &flowSpec{name: s.args[0], kind: kindAfterFunc}
+					sc.flows = append(sc.flows, af)
+					sc.byName[af.name] = af
+				} else if sc.byName[s.args[0]].kind != kindAfterFunc {
+					return nil, fail("after-func name %q is already a flow", s.args[0])
+				}
+			case "after-func-stop":
+				// checked at run time (the name may be registered later in the file)
+			}
+		}
+	}
+	return sc, nil
+}
