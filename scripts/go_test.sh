@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # Everything Go-related, in order:
-#   0. scripts/go_bundle_sources.sh: the bundle_*.c wrappers and the
-#      bundle_sources.h stamp, so the go command's cache never reuses C
-#      objects of older sources (commit the result if it changed);
+#   0. scripts/go_bundle_sources.sh: the bundle_*.c wrappers of
+#      go/internal/core (the one package that compiles the C library in, for
+#      go/errgroup and go/kratos alike) and the bundle_sources.h stamp, so
+#      the go command's cache never reuses C objects of older sources (commit
+#      the result if it changed);
 #   1. gofmt and go vet;
-#   2. go test -race of go/... and examples/gobridge, default build (the C
-#      sources compiled into the package);
+#   2. go test -race of go/... (go/internal/core, go/errgroup, go/kratos)
+#      and examples/gobridge, default build (the C sources compiled into
+#      go/internal/core);
 #   3. the same with GOEXPERIMENT=cgocheck2 (full cgo pointer checks);
 #   4. the reference's own tests (scripts/go_reference_tests.sh), -race;
-#   5. the example program (go run);
-#   6. build mode liberrgroup_system: the C library is configured, built and
+#   5. go-kratos v1's own errgroup tests against go/kratos
+#      (scripts/go_kratos_tests.sh), -race;
+#   6. the example program (go run);
+#   7. build mode liberrgroup_system: the C library is configured, built and
 #      installed into a temporary prefix, then vet, tests with -race, the
-#      reference tests and the example run against the installed shared
-#      library through pkg-config.
+#      reference tests, go-kratos's tests and the example run against the
+#      installed shared library through pkg-config.
 # Keeps going after a failure and exits non-zero if anything failed.
 #
-# Step 6 builds in build/go-system/ (gitignored) and installs into
+# Step 7 builds in build/go-system/ (gitignored) and installs into
 # build/go-system/prefix: a fixed prefix, because the go command caches the
 # package with pkg-config's -L path baked in and does not notice when that
 # path changes. GO_BENCH=1 also runs the benchmarks once.
@@ -55,9 +60,10 @@ step "vet" go vet "${pkgs[@]}"
 step "test -race" go test -race -count=1 "${pkgs[@]}"
 step "test cgocheck2" env GOEXPERIMENT=cgocheck2 go test -count=1 "${pkgs[@]}"
 step "reference tests" bash scripts/go_reference_tests.sh
+step "go-kratos tests" bash scripts/go_kratos_tests.sh
 step "example" go run ./examples/gobridge
 if [[ ${GO_BENCH:-0} == 1 ]]; then
-  step "benchmarks" go test -run '^$' -bench . -benchmem -count=1 ./go/errgroup
+  step "benchmarks" go test -run '^$' -bench . -benchmem -count=1 ./go/errgroup ./go/kratos
 fi
 
 # --- build mode liberrgroup_system, against an installed library ----------
@@ -83,6 +89,7 @@ system_mode() (
   # -count=1: the installed library is outside Go's cache keys.
   go test -race -count=1 -tags liberrgroup_system "${pkgs[@]}" || local_failed=1
   bash scripts/go_reference_tests.sh -tags liberrgroup_system || local_failed=1
+  bash scripts/go_kratos_tests.sh -tags liberrgroup_system || local_failed=1
   go run -tags liberrgroup_system ./examples/gobridge || local_failed=1
   exit "$local_failed"
 )

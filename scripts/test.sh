@@ -183,7 +183,7 @@ if ! bash compat/run.sh; then failed+=("conformance"); fi
 banner "conformance mutations (the suite must catch a broken library)"
 if ! bash compat/run.sh --mutations; then failed+=("mutations"); fi
 
-banner "Go package (go/errgroup, examples/gobridge)"
+banner "Go packages (go/errgroup, go/kratos, examples/gobridge)"
 if bash scripts/go_test.sh; then
   echo "go: OK"
 else
@@ -199,8 +199,13 @@ for s in "${summaries[@]}"; do
   echo "$s"
   echo
 done
+# Stages: formatting, one per preset, install consumers, ABI baseline,
+# Python, conformance, mutations, Go.
+stages=$((1 + ${#presets[@]} + 6))
 if ((${#failed[@]})); then
   echo "FAILED: ${failed[*]}"
+  echo "checks: $((stages - ${#failed[@]})) passed, ${#failed[@]} failed"
   exit 1
 fi
 echo "ALL OK"
+echo "checks: ${stages} passed, 0 failed"

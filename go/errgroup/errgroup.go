@@ -30,19 +30,13 @@
 //     C code sees, while the Go context keeps the parent's cause.
 package errgroup
 
-/*
-#include "bridge.h"
-*/
-import "C"
-
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math"
-	"runtime"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/liberrgroup/liberrgroup/go/internal/core"
 )
 
 // A Group is a collection of goroutines working on subtasks that are part of
@@ -53,7 +47,7 @@ import (
 // must not be copied after first use (go vet reports copies).
 type Group struct {
 	noCopy noCopy
-	core   atomic.Pointer[groupCore]
+	core   atomic.Pointer[core.Group] // the Go side of the C group
 }
 
 // noCopy makes go vet's copylocks check report copies of a Group.
@@ -67,7 +61,7 @@ func (*noCopy) Unlock() {}
 // cause, to the C side. Its message (eg_error_message) is the Go error's
 // Error() text. context.Canceled and context.DeadlineExceeded are carried
 // as eg_error_canceled() and eg_error_deadline_exceeded() instead.
-const GoErrorCode = 0x476f // "Go"
+const GoErrorCode = core.GoErrorCode // 0x476f, "Go"
 
 // CError is the Go form of an error made by C code: a C task started on the
 // group's C handle returned it. Wait returns it, and it is the cause of the
@@ -89,6 +83,26 @@ func (e *CError) Error() string {
 	return e.Message
 }
 
+// newCError is the CErrorFunc of this package's groups.
+func newCError(code int, message string) error {
+	return &CError{Code: code, Message: message}
+}
+
+// load returns the Group's core, making it for a zero Group. Several
+// goroutines may race to make it: one wins the compare-and-swap and the
+// others give their C group back at once.
+func (g *Group) load() *core.Group {
+	if c := g.core.Load(); c != nil {
+		return c
+	}
+	fresh := core.New(newCError)
+	if g.core.CompareAndSwap(nil, fresh) {
+		return fresh
+	}
+	fresh.Release()
+	return g.core.Load()
+}
+
 // WithContext returns a new Group and an associated Context derived from ctx.
 //
 // The derived Context is canceled the first time a function passed to Go
@@ -103,7 +117,7 @@ func (e *CError) Error() string {
 func WithContext(ctx context.Context) (*Group, context.Context) {
 	groupCtx, cancel := context.WithCancelCause(ctx)
 	g := &Group{}
-	g.core.Store(newContextCore(ctx, cancel))
+	g.core.Store(core.NewWithContext(ctx, cancel, newCError))
 	return g, groupCtx
 }
 
@@ -122,24 +136,7 @@ func (g *Group) Wait() error {
 	if c == nil {
 		return nil // nothing was ever started on this zero Group
 	}
-	p := parkers.Get().(*parker)
-	var err error
-	switch waited := C.egb_wait_async(c.group, C.uintptr_t(p.handle)); waited.status {
-	case 1: // nothing active: completed at once, egGoWaitDone is not called
-		err = c.bridge.goError(waited.error)
-	case 0: // egGoWaitDone sends the retained result
-		result := <-p.notified
-		err = c.bridge.goError(result)
-		C.eg_error_release(result)
-	default:
-		panic(statusError("eg_group_wait_async", waited.status))
-	}
-	parkers.Put(p)
-	if c.bridge.cancel != nil {
-		c.bridge.cancel(err)
-	}
-	runtime.KeepAlive(c)
-	return err
+	return c.Wait()
 }
 
 // Go calls the given function in a new goroutine.
@@ -158,10 +155,10 @@ func (g *Group) Wait() error {
 // in any goroutine. runtime.Goexit in f counts as returning nil.
 func (g *Group) Go(f func() error) {
 	c := g.load()
-	if C.eg_group_try_admit(c.group) != 1 {
-		c.admitWhenSlotFrees()
+	if !c.TryAdmit() {
+		c.Admit()
 	}
-	go c.run(f)
+	go c.Run(f)
 }
 
 // TryGo calls the given function in a new goroutine only if the number of
@@ -171,15 +168,11 @@ func (g *Group) Go(f func() error) {
 // The return value reports whether the goroutine was started.
 func (g *Group) TryGo(f func() error) bool {
 	c := g.load()
-	switch rc := C.eg_group_try_admit(c.group); rc {
-	case 1:
-		go c.run(f)
-		return true
-	case 0:
+	if !c.TryAdmit() {
 		return false
-	default:
-		panic(statusError("eg_group_try_admit", rc))
 	}
+	go c.Run(f)
+	return true
 }
 
 // SetLimit limits the number of active goroutines in this group to at most n.
@@ -195,23 +188,7 @@ func (g *Group) TryGo(f func() error) bool {
 // and changes nothing. Removing the limit (n < 0) is allowed at any time.
 // Limits above math.MaxInt32 are taken as math.MaxInt32.
 func (g *Group) SetLimit(n int) {
-	c := g.load()
-	limit := C.int(-1)
-	if n >= 0 {
-		limit = C.int(min(n, math.MaxInt32))
-	}
-	switch set := C.egb_set_limit(c.group, limit); set.status {
-	case C.EG_OK:
-	case C.EG_EBUSY:
-		text := C.GoString(C.eg_error_message(set.refusal))
-		C.eg_error_release(set.refusal)
-		// The reference panics with fmt.Errorf(...) without %w, which is an
-		// *errors.errorString: the same type and text.
-		panic(errors.New(text))
-	default:
-		panic(statusError("eg_group_set_limit", set.status))
-	}
-	runtime.KeepAlive(c)
+	g.load().SetLimit(n)
 }
 
 // CHandle returns the group's C group (an eg_group *) for C code called
@@ -228,10 +205,5 @@ func (g *Group) SetLimit(n int) {
 // while C tasks started on it run: keep the Group alive
 // (runtime.KeepAlive) until C code no longer uses the handle.
 func (g *Group) CHandle() unsafe.Pointer {
-	return unsafe.Pointer(g.load().handle())
-}
-
-// statusError describes a failed call into the C library.
-func statusError(call string, status C.int) error {
-	return fmt.Errorf("errgroup: %s: %s", call, C.GoString(C.eg_strerror(status)))
+	return g.load().CHandle()
 }

@@ -2,12 +2,10 @@ package errgroup
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"runtime"
 	"strconv"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/liberrgroup/liberrgroup/go/errgroup/internal/ctest"
+	"github.com/liberrgroup/liberrgroup/go/internal/core"
 )
 
 // timeout bounds every wait of these tests: they fail instead of hanging.
@@ -61,7 +60,7 @@ func checkNoLeaks(t *testing.T) {
 	t.Cleanup(func() {
 		eventually(t, "garbage groups to release their C side and handles", func() bool {
 			runtime.GC()
-			return liveCGroups.Load() == 0 && liveHandles.Load() == 0
+			return core.LiveCGroups() == 0 && core.LiveHandles() == 0
 		})
 	})
 }
@@ -369,7 +368,7 @@ func TestCTasksShareTheLimit(t *testing.T) {
 	ran := make(chan struct{})
 	goReturned := make(chan struct{})
 	go func() { g.Go(func() error { close(ran); return nil }); close(goReturned) }()
-	eventually(t, "Go to park at the limit", func() bool { return parkedGoCallers.Load() == 1 })
+	eventually(t, "Go to park at the limit", func() bool { return core.ParkedGoCallers() == 1 })
 	latch.Open()
 	receive(t, "the Go function", ran)
 	receive(t, "Go to return", goReturned)
@@ -425,13 +424,13 @@ func TestBlockedGoIsFIFOAndNotBarged(t *testing.T) {
 	var mu sync.Mutex
 	for i := range callers {
 		go g.Go(func() error { mu.Lock(); order = append(order, i); mu.Unlock(); return nil })
-		eventually(t, "the Go caller to park", func() bool { return parkedGoCallers.Load() == int64(i+1) })
+		eventually(t, "the Go caller to park", func() bool { return core.ParkedGoCallers() == int64(i+1) })
 	}
 	if g.TryGo(func() error { return nil }) {
 		t.Fatal("TryGo barged past waiting Go callers")
 	}
 	close(release)
-	eventually(t, "every waiting Go caller to be admitted", func() bool { return parkedGoCallers.Load() == 0 })
+	eventually(t, "every waiting Go caller to be admitted", func() bool { return core.ParkedGoCallers() == 0 })
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
@@ -471,7 +470,7 @@ func TestHundredThousandBlockedGoCallers(t *testing.T) {
 		returned.Add(1)
 		go func() { defer returned.Done(); g.Go(func() error { ran.Add(1); return nil }) }()
 	}
-	eventually(t, "every Go caller to park", func() bool { return parkedGoCallers.Load() == callers })
+	eventually(t, "every Go caller to park", func() bool { return core.ParkedGoCallers() == callers })
 	const waiters = 10_000
 	waits := make([]<-chan error, waiters)
 	for i := range waits {
@@ -635,10 +634,10 @@ func TestGarbageGroupsReleaseTheirCSide(t *testing.T) {
 		}
 	}
 	makeGarbage(rounds) // warm up the pool, the allocators and the handle map
-	eventually(t, "the first round's groups to be released", func() bool { runtime.GC(); return liveCGroups.Load() == 0 })
+	eventually(t, "the first round's groups to be released", func() bool { runtime.GC(); return core.LiveCGroups() == 0 })
 	before := residentBytes(t)
 	makeGarbage(rounds)
-	eventually(t, "the second round's groups to be released", func() bool { runtime.GC(); return liveCGroups.Load() == 0 })
+	eventually(t, "the second round's groups to be released", func() bool { runtime.GC(); return core.LiveCGroups() == 0 })
 	after := residentBytes(t)
 	t.Logf("resident set: %d KiB before, %d KiB after %d more groups", before>>10, after>>10, rounds)
 	if raceEnabled {
@@ -674,48 +673,6 @@ func TestNoGoroutineLeftAfterWait(t *testing.T) {
 	}
 	eventually(t, "the goroutine count to come back", func() bool { return runtime.NumGoroutine() <= before })
 	runtime.KeepAlive(groups)
-}
-
-// Every C source of the library is compiled in by a bundle_*.c wrapper.
-func TestEveryCSourceIsBundled(t *testing.T) {
-	sources, err := filepath.Glob("../../c/*.c")
-	if err != nil || len(sources) == 0 {
-		t.Fatalf("no C sources found: %v", err)
-	}
-	for _, src := range sources {
-		name := filepath.Base(src)
-		text, err := os.ReadFile("bundle_" + name)
-		if err != nil {
-			t.Errorf("c/%s has no bundle_%s", name, name)
-			continue
-		}
-		if !strings.HasPrefix(string(text), "//go:build !liberrgroup_system\n") ||
-			!strings.Contains(string(text), `#include "../../c/`+name+`"`) {
-			t.Errorf("bundle_%s does not include c/%s under the default build tag", name, name)
-		}
-	}
-	wrappers, _ := filepath.Glob("bundle_*.c")
-	if len(wrappers) != len(sources) {
-		t.Errorf("%d bundle_*.c wrappers for %d C sources", len(wrappers), len(sources))
-	}
-
-	// The stamp: sha256sum's output for c/*.c c/*.h include/*.h, hashed.
-	var listing strings.Builder
-	for _, pattern := range []string{"c/*.c", "c/*.h", "include/*.h"} {
-		files, _ := filepath.Glob("../../" + pattern)
-		for _, file := range files {
-			text, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintf(&listing, "%x  %s\n", sha256.Sum256(text), strings.TrimPrefix(file, "../../"))
-		}
-	}
-	want := fmt.Sprintf("%x", sha256.Sum256([]byte(listing.String())))
-	stamp, err := os.ReadFile("bundle_sources.h")
-	if err != nil || !strings.Contains(string(stamp), `"`+want+`"`) {
-		t.Errorf("bundle_sources.h is stale (the go command may be using old C objects): run scripts/go_bundle_sources.sh")
-	}
 }
 
 // The build mode decides where the C library comes from: the shared library

@@ -2,8 +2,9 @@
 
 package ctest
 
-// The library's C code is linked into the program by package errgroup, which
-// every user of this package imports: only the header is needed here.
+// The library's C code is linked into the program by package go/internal/core
+// (through package errgroup, which every user of this package imports): only
+// the header is needed here.
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../../../include -std=c11

@@ -23,7 +23,7 @@
 
 /* What a C error stands for on the Go side; see egb_classify. */
 enum {
-  EGB_C_ERROR = 0,  /* made by C code: becomes a *CError */
+  EGB_C_ERROR = 0,  /* made by C code: the group's CErrorFunc converts it */
   EGB_GO_ERROR = 1, /* wraps a Go error: .handle is its cgo.Handle */
   EGB_CANCELED = 2, /* eg_error_canceled(): context.Canceled */
   EGB_DEADLINE = 3  /* eg_error_deadline_exceeded(): context.DeadlineExceeded */

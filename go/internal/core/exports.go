@@ -1,4 +1,4 @@
-package errgroup
+package core
 
 // The Go functions the C library calls back, through the trampolines of
 // bridge.c. Each receives a cgo.Handle as a uintptr_t. A file with //export
@@ -23,12 +23,13 @@ func egGoReleasePayload(handle C.uintptr_t) {
 }
 
 // egGoAdmitted is called once by the C library when a Go call that was
-// queued at the limit has been admitted (counted active). It must not block:
-// it sends to the parker the caller waits on.
+// queued at the limit, or a function queued in a worker-mode group, has been
+// admitted (counted active). It must not block: it sends to the parker the
+// caller waits on, or starts the queued function's goroutine.
 //
 //export egGoAdmitted
 func egGoAdmitted(handle C.uintptr_t) {
-	notify(cgo.Handle(handle), nil)
+	admitted(cgo.Handle(handle))
 }
 
 // egGoWaitDone is called once by the C library when an asynchronous wait

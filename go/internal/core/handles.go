@@ -1,4 +1,4 @@
-package errgroup
+package core
 
 import (
 	"runtime/cgo"

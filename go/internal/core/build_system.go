@@ -1,6 +1,6 @@
 //go:build liberrgroup_system
 
-package errgroup
+package core
 
 // With the build tag liberrgroup_system the package links the installed
 // shared library found by pkg-config (liberrgroup.pc) instead of compiling

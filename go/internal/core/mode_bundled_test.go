@@ -1,0 +1,6 @@
+//go:build !liberrgroup_system
+
+package core
+
+// systemBuild: the package compiles the C sources in (bundle_*.c).
+const systemBuild = false

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs go-kratos v1's own errgroup tests (github.com/go-kratos/kratos, the
+# version pinned below, pkg/sync/errgroup/*_test.go) against
+# github.com/.../go/kratos under -race.
+#
+# The test files are downloaded from the Go module proxy at run time (into
+# the module cache, checked against the pinned go.sum hash; go.mod and go.sum
+# of this repository are not touched) and never committed: they are copied
+# into go/kratoscheck_generated/ (created and deleted here, gitignored) with
+# only their package clause changed, `package errgroup` -> `package kratos`.
+# They are internal tests of go-kratos's package (they use Group, WithContext
+# and WithCancel unqualified), so they are compiled into package go/kratos
+# itself, at its real import path, through `go test -overlay`: the overlay
+# adds them to go/kratos's directory for the build without writing there.
+# Only go-kratos's tests and examples run (-run), not go/kratos's own.
+#
+# Environment: GOFLAGS / GOEXPERIMENT / GODEBUG pass through; extra arguments
+# go to `go test` (e.g. -tags liberrgroup_system).
+set -euo pipefail
+
+module=github.com/go-kratos/kratos
+version=v1.0.1 # the last v1 release; pkg/sync/errgroup is as in v1.0.0
+sum=h1:57K5f4LQRWT6MVUX0FvjeTkXRW9YK/Mor9wxlQmQZpI=
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+dir=go/kratoscheck_generated
+scratch=$(mktemp -d)
+rm -rf "$dir"
+trap 'rm -rf "$root/$dir" "$scratch"' EXIT
+
+# Downloaded from a throwaway module, so that this repository's go.mod and
+# go.sum stay as they are.
+printf 'module kratoscheck\n\ngo 1.21\n' >"$scratch/go.mod"
+info=$(cd "$scratch" && GOFLAGS=-mod=mod go mod download -json "$module@$version")
+moddir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$info")
+got=$(sed -n 's/^[[:space:]]*"Sum": "\(.*\)",\{0,1\}$/\1/p' <<<"$info")
+[[ $got == "$sum" ]] || { echo "$module@$version: hash $got, want $sum" >&2; exit 1; }
+refdir=$moddir/pkg/sync/errgroup
+[[ -f $refdir/errgroup_test.go ]] || { echo "missing $refdir/errgroup_test.go" >&2; exit 1; }
+
+mkdir -p "$dir"
+overlay=$dir/overlay.json
+names=()
+entries=()
+for src in "$refdir"/*_test.go; do
+  base=$(basename "$src")
+  dst=$dir/kratosv1_$base
+  # The package clause is the only change; the check fails if it is missing.
+  grep -q '^package errgroup$' "$src"
+  sed 's/^package errgroup$/package kratos/' "$src" >"$dst"
+  entries+=("\"$root/go/kratos/kratosv1_$base\": \"$root/$dst\"")
+  while read -r name; do names+=("$name"); done \
+    < <(sed -n 's/^func \(\(Test\|Example\)[A-Za-z0-9_]*\)(.*/\1/p' "$src")
+done
+{
+  printf '{"Replace": {'
+  (IFS=,; printf '%s' "${entries[*]}")
+  printf '}}\n'
+} >"$overlay"
+
+run=$(IFS='|'; printf '^(%s)$' "${names[*]}")
+echo "go-kratos tests: $module@$version pkg/sync/errgroup/*_test.go: ${names[*]}"
+go test -race -count=1 -v -overlay "$overlay" -run "$run" "$@" ./go/kratos
