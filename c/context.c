@@ -255,7 +255,10 @@ int eg_context_wait(eg_context *ctx, int64_t timeout_ns) {
     return EG_OK;
   if (ctx->kind == EG_CONTEXT_BACKGROUND && timeout_ns < 0)
     return EG_EINVAL;
-  int64_t until = timeout_ns < 0 ? -1 : eg__now_ns() + timeout_ns;
+  int64_t now = eg__now_ns();
+  int64_t until = timeout_ns < 0                 ? -1
+                  : timeout_ns > INT64_MAX - now ? INT64_MAX
+                                                 : now + timeout_ns;
   while (!eg_context_done(ctx)) {
     int64_t left = -1;
     if (until >= 0 && (left = until - eg__now_ns()) <= 0)

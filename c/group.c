@@ -114,19 +114,42 @@ int eg__group_record_error(eg_group *group, eg_error *error) {
 static void complete_async_waits(eg_group *group);
 
 /*
+ * Counts one task out, decrementing the count by one; if that reaches zero
+ * while asynchronous waits are queued, the same atomic step registers this
+ * thread as a waiter, so the group stays alive while it completes them.
+ * Returns the new state (without that pin).
+ */
+static uint64_t count_out(eg_group *group, int *pinned) {
+  uint64_t old = atomic_load_explicit(&group->state, memory_order_relaxed);
+  uint64_t next;
+  do {
+    next = old - ACTIVE_ONE;
+    *pinned = active_of(next) == 0 && (next & ASYNC_WAITS);
+    if (*pinned)
+      next += WAITER_ONE;
+    /* acq_rel: release publishes the task's writes (its error) to waiters;
+     * acquire lets the party that frees see everybody's. */
+  } while (!atomic_compare_exchange_weak_explicit(
+      &group->state, &old, next, memory_order_acq_rel, memory_order_relaxed));
+  return *pinned ? next - WAITER_ONE : next;
+}
+
+static void leave_waiters(eg_group *group);
+
+/*
  * A task has returned (or failed to start): give its slot back to the limit
  * in force now, as the reference does (if a caller waits for it, count that
  * caller's task in before this one leaves, then admit it), then count this
  * task out. After the decrement the group may be freed by somebody else, so
- * only the value the decrement returned is used.
- */
-/*
- * The heart of eg__group_task_done. If `may_chain` and the slot went to a
- * blocked go caller, this thread takes over that caller's task: it is
- * stored in *task and *arg and 1 returned (the caller returns at once, its
- * task counted and started). That saves a queue round trip per task at a
- * limit; only a pool worker's own job may chain (a thread that is helping
- * inside go or wait must not run other tasks before it returns).
+ * only the value the decrement returned is used, unless this thread pinned
+ * it to complete asynchronous waits.
+ *
+ * If `may_chain` and the slot went to a blocked go caller, this thread
+ * takes over that caller's task: it is stored in *task and *arg and 1
+ * returned (the caller returns at once, its task counted and started). That
+ * saves a queue round trip per task at a limit; only a pool worker's own
+ * job may chain (a thread that is helping inside go or wait must not run
+ * other tasks before it returns).
  */
 static int finish_task(eg_group *group, int may_chain, eg_task_fn *task,
                        void **arg) {
@@ -138,11 +161,8 @@ static int finish_task(eg_group *group, int may_chain, eg_task_fn *task,
     chained = may_chain && eg__limit_waiter_task(next, task, arg);
     eg__limit_grant(next, chained);
   }
-  /* acq_rel: release publishes the task's writes (its error) to waiters;
-   * acquire lets the party that frees see everybody's. */
-  uint64_t state = atomic_fetch_sub_explicit(&group->state, ACTIVE_ONE,
-                                             memory_order_acq_rel) -
-                   ACTIVE_ONE;
+  int pinned;
+  uint64_t state = count_out(group, &pinned);
   if (active_of(state) != 0)
     return chained;
   if (state & WAITERS_MASK) {
@@ -151,9 +171,10 @@ static int finish_task(eg_group *group, int may_chain, eg_task_fn *task,
      * user tolerates), the same contract as POSIX semaphores. */
     if (state & SLEEPING)
       eg__futex_wake(active_word(group), INT_MAX);
-    /* Pending asynchronous waits count as waiters: the group is alive. */
-    if (state & ASYNC_WAITS)
+    if (pinned) {
       complete_async_waits(group);
+      leave_waiters(group);
+    }
   } else if (state == FREED) {
     destroy(group);
   }
@@ -268,6 +289,23 @@ static void retire_limit(eg_group *group, eg_limit *old) {
   }
 }
 
+/*
+ * Frees the replaced limits that no go caller is blocked on (see
+ * eg__limit_free). Called with the lock held and no task active, so no
+ * finishing task can still be releasing a slot of one of them.
+ */
+static void free_retired_limits(eg_group *group) {
+  eg_limit **link = &group->retired;
+  while (*link != NULL) {
+    eg_limit *retired = *link;
+    eg_limit *next = retired->next_retired;
+    if (eg__limit_free(retired))
+      *link = next;
+    else
+      link = &retired->next_retired;
+  }
+}
+
 static eg_error *limit_refusal(unsigned active) {
   char text[96];
   snprintf(text, sizeof text,
@@ -280,11 +318,13 @@ static eg_error *limit_refusal(unsigned active) {
 int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal) {
   if (refusal != NULL)
     *refusal = NULL;
-  if (group == NULL || eg__workers_enabled(group))
+  if (group == NULL)
     return EG_EINVAL;
   int rc = EG_OK;
   pthread_mutex_lock(&group->lock);
-  if (limit < 0) {
+  if (eg__workers_enabled(group)) {
+    rc = EG_EINVAL;
+  } else if (limit < 0) {
     /* Release: pairs with go's acquire load of the limit. */
     retire_limit(group, atomic_exchange_explicit(&group->limit, NULL,
                                                  memory_order_acq_rel));
@@ -300,6 +340,7 @@ int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal) {
     } else {
       retire_limit(group, atomic_exchange_explicit(&group->limit, fresh,
                                                    memory_order_acq_rel));
+      free_retired_limits(group);
     }
   }
   pthread_mutex_unlock(&group->lock);
@@ -318,7 +359,8 @@ static void wait_until_idle(eg_group *group) {
     uint64_t state = atomic_load_explicit(&group->state, memory_order_acquire);
     if (active_of(state) == 0)
       return;
-    if (eg__pool_help(group)) {
+    if (eg__pool_help(group) ||
+        (eg__workers_enabled(group) && eg__workers_help(group))) {
       eg__spin_restart(&spin);
       continue;
     }

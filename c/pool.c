@@ -154,6 +154,11 @@ static int park(void) {
   atomic_fetch_add(&pool.idle, 1);
   if (eg__queue_length(&pool.queue) > 0) {
     atomic_fetch_sub(&pool.idle, 1);
+    /* A submitter may have seen us idle and set `waking` for a wake we
+     * will not consume: clear it, or later pushes would wake nobody. */
+    if (atomic_load(&pool.worker_wake) != sequence)
+      atomic_store(&pool.waking, 0);
+    eg__cpu_relax(); /* the job may be claimed but not yet published */
     return 0;
   }
   if (atomic_load(&pool.stopping)) {
@@ -389,6 +394,10 @@ int eg_pool_shutdown(void) {
     }
   }
   pthread_mutex_unlock(&pool.lifecycle);
+  /* The deadline timer is ours, not the caller's: it may have queued an
+   * after-function while the threads stopped. Start a pool for it. */
+  if (rc == EG_OK && eg__queue_length(&pool.queue) > 0)
+    start_pool();
   return rc;
 }
 

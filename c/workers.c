@@ -79,15 +79,43 @@ static void run_worker(void *owner, eg_task_fn fn, void *arg) {
 
 /*
  * Starts a queued task that was handed a slot outside a worker job. go
- * accepted it, so it is never dropped: if the pool cannot take it, it runs
- * here (only when no pool thread exists or can be made).
+ * accepted it, so it is never dropped: if the pool cannot take it (no pool
+ * thread exists or can be made), it goes back to the head of the queue and
+ * the slot is freed; a thread in eg_group_wait runs it (eg__workers_help).
+ * It never runs here: this may be a go caller or a binding's thread.
  */
 static void start_queued(eg_group *group, struct queued_task *task) {
   eg_job job = {
       .run = run_worker, .owner = group, .fn = task->fn, .arg = task->arg};
+  if (eg__pool_submit(&job) == EG_OK) {
+    eg__free(task);
+    return;
+  }
+  pthread_mutex_lock(&group->lock);
+  task->next = group->queued_oldest;
+  group->queued_oldest = task;
+  if (group->queued_newest == NULL)
+    group->queued_newest = task;
+  group->running--;
+  pthread_mutex_unlock(&group->lock);
+}
+
+int eg__workers_help(eg_group *group) {
+  pthread_mutex_lock(&group->lock);
+  struct queued_task *task = NULL;
+  if (group->running < atomic_load(&group->workers)) {
+    task = take_queued(group);
+    if (task != NULL)
+      group->running++;
+  }
+  pthread_mutex_unlock(&group->lock);
+  if (task == NULL)
+    return 0;
+  eg_task_fn fn = task->fn;
+  void *arg = task->arg;
   eg__free(task);
-  if (eg__pool_submit(&job) != EG_OK)
-    run_worker(group, job.fn, job.arg);
+  run_worker(group, fn, arg);
+  return 1;
 }
 
 /* Starts a new, counted task on a worker slot the caller holds. If the pool

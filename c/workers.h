@@ -28,6 +28,12 @@ int eg__workers_try_go(eg_group *group, eg_task_fn fn, void *arg);
  */
 int eg__workers_admit(eg_group *group, eg_notify_fn admitted, void *arg);
 
+/*
+ * For a waiter: if a worker slot is free while tasks are queued (only after
+ * the pool failed to start one), runs them on this thread. 1 if it ran any.
+ */
+int eg__workers_help(eg_group *group);
+
 /* eg_group_try_admit in worker mode: 1 if a worker was free (counted). */
 int eg__workers_try_admit(eg_group *group);
 

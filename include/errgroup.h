@@ -317,7 +317,11 @@ EG_API int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg);
  * with EG_EBUSY and changes nothing. If `refusal` is not NULL it then
  * receives an owned error (code EG_EBUSY) whose message is the reference's
  * exact panic text, "errgroup: modify limit while N goroutines in the group
- * are still active"; on success it is set to NULL.
+ * are still active" (or eg_error_nomem() if that error could not be made);
+ * on success it is set to NULL.
+ * Like the reference, this must not run concurrently with go, try_go or
+ * admissions on the same group (in Go that is a data race): the outcome is
+ * memory-safe but tasks started during the call may escape the limit.
  * Divergence: the reference does not refuse when the active tasks were
  * started without a limit (they then block when they finish); we do.
  * Go callers blocked on a previous limit stay blocked on it for good, as in
@@ -336,7 +340,9 @@ EG_API int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal);
  * tasks only once Wait is called; starting them as soon as a slot frees is
  * strictly earlier.) eg_group_try_go starts a task only if a worker is free
  * now. Must be called once, before the group's first task, and not together
- * with eg_group_set_limit.
+ * with eg_group_set_limit. A queued task the pool cannot start (no thread
+ * exists or can be made) stays queued and is run by a thread waiting in
+ * eg_group_wait.
  * Returns EG_OK, EG_EINVAL (NULL group, workers <= 0), or EG_EBUSY (already
  * in worker mode, a limit was set, or a task was ever started). In worker
  * mode eg_group_set_limit gives EG_EINVAL; eg_group_admit counts an

@@ -817,3 +817,17 @@ TEST(AfterFunc, CallbackMayCancelAnotherContextWithItsOwnAfterFunc) {
 }
 
 }  // namespace
+
+namespace egtest {
+namespace {
+
+// A timeout too large to add to the clock waits "forever" instead of
+// overflowing (UBSan would abort on the signed overflow).
+TEST(ContextWait, HugeTimeoutSaturates) {
+  ContextPtr timed = NewTimeoutContext(eg_context_background(), kMillisecond);
+  EXPECT_EQ(EG_OK, eg_context_wait(timed.get(), INT64_MAX));
+  EXPECT_EQ(EG_EDEADLINE_EXCEEDED, eg_context_err(timed.get()));
+}
+
+}  // namespace
+}  // namespace egtest

@@ -166,6 +166,32 @@ TEST(Workers, ExternalTasksQueueInTheSameFifo) {
   EXPECT_EQ(nullptr, eg_group_wait(g.get()));
 }
 
+using WorkersFaults = FaultHooksTest;
+
+// A queued task the pool cannot start (no thread exists or can be made) is
+// neither lost nor run inside the call that freed its worker: it waits for
+// a thread in eg_group_wait, which runs it.
+TEST_F(WorkersFaults, QueuedTaskThePoolCannotStartRunsInWait) {
+  ASSERT_EQ(EG_OK, ShutdownPoolWhenIdle());
+  eg_testing_fail_thread_create_after(0);
+  GroupPtr g = NewGroup();
+  ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), 1));
+  ASSERT_EQ(1, eg_group_try_admit(g.get()));  // an external task holds it
+  std::atomic<bool> ran{false};
+  std::thread::id ran_on;
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {  // queued: go accepts it
+              ran_on = std::this_thread::get_id();
+              ran = true;
+              return nullptr;
+            }));
+  EXPECT_EQ(0, eg_group_external_done(g.get(), nullptr));
+  EXPECT_FALSE(ran.load()) << "must not run inside external_done";
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  EXPECT_TRUE(ran.load());
+  EXPECT_EQ(std::this_thread::get_id(), ran_on) << "the waiter ran it";
+  eg_testing_fail_thread_create_after(-1);
+}
+
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED_ALLOCATOR 1
 #elif defined(__has_feature)
