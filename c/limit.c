@@ -28,15 +28,26 @@ struct eg_limit_waiter {
   void *arg;
 };
 
+/* ---- the slots word ---- */
+
+#define QUEUED_ONE ((uint64_t)1 << 32)
+
+static unsigned used_of(uint64_t slots) {
+  return (unsigned)slots;
+}
+static unsigned queued_of(uint64_t slots) {
+  return (unsigned)(slots >> 32);
+}
+
+/* A slot may be taken: one is free and nobody is queued (under the
+ * TRYGO_BARGES mutation, queued requests are ignored). */
 eg_limit *eg__limit_new(int capacity) {
   eg_limit *limit = eg__alloc(sizeof *limit);
   if (limit == NULL)
     return NULL;
-  atomic_init(&limit->free_hint, capacity);
-  pthread_mutex_init(&limit->lock, NULL);
+  atomic_init(&limit->slots, 0);
   limit->capacity = capacity;
-  limit->used = 0;
-  limit->blocked = 0;
+  pthread_mutex_init(&limit->lock, NULL);
   limit->oldest = limit->newest = NULL;
   limit->next_retired = NULL;
   return limit;
@@ -56,14 +67,14 @@ int eg__limit_free(eg_limit *limit) {
     eg_limit_waiter *waiter = *link;
     if (waiter->admitted != NULL) {
       *link = waiter->next;
-      limit->blocked--;
+      atomic_fetch_sub(&limit->slots, QUEUED_ONE);
       eg__free(waiter);
     } else {
       limit->newest = waiter;
       link = &waiter->next;
     }
   }
-  int blocked = limit->blocked;
+  unsigned blocked = queued_of(atomic_load(&limit->slots));
   pthread_mutex_unlock(&limit->lock);
   if (blocked > 0)
     return 0;
@@ -72,19 +83,42 @@ int eg__limit_free(eg_limit *limit) {
   return 1;
 }
 
-/* ---- called with the lock held ---- */
-
-static int slot_free(eg_limit *limit) {
-  return limit->used < limit->capacity &&
-         (limit->oldest == NULL || EG_MUTATED(TRYGO_BARGES));
+static int free_in(const eg_limit *limit, uint64_t slots) {
+  return used_of(slots) < (unsigned)limit->capacity &&
+         (queued_of(slots) == 0 || EG_MUTATED(TRYGO_BARGES));
 }
 
-static void set_used(eg_limit *limit, int used) {
-  limit->used = used;
-  /* Relaxed: a hint for try-acquire; see there. */
-  atomic_store_explicit(&limit->free_hint, limit->capacity - used,
-                        memory_order_relaxed);
+/*
+ * Takes a slot if one may be taken; 1 if taken. Lock-free. acq_rel: slot
+ * changes are ordered with the hand-offs of the tasks that hold them.
+ */
+static int take_free_slot(eg_limit *limit) {
+  uint64_t slots = atomic_load_explicit(&limit->slots, memory_order_relaxed);
+  while (free_in(limit, slots))
+    if (atomic_compare_exchange_weak_explicit(&limit->slots, &slots, slots + 1,
+                                              memory_order_acq_rel,
+                                              memory_order_relaxed))
+      return 1;
+  return 0;
 }
+
+/*
+ * Called with the lock held: takes a slot (returns 1) or counts one more
+ * queued request (returns 0), in one step, so a lock-free release either
+ * sees the request queued or frees the slot before it is counted.
+ */
+static int take_slot_or_queue(eg_limit *limit) {
+  uint64_t slots = atomic_load_explicit(&limit->slots, memory_order_relaxed);
+  for (;;) {
+    int take = free_in(limit, slots);
+    if (atomic_compare_exchange_weak_explicit(
+            &limit->slots, &slots, take ? slots + 1 : slots + QUEUED_ONE,
+            memory_order_acq_rel, memory_order_relaxed))
+      return take;
+  }
+}
+
+/* ---- the queue; called with the lock held ---- */
 
 static void enqueue(eg_limit *limit, eg_limit_waiter *waiter) {
   waiter->next = NULL;
@@ -97,7 +131,6 @@ static void enqueue(eg_limit *limit, eg_limit_waiter *waiter) {
   } else {
     limit->oldest = limit->newest = waiter;
   }
-  limit->blocked++;
 }
 
 static eg_limit_waiter *dequeue_oldest(eg_limit *limit) {
@@ -105,25 +138,13 @@ static eg_limit_waiter *dequeue_oldest(eg_limit *limit) {
   limit->oldest = oldest->next;
   if (limit->oldest == NULL)
     limit->newest = NULL;
-  limit->blocked--;
   return oldest;
 }
 
 /* ---- acquiring ---- */
 
 int eg__limit_try_acquire(eg_limit *limit) {
-  /* Relaxed: a stale zero refuses a slot freed a moment ago, which a racing
-   * try-acquire may always see; a stale positive value is re-checked under
-   * the lock. A caller ordered after the release (through the group's wait)
-   * sees the fresh value. */
-  if (atomic_load_explicit(&limit->free_hint, memory_order_relaxed) <= 0)
-    return 0;
-  pthread_mutex_lock(&limit->lock);
-  int taken = slot_free(limit);
-  if (taken)
-    set_used(limit, limit->used + 1);
-  pthread_mutex_unlock(&limit->lock);
-  return taken;
+  return take_free_slot(limit);
 }
 
 /* Acquire: pairs with the releaser's exchange in eg__limit_grant. */
@@ -167,10 +188,11 @@ int eg__limit_acquire(eg_limit *limit, const void *owner, eg_task_fn task,
                       void *arg) {
   eg_limit_waiter self = {.admitted = NULL, .task = task, .arg = arg};
   atomic_init(&self.state, WAITING);
+  if (take_free_slot(limit))
+    return EG_LIMIT_TOOK;
   pthread_mutex_lock(&limit->lock);
   for (;;) {
-    if (slot_free(limit)) {
-      set_used(limit, limit->used + 1);
+    if (take_slot_or_queue(limit)) {
       pthread_mutex_unlock(&limit->lock);
       return EG_LIMIT_TOOK;
     }
@@ -188,44 +210,61 @@ int eg__limit_acquire(eg_limit *limit, const void *owner, eg_task_fn task,
 
 int eg__limit_acquire_async(eg_limit *limit, void (*admitted)(void *arg),
                             void *arg) {
+  if (take_free_slot(limit))
+    return 1;
   /* Allocated before locking, so no allocation happens under the lock. */
   eg_limit_waiter *waiter = eg__alloc(sizeof *waiter);
+  if (waiter == NULL)
+    return take_free_slot(limit) ? 1 : EG_ENOMEM;
+  atomic_init(&waiter->state, WAITING);
+  waiter->admitted = admitted;
+  waiter->arg = arg;
   pthread_mutex_lock(&limit->lock);
-  int taken = slot_free(limit);
-  if (taken) {
-    set_used(limit, limit->used + 1);
-  } else if (waiter != NULL) {
-    atomic_init(&waiter->state, WAITING);
-    waiter->admitted = admitted;
-    waiter->arg = arg;
-    enqueue(limit, waiter);
-    waiter = NULL; /* queued: the grant frees it */
-  }
+  int taken = take_slot_or_queue(limit);
+  if (!taken)
+    enqueue(limit, waiter); /* the grant frees it */
   pthread_mutex_unlock(&limit->lock);
-  if (waiter != NULL) {
+  if (taken)
     eg__free(waiter);
-    return taken ? 1 : EG_ENOMEM; /* not queued when taken */
-  }
   return taken;
 }
 
 /* ---- releasing ---- */
 
+/* Gives a slot back without the lock while nobody is queued. 1 if done
+ * (or if no slot was taken at all: a misuse, ignored), 0 if somebody is. */
+static int give_back_unqueued(eg_limit *limit) {
+  uint64_t slots = atomic_load_explicit(&limit->slots, memory_order_relaxed);
+  while (queued_of(slots) == 0) {
+    if (used_of(slots) == 0)
+      return 1;
+    if (atomic_compare_exchange_weak_explicit(&limit->slots, &slots, slots - 1,
+                                              memory_order_acq_rel,
+                                              memory_order_relaxed))
+      return 1;
+  }
+  return 0;
+}
+
 eg_limit_waiter *eg__limit_release(eg_limit *limit) {
+  if (give_back_unqueued(limit))
+    return NULL;
   eg_limit_waiter *oldest = NULL;
   pthread_mutex_lock(&limit->lock);
-  if (limit->oldest != NULL && EG_MUTATED(TRYGO_BARGES) &&
-      limit->oldest->admitted == NULL) {
+  if (limit->oldest == NULL) {
+    /* Another releaser took the last queued request meanwhile; none can
+     * join while we hold the lock. */
+    give_back_unqueued(limit);
+  } else if (EG_MUTATED(TRYGO_BARGES) && limit->oldest->admitted == NULL) {
     /* Broken on purpose: free the slot and let the waiter race for it. */
     eg_limit_waiter *waiter = dequeue_oldest(limit);
-    set_used(limit, limit->used - 1);
+    atomic_fetch_sub(&limit->slots, QUEUED_ONE + 1);
     if (atomic_exchange(&waiter->state, RETRY) == SLEEPING)
       eg__futex_wake(&waiter->state, 1);
-  } else if (limit->oldest != NULL) {
-    /* Direct hand-off: `used` stays the same, the slot changes owner. */
+  } else {
+    /* Direct hand-off: the slot changes owner, the taken count stays. */
     oldest = dequeue_oldest(limit);
-  } else if (limit->used > 0) {
-    set_used(limit, limit->used - 1);
+    atomic_fetch_sub_explicit(&limit->slots, QUEUED_ONE, memory_order_acq_rel);
   }
   pthread_mutex_unlock(&limit->lock);
   return oldest;
@@ -258,8 +297,5 @@ void eg__limit_grant(eg_limit_waiter *waiter, int task_taken) {
 }
 
 int eg__limit_blocked(eg_limit *limit) {
-  pthread_mutex_lock(&limit->lock);
-  int blocked = limit->blocked;
-  pthread_mutex_unlock(&limit->lock);
-  return blocked;
+  return (int)queued_of(atomic_load(&limit->slots));
 }

@@ -9,19 +9,19 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include "errgroup.h"
 
 typedef struct eg_limit_waiter eg_limit_waiter;
 
 typedef struct eg_limit {
-  /* capacity - used, written under the lock, read without it by
-   * try-acquire to refuse quickly when no slot is free. */
-  atomic_int free_hint;
-  pthread_mutex_t lock; /* guards everything below */
+  /* Slots taken (bits 0..31) and requests queued (bits 32..63), in one
+   * word so that a slot is taken or given back without the lock while
+   * nobody is queued. Requests join the queue only under the lock. */
+  _Atomic uint64_t slots;
   int capacity;
-  int used;
-  int blocked; /* waiters in the queue */
+  pthread_mutex_t lock; /* guards the queue */
   eg_limit_waiter *oldest, *newest;
   struct eg_limit *next_retired; /* the group's list of replaced limits */
 } eg_limit;
