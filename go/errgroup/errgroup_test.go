@@ -17,34 +17,8 @@ import (
 
 	"github.com/liberrgroup/liberrgroup/go/errgroup/internal/ctest"
 	"github.com/liberrgroup/liberrgroup/go/internal/core"
+	"github.com/liberrgroup/liberrgroup/go/internal/testwait"
 )
-
-// timeout bounds every wait of these tests: they fail instead of hanging.
-const timeout = time.Minute
-
-// eventually polls cond until it holds, failing the test after timeout.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Microsecond)
-	}
-}
-
-// receive fails the test if ch yields nothing within timeout.
-func receive[T any](t *testing.T, what string, ch <-chan T) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(timeout):
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
-}
 
 // waitInBackground runs g.Wait in a goroutine and delivers its result.
 func waitInBackground(g *Group) <-chan error {
@@ -53,24 +27,12 @@ func waitInBackground(g *Group) <-chan error {
 	return result
 }
 
-// checkNoLeaks runs after each test that uses groups: once every group of
-// the test is garbage, no C group and no cgo handle may be left.
-func checkNoLeaks(t *testing.T) {
-	t.Helper()
-	t.Cleanup(func() {
-		eventually(t, "garbage groups to release their C side and handles", func() bool {
-			runtime.GC()
-			return core.LiveCGroups() == 0 && core.LiveHandles() == 0
-		})
-	})
-}
-
 type myErr struct{ text string }
 
 func (e *myErr) Error() string { return e.text } // panics on a nil *myErr
 
 func TestZeroGroupForms(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	var value Group
 	for name, g := range map[string]*Group{"var": &value, "new": new(Group), "literal": &Group{}} {
 		var ran atomic.Int32
@@ -84,7 +46,7 @@ func TestZeroGroupForms(t *testing.T) {
 }
 
 func TestWaitOnUnusedZeroGroupMakesNoCGroup(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	var g Group
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
@@ -97,7 +59,7 @@ func TestWaitOnUnusedZeroGroupMakesNoCGroup(t *testing.T) {
 // The error that Wait returns and the context's cause are the very value a
 // function returned, typed nil pointers included.
 func TestErrorIdentity(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	var typedNil *myErr
 	wrapped := fmt.Errorf("outer: %w", os.ErrNotExist)
 	for name, want := range map[string]error{
@@ -134,13 +96,13 @@ func TestErrorIdentity(t *testing.T) {
 // The first error is the first to be recorded, not that of the first
 // function started; later errors are dropped; it is sticky across rounds.
 func TestFirstErrorInOrderOfCompletionAndSticky(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	errEarly, errLate := errors.New("started first, returns last"), errors.New("returns first")
 	g, ctx := WithContext(context.Background())
 	release := make(chan struct{})
 	g.Go(func() error { <-release; return errEarly })
 	g.Go(func() error { return errLate })
-	receive(t, "the context to be canceled by the first error", ctx.Done())
+	testwait.Receive(t, "the context to be canceled by the first error", ctx.Done())
 	if cause := context.Cause(ctx); cause != errLate {
 		t.Fatalf("cause = %v; want %v", cause, errLate)
 	}
@@ -157,7 +119,7 @@ func TestFirstErrorInOrderOfCompletionAndSticky(t *testing.T) {
 // With no error in the first round, the context's cause is Canceled and
 // stays so when a later round fails.
 func TestLaterRoundErrorKeepsCanceledCause(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	g, ctx := WithContext(context.Background())
 	g.Go(func() error { return nil })
 	if err := g.Wait(); err != nil {
@@ -192,7 +154,7 @@ func TestWithContextNilPanicsLikeWithCancelCause(t *testing.T) {
 }
 
 func TestWithContextKeepsParentValuesAndDeadline(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	type key struct{}
 	deadline := time.Now().Add(time.Hour)
 	parent, cancel := context.WithDeadline(context.WithValue(context.Background(), key{}, "v"), deadline)
@@ -212,7 +174,7 @@ func TestWithContextKeepsParentValuesAndDeadline(t *testing.T) {
 // A parent's cancellation reaches the Go context and the C tasks with the
 // parent's cause, records no error and does not end Wait early.
 func TestParentCancellationReachesGoAndC(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	errParent := errors.New("parent gave up")
 	parent, cancelParent := context.WithCancelCause(context.Background())
 	g, ctx := WithContext(parent)
@@ -221,7 +183,7 @@ func TestParentCancellationReachesGoAndC(t *testing.T) {
 	finishGo := make(chan struct{})
 	g.Go(func() error { <-ctx.Done(); <-finishGo; return nil })
 	cancelParent(errParent)
-	receive(t, "the group's context to be canceled by its parent", ctx.Done())
+	testwait.Receive(t, "the group's context to be canceled by its parent", ctx.Done())
 	if cause := context.Cause(ctx); cause != errParent {
 		t.Fatalf("Cause = %v; want %v", cause, errParent)
 	}
@@ -232,7 +194,7 @@ func TestParentCancellationReachesGoAndC(t *testing.T) {
 	default:
 	}
 	close(finishGo)
-	if err := receive(t, "Wait", waited); err != nil {
+	if err := testwait.Receive(t, "Wait", waited); err != nil {
 		t.Fatalf("Wait() = %v; a parent's cancellation records no error", err)
 	}
 	seen := watcher.Observed()
@@ -244,7 +206,7 @@ func TestParentCancellationReachesGoAndC(t *testing.T) {
 // The sides are linked on the first CHandle: a parent canceled before that
 // still reaches the C tasks.
 func TestParentCanceledBeforeCHandleReachesC(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	errParent := errors.New("parent gave up early")
 	parent, cancelParent := context.WithCancelCause(context.Background())
 	g, ctx := WithContext(parent)
@@ -261,7 +223,7 @@ func TestParentCanceledBeforeCHandleReachesC(t *testing.T) {
 }
 
 func TestParentDeadlineReachesC(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	for _, already := range []bool{false, true} {
 		wait := time.Millisecond
 		if already {
@@ -288,7 +250,7 @@ func TestParentDeadlineReachesC(t *testing.T) {
 // A C task's error wins: Wait returns one *CError, the very one that is the
 // context's cause, and the Go functions see the context canceled.
 func TestCTaskErrorCancelsGo(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	g, ctx := WithContext(context.Background())
 	goSaw := make(chan error, 1)
 	g.Go(func() error { <-ctx.Done(); goSaw <- context.Cause(ctx); return nil })
@@ -302,7 +264,7 @@ func TestCTaskErrorCancelsGo(t *testing.T) {
 	if cause := context.Cause(ctx); cause != err {
 		t.Fatalf("Cause = %p; want the very *CError %p", cause, err)
 	}
-	if seen := receive(t, "the Go function", goSaw); seen != err {
+	if seen := testwait.Receive(t, "the Go function", goSaw); seen != err {
 		t.Fatalf("the Go function saw cause %#v; want %#v", seen, err)
 	}
 	if again := g.Wait(); again != err {
@@ -313,7 +275,7 @@ func TestCTaskErrorCancelsGo(t *testing.T) {
 // A Go function's error wins: C tasks see the context canceled with its
 // text, and C code reads it as the group's first error.
 func TestGoErrorReachesC(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	errGo := errors.New("go failed")
 	g, _ := WithContext(context.Background())
 	watcher := ctest.Go(g.CHandle(), ctest.Spec{WaitForCancel: true})
@@ -334,7 +296,7 @@ func TestGoErrorReachesC(t *testing.T) {
 // A typed nil pointer whose Error method panics still works: C sees a
 // description of its type.
 func TestErrorMethodPanicsOnTypedNil(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	var typedNil *myErr
 	g, _ := WithContext(context.Background())
 	g.Go(func() error { return typedNil })
@@ -349,7 +311,7 @@ func TestErrorMethodPanicsOnTypedNil(t *testing.T) {
 
 // C tasks take slots of the group's limit.
 func TestCTasksShareTheLimit(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	g := new(Group)
 	g.SetLimit(1)
 	latch := ctest.NewLatch()
@@ -368,17 +330,17 @@ func TestCTasksShareTheLimit(t *testing.T) {
 	ran := make(chan struct{})
 	goReturned := make(chan struct{})
 	go func() { g.Go(func() error { close(ran); return nil }); close(goReturned) }()
-	eventually(t, "Go to park at the limit", func() bool { return core.ParkedGoCallers() == 1 })
+	testwait.Eventually(t, "Go to park at the limit", func() bool { return core.ParkedGoCallers() == 1 })
 	latch.Open()
-	receive(t, "the Go function", ran)
-	receive(t, "Go to return", goReturned)
+	testwait.Receive(t, "the Go function", ran)
+	testwait.Receive(t, "Go to return", goReturned)
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestSetLimitPanicsLikeReference(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	panicValue := func(g *Group, n int) (v any) {
 		defer func() { v = recover() }()
 		g.SetLimit(n)
@@ -414,7 +376,7 @@ func TestSetLimitPanicsLikeReference(t *testing.T) {
 // Go callers blocked at the limit are admitted first come, first served, and
 // a TryGo never takes a slot a waiting Go caller is owed.
 func TestBlockedGoIsFIFOAndNotBarged(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	const callers = 20
 	g := new(Group)
 	g.SetLimit(1)
@@ -424,13 +386,13 @@ func TestBlockedGoIsFIFOAndNotBarged(t *testing.T) {
 	var mu sync.Mutex
 	for i := range callers {
 		go g.Go(func() error { mu.Lock(); order = append(order, i); mu.Unlock(); return nil })
-		eventually(t, "the Go caller to park", func() bool { return core.ParkedGoCallers() == int64(i+1) })
+		testwait.Eventually(t, "the Go caller to park", func() bool { return core.ParkedGoCallers() == int64(i+1) })
 	}
 	if g.TryGo(func() error { return nil }) {
 		t.Fatal("TryGo barged past waiting Go callers")
 	}
 	close(release)
-	eventually(t, "every waiting Go caller to be admitted", func() bool { return core.ParkedGoCallers() == 0 })
+	testwait.Eventually(t, "every waiting Go caller to be admitted", func() bool { return core.ParkedGoCallers() == 0 })
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
@@ -442,7 +404,7 @@ func TestBlockedGoIsFIFOAndNotBarged(t *testing.T) {
 }
 
 func TestLimitZero(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	g := new(Group)
 	g.SetLimit(0)
 	for range 100 {
@@ -458,7 +420,7 @@ func TestLimitZero(t *testing.T) {
 // 100,000 goroutines blocked in Go at once are parked on channels: they hold
 // no OS thread.
 func TestHundredThousandBlockedGoCallers(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	const callers = 100_000
 	g := new(Group)
 	g.SetLimit(1)
@@ -470,13 +432,13 @@ func TestHundredThousandBlockedGoCallers(t *testing.T) {
 		returned.Add(1)
 		go func() { defer returned.Done(); g.Go(func() error { ran.Add(1); return nil }) }()
 	}
-	eventually(t, "every Go caller to park", func() bool { return core.ParkedGoCallers() == callers })
+	testwait.Eventually(t, "every Go caller to park", func() bool { return core.ParkedGoCallers() == callers })
 	const waiters = 10_000
 	waits := make([]<-chan error, waiters)
 	for i := range waits {
 		waits[i] = waitInBackground(g)
 	}
-	eventually(t, "the waiting goroutines to block", func() bool {
+	testwait.Eventually(t, "the waiting goroutines to block", func() bool {
 		return runtime.NumGoroutine() >= callers+waiters
 	})
 	if threads := osThreads(t); threads > 64 {
@@ -484,7 +446,7 @@ func TestHundredThousandBlockedGoCallers(t *testing.T) {
 	}
 	close(release)
 	for _, waited := range waits {
-		if err := receive(t, "Wait", waited); err != nil {
+		if err := testwait.Receive(t, "Wait", waited); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -510,7 +472,7 @@ func osThreads(t *testing.T) int {
 }
 
 func TestGoexitCountsAsNil(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	g, ctx := WithContext(context.Background())
 	g.Go(func() error { runtime.Goexit(); return errors.New("unreachable") })
 	if err := g.Wait(); err != nil {
@@ -529,7 +491,7 @@ func TestPanicCrashesWithOwnStack(t *testing.T) {
 		g.Wait()
 		// As in a program whose main returns here: the runtime lets the
 		// panicking goroutine finish crashing; a test's return would exit 0.
-		time.Sleep(timeout)
+		time.Sleep(testwait.Timeout)
 		os.Exit(3)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestPanicCrashesWithOwnStack$")
@@ -547,7 +509,7 @@ func TestPanicCrashesWithOwnStack(t *testing.T) {
 func panickingTask() error { panic("task panicked") }
 
 func TestNestedGo(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	g := new(Group)
 	var ran atomic.Int32
 	g.Go(func() error {
@@ -567,7 +529,7 @@ func TestNestedGo(t *testing.T) {
 
 // Many goroutines using a zero Group at once share one C group.
 func TestConcurrentFirstUseOfZeroGroup(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	for range 50 {
 		var g Group
 		start := make(chan struct{})
@@ -586,7 +548,7 @@ func TestConcurrentFirstUseOfZeroGroup(t *testing.T) {
 }
 
 func TestConcurrentWaitersGetTheSameResult(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	g, _ := WithContext(context.Background())
 	release := make(chan struct{})
 	errWant := errors.New("one error")
@@ -597,7 +559,7 @@ func TestConcurrentWaitersGetTheSameResult(t *testing.T) {
 	}
 	close(release)
 	for _, r := range results {
-		if err := receive(t, "a Wait", r); err != errWant {
+		if err := testwait.Receive(t, "a Wait", r); err != errWant {
 			t.Fatalf("a Wait returned %v; want %v", err, errWant)
 		}
 	}
@@ -606,7 +568,7 @@ func TestConcurrentWaitersGetTheSameResult(t *testing.T) {
 // Groups that become garbage give back their C group, their C contexts and
 // every handle, and the process does not grow.
 func TestGarbageGroupsReleaseTheirCSide(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	rounds := 50_000
 	if testing.Short() || raceEnabled {
 		rounds = 5_000
@@ -634,10 +596,10 @@ func TestGarbageGroupsReleaseTheirCSide(t *testing.T) {
 		}
 	}
 	makeGarbage(rounds) // warm up the pool, the allocators and the handle map
-	eventually(t, "the first round's groups to be released", func() bool { runtime.GC(); return core.LiveCGroups() == 0 })
+	testwait.Eventually(t, "the first round's groups to be released", func() bool { runtime.GC(); return core.LiveCGroups() == 0 })
 	before := residentBytes(t)
 	makeGarbage(rounds)
-	eventually(t, "the second round's groups to be released", func() bool { runtime.GC(); return core.LiveCGroups() == 0 })
+	testwait.Eventually(t, "the second round's groups to be released", func() bool { runtime.GC(); return core.LiveCGroups() == 0 })
 	after := residentBytes(t)
 	t.Logf("resident set: %d KiB before, %d KiB after %d more groups", before>>10, after>>10, rounds)
 	if raceEnabled {
@@ -660,7 +622,7 @@ func residentBytes(t *testing.T) int64 {
 
 // No goroutine per group is left after Wait.
 func TestNoGoroutineLeftAfterWait(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	parent, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	before := runtime.NumGoroutine()
@@ -671,7 +633,7 @@ func TestNoGoroutineLeftAfterWait(t *testing.T) {
 		g.Wait()
 		groups[i] = g // still reachable: their AfterFuncs on parent are registered
 	}
-	eventually(t, "the goroutine count to come back", func() bool { return runtime.NumGoroutine() <= before })
+	testwait.Eventually(t, "the goroutine count to come back", func() bool { return runtime.NumGoroutine() <= before })
 	runtime.KeepAlive(groups)
 }
 

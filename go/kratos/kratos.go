@@ -94,18 +94,9 @@ func newCError(code int, message string) error {
 }
 
 // load returns the Group's core, making it for a zero Group or one made by
-// WithContext. Several goroutines may race to make it: one wins the
-// compare-and-swap and the others give their C group back at once.
+// WithContext (core.Load).
 func (g *Group) load() *core.Group {
-	if c := g.core.Load(); c != nil {
-		return c
-	}
-	fresh := core.New(newCError)
-	if g.core.CompareAndSwap(nil, fresh) {
-		return fresh
-	}
-	fresh.Release()
-	return g.core.Load()
+	return core.Load(&g.core, newCError)
 }
 
 // GOMAXPROCS set max goroutine to work.

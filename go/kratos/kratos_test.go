@@ -9,37 +9,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/liberrgroup/liberrgroup/go/internal/core"
+	"github.com/liberrgroup/liberrgroup/go/internal/testwait"
 )
-
-// timeout bounds every wait of these tests: they fail instead of hanging.
-const timeout = time.Minute
-
-// eventually polls cond until it holds, failing the test after timeout.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Microsecond)
-	}
-}
-
-// receive fails the test if ch yields nothing within timeout.
-func receive[T any](t *testing.T, what string, ch <-chan T) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(timeout):
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
-}
 
 // waitInBackground runs g.Wait in a goroutine and delivers its result.
 func waitInBackground(g *Group) <-chan error {
@@ -48,20 +21,8 @@ func waitInBackground(g *Group) <-chan error {
 	return result
 }
 
-// checkNoLeaks runs after each test: once every group of the test is
-// garbage, no C group, no cgo handle and no queued function may be left.
-func checkNoLeaks(t *testing.T) {
-	t.Helper()
-	t.Cleanup(func() {
-		eventually(t, "garbage groups to release their C side and handles", func() bool {
-			runtime.GC()
-			return core.LiveCGroups() == 0 && core.LiveHandles() == 0 && core.QueuedFunctions() == 0
-		})
-	})
-}
-
 func TestZeroGroupForms(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	var value Group
 	for name, g := range map[string]*Group{"var": &value, "new": new(Group), "literal": &Group{}} {
 		var ran, background atomic.Int32
@@ -82,7 +43,7 @@ func TestZeroGroupForms(t *testing.T) {
 }
 
 func TestWaitOnUnusedGroupMakesNoCGroup(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	for _, g := range []*Group{new(Group), WithContext(context.Background())} {
 		if err := g.Wait(); err != nil {
 			t.Fatal(err)
@@ -96,7 +57,7 @@ func TestWaitOnUnusedGroupMakesNoCGroup(t *testing.T) {
 // WithContext passes its context as it is and never cancels it: an error
 // does not stop the other functions.
 func TestWithContextPassesContextAndDoesNotCancel(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	type key struct{}
 	parent := context.WithValue(context.Background(), key{}, "v")
 	g := WithContext(parent)
@@ -133,7 +94,7 @@ func TestWithContextPassesContextAndDoesNotCancel(t *testing.T) {
 // WithCancel: the first error cancels the functions' context, with that
 // error as cause; Wait returns it.
 func TestWithCancelFirstErrorCancels(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	type key struct{}
 	g := WithCancel(context.WithValue(context.Background(), key{}, "v"))
 	errFirst := errors.New("first")
@@ -151,7 +112,7 @@ func TestWithCancelFirstErrorCancels(t *testing.T) {
 	if err := g.Wait(); err != errFirst {
 		t.Fatalf("Wait() = %v; want %v", err, errFirst)
 	}
-	if s := receive(t, "the waiting function", saw); s.err != context.Canceled || s.cause != errFirst || s.value != "v" {
+	if s := testwait.Receive(t, "the waiting function", saw); s.err != context.Canceled || s.cause != errFirst || s.value != "v" {
 		t.Fatalf("the waiting function saw Err %v, Cause %v, value %v; want Canceled, %v, v", s.err, s.cause, s.value, errFirst)
 	}
 }
@@ -159,7 +120,7 @@ func TestWithCancelFirstErrorCancels(t *testing.T) {
 // WithCancel: with no error, the context is canceled when Wait returns, not
 // before; its cause is then context.Canceled.
 func TestWithCancelCanceledByWait(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	g := WithCancel(context.Background())
 	var ctxOfGroup context.Context
 	release := make(chan struct{})
@@ -173,7 +134,7 @@ func TestWithCancelCanceledByWait(t *testing.T) {
 	})
 	waited := waitInBackground(g)
 	close(release)
-	if err := receive(t, "Wait", waited); err != nil {
+	if err := testwait.Receive(t, "Wait", waited); err != nil {
 		t.Fatal(err)
 	}
 	if ctxOfGroup.Err() != context.Canceled || context.Cause(ctxOfGroup) != context.Canceled {
@@ -184,14 +145,14 @@ func TestWithCancelCanceledByWait(t *testing.T) {
 // WithCancel: the parent's cancellation reaches the functions with the
 // parent's cause, records no error and does not end Wait early.
 func TestWithCancelParentCancellation(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	errParent := errors.New("parent gave up")
 	parent, cancel := context.WithCancelCause(context.Background())
 	g := WithCancel(parent)
 	saw := make(chan error, 1)
 	g.Go(func(ctx context.Context) error { <-ctx.Done(); saw <- context.Cause(ctx); return nil })
 	cancel(errParent)
-	if cause := receive(t, "the function to see the parent's cancellation", saw); cause != errParent {
+	if cause := testwait.Receive(t, "the function to see the parent's cancellation", saw); cause != errParent {
 		t.Fatalf("Cause = %v; want %v", cause, errParent)
 	}
 	if err := g.Wait(); err != nil {
@@ -221,7 +182,7 @@ func (e *myErr) Error() string { return e.text }
 // Wait returns the very value of the first error, in order of completion,
 // and keeps it for later rounds.
 func TestWaitReturnsFirstErrorIdentity(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	for name, g := range map[string]*Group{"zero": new(Group), "WithContext": WithContext(context.Background()),
 		"WithCancel": WithCancel(context.Background())} {
 		errLate, errEarly := &myErr{"started first, returns last"}, &myErr{"returns first"}
@@ -241,7 +202,7 @@ func TestWaitReturnsFirstErrorIdentity(t *testing.T) {
 // GOMAXPROCS(1): Go never blocks, queued functions hold no goroutine and
 // run first in, first out.
 func TestGOMAXPROCSQueueIsFIFOAndGoNeverBlocks(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	const queued = 1000
 	g := WithCancel(context.Background())
 	g.GOMAXPROCS(1)
@@ -257,7 +218,7 @@ func TestGOMAXPROCSQueueIsFIFOAndGoNeverBlocks(t *testing.T) {
 	}
 	waited := waitInBackground(g)
 	close(release)
-	if err := receive(t, "Wait", waited); err != nil {
+	if err := testwait.Receive(t, "Wait", waited); err != nil {
 		t.Fatal(err)
 	}
 	if len(order) != queued {
@@ -272,7 +233,7 @@ func TestGOMAXPROCSQueueIsFIFOAndGoNeverBlocks(t *testing.T) {
 
 // GOMAXPROCS(n): exactly n functions run at once, never more.
 func TestGOMAXPROCSMaxConcurrency(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	const workers, total = 3, 300
 	var g Group
 	g.GOMAXPROCS(workers)
@@ -311,7 +272,7 @@ func TestGOMAXPROCSMaxConcurrency(t *testing.T) {
 // count: a queued function has no goroutine, and each finishing function
 // starts only the next one.
 func TestHundredThousandQueuedWithFlatGoroutineCount(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	const queued = 100_000
 	const flat = 100
 	before := runtime.NumGoroutine()
@@ -348,11 +309,11 @@ func TestHundredThousandQueuedWithFlatGoroutineCount(t *testing.T) {
 	}()
 	waited := waitInBackground(&g)
 	close(release)
-	if err := receive(t, "Wait", waited); err != nil {
+	if err := testwait.Receive(t, "Wait", waited); err != nil {
 		t.Fatal(err)
 	}
 	close(stop)
-	m := receive(t, "the sampler", most)
+	m := testwait.Receive(t, "the sampler", most)
 	t.Logf("goroutines: %d before, at most %d while %d queued functions drained", before, m, queued)
 	if m-before > flat {
 		t.Fatalf("up to %d goroutines while %d queued functions drained (%d before); want fewer than %d more",
@@ -365,7 +326,7 @@ func TestHundredThousandQueuedWithFlatGoroutineCount(t *testing.T) {
 
 // Wait waits for the queued functions too, and the group can be reused.
 func TestWaitWaitsForQueuedAndReuse(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	var g Group
 	g.GOMAXPROCS(1)
 	for round := range 3 {
@@ -382,14 +343,14 @@ func TestWaitWaitsForQueuedAndReuse(t *testing.T) {
 		default:
 		}
 		close(release)
-		if err := receive(t, "Wait", waited); err != nil || ran.Load() != 11 {
+		if err := testwait.Receive(t, "Wait", waited); err != nil || ran.Load() != 11 {
 			t.Fatalf("round %d: Wait() = %v after %d functions; want nil after 11", round, err, ran.Load())
 		}
 	}
 }
 
 func TestGOMAXPROCSPanicsAndSecondCallIsIgnored(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	panicValue := func(f func()) (v any) {
 		defer func() { v = recover() }()
 		f()
@@ -433,7 +394,7 @@ func panickingFunction(context.Context) error { panic("2233") }
 // A panic becomes the function's error: go-kratos's text, with the value
 // and the stack of the panicking goroutine.
 func TestPanicIsRecoveredWithValueAndStack(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	for name, g := range map[string]*Group{"zero": new(Group), "WithContext": WithContext(context.Background()),
 		"GOMAXPROCS": func() *Group { g := new(Group); g.GOMAXPROCS(1); return g }()} {
 		g.Go(panickingFunction)
@@ -460,7 +421,7 @@ func TestPanicIsRecoveredWithValueAndStack(t *testing.T) {
 // Under WithCancel a panic cancels the other functions, with the panic's
 // error as cause, and Wait returns that very error.
 func TestPanicCancelsOthersUnderWithCancel(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	g := WithCancel(context.Background())
 	g.GOMAXPROCS(4)
 	const others = 3
@@ -482,7 +443,7 @@ func TestPanicCancelsOthersUnderWithCancel(t *testing.T) {
 		t.Fatalf("Wait() = %v; want the recovered panic", err)
 	}
 	for range others {
-		if cause := receive(t, "the other functions", causes); cause != err {
+		if cause := testwait.Receive(t, "the other functions", causes); cause != err {
 			t.Fatalf("another function saw cause %v; want the panic's error", cause)
 		}
 	}
@@ -491,7 +452,7 @@ func TestPanicCancelsOthersUnderWithCancel(t *testing.T) {
 // A panic after the first error is that function's error, but not the
 // group's first.
 func TestPanicAfterFirstErrorDoesNotReplaceIt(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	g := WithCancel(context.Background())
 	errFirst := errors.New("first")
 	g.Go(func(ctx context.Context) error { <-ctx.Done(); panic("late") })
@@ -502,7 +463,7 @@ func TestPanicAfterFirstErrorDoesNotReplaceIt(t *testing.T) {
 }
 
 func TestGoexitCountsAsNil(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	g := WithCancel(context.Background())
 	var ctxOfGroup atomic.Pointer[context.Context]
 	g.Go(func(ctx context.Context) error {
@@ -521,7 +482,7 @@ func TestGoexitCountsAsNil(t *testing.T) {
 // Functions started from inside functions of the group, under GOMAXPROCS:
 // Go never blocks, so a function that queues more cannot deadlock.
 func TestNestedGoUnderGOMAXPROCS(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	var g Group
 	g.GOMAXPROCS(1)
 	var ran atomic.Int32
@@ -543,7 +504,7 @@ func TestNestedGoUnderGOMAXPROCS(t *testing.T) {
 // Many goroutines using one Group at once: Go, GOMAXPROCS'd queueing and
 // concurrent Waits all agree.
 func TestConcurrentGoAndWait(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	for range 20 {
 		var g Group
 		g.GOMAXPROCS(2)
@@ -564,7 +525,7 @@ func TestConcurrentGoAndWait(t *testing.T) {
 		callers.Wait()
 		waits := []<-chan error{waitInBackground(&g), waitInBackground(&g)}
 		for _, w := range waits {
-			if err := receive(t, "Wait", w); err != nil || ran.Load() != 400 {
+			if err := testwait.Receive(t, "Wait", w); err != nil || ran.Load() != 400 {
 				t.Fatalf("Wait() = %v after %d functions; want nil after 400", err, ran.Load())
 			}
 		}
@@ -573,7 +534,7 @@ func TestConcurrentGoAndWait(t *testing.T) {
 
 // Groups that become garbage give back their C side, queued or not.
 func TestGarbageGroupsReleaseTheirCSide(t *testing.T) {
-	checkNoLeaks(t)
+	testwait.CheckNoLeaks(t)
 	for i := range 2000 {
 		g := WithCancel(context.Background())
 		if i%2 == 0 {

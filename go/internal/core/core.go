@@ -167,6 +167,21 @@ func New(newCError CErrorFunc) *Group {
 	return newCore(side)
 }
 
+// Load returns the core in *slot, making it with New(newCError) for a zero
+// group. Several goroutines may race to make it: one wins the
+// compare-and-swap and the others give their C group back at once.
+func Load(slot *atomic.Pointer[Group], newCError CErrorFunc) *Group {
+	if c := slot.Load(); c != nil {
+		return c
+	}
+	fresh := New(newCError)
+	if slot.CompareAndSwap(nil, fresh) {
+		return fresh
+	}
+	fresh.Release()
+	return slot.Load()
+}
+
 // Release gives the C side of c back at once, for a group that was never
 // used (the loser of a race to make a zero group's core).
 func (c *Group) Release() {
