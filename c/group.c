@@ -200,7 +200,7 @@ static void run_task(void *owner, eg_task_fn fn, void *arg) {
 /* Hands an admitted, counted task to the pool; undoes the count on failure. */
 static int submit_task(eg_group *group, eg_task_fn fn, void *arg) {
   eg_job job = {.run = run_task, .owner = group, .fn = fn, .arg = arg};
-  int rc = eg__pool_submit(&job);
+  int rc = eg__pool_submit_next(&job);
   if (rc != EG_OK)
     eg__group_task_done(group);
   return rc;

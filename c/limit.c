@@ -190,6 +190,13 @@ int eg__limit_acquire(eg_limit *limit, const void *owner, eg_task_fn task,
   atomic_init(&self.state, WAITING);
   if (take_free_slot(limit))
     return EG_LIMIT_TOOK;
+  /* A single slot's holder may still be queued, often in this thread's
+   * next slot: run it here (safe, see wait_for_turn) and take its slot
+   * without queueing, unless others queued first. */
+  if (limit->capacity == 1)
+    while (eg__pool_help(owner))
+      if (take_free_slot(limit))
+        return EG_LIMIT_TOOK;
   pthread_mutex_lock(&limit->lock);
   for (;;) {
     if (take_slot_or_queue(limit)) {

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
+#include "next_slot.h"
 #include "platform.h"
 #include "timer.h"
 
@@ -70,6 +71,7 @@ static void parent_after_fork(void) {
  */
 static void child_after_fork(void) {
   eg__queue_init(&pool.queue);
+  eg__next_reset_after_fork();
   atomic_store(&pool.idle, 0);
   atomic_store(&pool.spinning, 0);
   atomic_store(&pool.waking, 0);
@@ -95,6 +97,16 @@ static void run_job(const eg_job *job) {
 
 /* ---------------------------------------------------------------- workers */
 
+/* Jobs waiting in the queue or in next slots (a snapshot; seq_cst). */
+static size_t queued_jobs(void) {
+  return eg__queue_length(&pool.queue) + eg__next_pending();
+}
+
+/* Jobs ever taken from the queue or from next slots. */
+static size_t taken_jobs(void) {
+  return eg__queue_taken(&pool.queue) + (size_t)eg__next_taken();
+}
+
 static void *worker_main(void *unused);
 
 static int spawn_worker(void) {
@@ -107,23 +119,36 @@ static int spawn_worker(void) {
 }
 
 /*
- * Spins for a job if fewer than max_spinners do, and no more than twice as
- * many threads as CPUs are awake (beyond that, threads woken together need
- * the CPU more than a spinner does). 1 and *job set if found.
+ * Spins for a job, from the queue or stale in another thread's next slot, if
+ * fewer than max_spinners do and no more than twice as many threads as CPUs
+ * are awake (beyond that, threads woken together need the CPU more than a
+ * spinner does). Otherwise only looks for a stale job once. 1 and *job set
+ * if found.
  */
-static int spin_for_job(eg_job *job) {
+static int spin_for_job(eg_job *job, eg_next_scan *scan) {
   int spinners = atomic_load_explicit(&pool.spinning, memory_order_relaxed);
   int awake = (int)atomic_load_explicit(&pool.threads, memory_order_relaxed) -
               atomic_load_explicit(&pool.idle, memory_order_relaxed);
   if (spinners >= pool.max_spinners || awake > 2 * pool.min_threads ||
       !atomic_compare_exchange_strong(&pool.spinning, &spinners, spinners + 1))
-    return 0;
-  int found;
-  eg_spin spin = EG_SPIN_INIT;
-  while (!(found = eg__queue_pop(&pool.queue, job)) &&
-         eg__spin_on(&spin, WORKER_SPIN_NS) &&
-         !atomic_load_explicit(&pool.stopping, memory_order_relaxed))
+    return eg__next_steal(scan, eg__now_ns(), job);
+  int found = 0;
+  int64_t until = 0;
+  for (unsigned round = 1;; round++) {
+    if (eg__queue_pop(&pool.queue, job)) {
+      found = 1;
+      break;
+    }
+    if (round % 64 == 0) { /* about every microsecond */
+      int64_t now = eg__now_ns();
+      if (until == 0)
+        until = now + WORKER_SPIN_NS;
+      if ((found = eg__next_steal(scan, now, job)) || now >= until ||
+          atomic_load_explicit(&pool.stopping, memory_order_relaxed))
+        break;
+    }
     eg__cpu_relax();
+  }
   /* seq_cst: a submitter that sees no spinner must then see us idle. */
   atomic_fetch_sub(&pool.spinning, 1);
   return found;
@@ -144,15 +169,18 @@ static int retire(void) {
  * pool (its count already dropped).
  *
  * The handshake with submitters (Dekker style, all seq_cst): we announce
- * ourselves idle, then look at the queue; a submitter pushes, then looks for
- * idle workers. One of the two sees the other, so no job is left queued with
- * every worker asleep. The wake sequence read first makes a wake that lands
- * between our check and the futex call return at once.
+ * ourselves idle, then look at the queue and the next slots; a submitter
+ * pushes, then looks for idle workers. One of the two sees the other, so no
+ * job is left queued with every worker asleep. A job in a next slot is
+ * left to a spinner if there is one (it steals the job once stale). The
+ * wake sequence read first makes a wake that lands between our check and
+ * the futex call return at once.
  */
 static int park(void) {
   unsigned sequence = atomic_load(&pool.worker_wake);
   atomic_fetch_add(&pool.idle, 1);
-  if (eg__queue_length(&pool.queue) > 0) {
+  if (eg__queue_length(&pool.queue) > 0 ||
+      (eg__next_pending() > 0 && atomic_load(&pool.spinning) == 0)) {
     atomic_fetch_sub(&pool.idle, 1);
     /* A submitter may have seen us idle and set `waking` for a wake we
      * will not consume: clear it, or later pushes would wake nobody. */
@@ -169,7 +197,7 @@ static int park(void) {
   int rc = eg__futex_wait(&pool.worker_wake, sequence, WORKER_IDLE_NS);
   atomic_fetch_sub(&pool.idle, 1);
   atomic_store(&pool.waking, 0);
-  if (rc == ETIMEDOUT && eg__queue_length(&pool.queue) == 0)
+  if (rc == ETIMEDOUT && queued_jobs() == 0)
     return retire();
   return 0;
 }
@@ -178,8 +206,12 @@ static void *worker_main(void *unused) {
   (void)unused;
   running_own_job = 1;
   eg_job job;
+  eg_next_scan scan = EG_NEXT_SCAN_INIT;
   for (;;) {
-    if (eg__queue_pop(&pool.queue, &job) || spin_for_job(&job)) {
+    /* Our own next slot first: the newest job, started by our last task
+     * (as Go runs runnext first). */
+    if (eg__next_take_own(NULL, &job) || eg__queue_pop(&pool.queue, &job) ||
+        spin_for_job(&job, &scan)) {
       run_job(&job);
       continue;
     }
@@ -225,7 +257,7 @@ static size_t relieve_stall(size_t queued, int streak) {
 static void monitor_sleep_until_push(void) {
   unsigned sequence = atomic_load(&pool.monitor_wake);
   atomic_store(&pool.monitor_asleep, 1);
-  if (eg__queue_length(&pool.queue) == 0 && !atomic_load(&pool.stopping))
+  if (queued_jobs() == 0 && !atomic_load(&pool.stopping))
     eg__futex_wait(&pool.monitor_wake, sequence, -1);
   atomic_store(&pool.monitor_asleep, 0);
 }
@@ -238,19 +270,19 @@ static void monitor_sleep_until_push(void) {
  */
 static void *monitor_main(void *unused) {
   (void)unused;
-  size_t last_taken = eg__queue_taken(&pool.queue), added = 0;
+  size_t last_taken = taken_jobs(), added = 0;
   int streak = 0, quiet_ticks = 0;
   while (!atomic_load(&pool.stopping)) {
     if (quiet_ticks >= MONITOR_QUIET_TICKS) {
       monitor_sleep_until_push();
       quiet_ticks = 0;
-      last_taken = eg__queue_taken(&pool.queue);
+      last_taken = taken_jobs();
       continue;
     }
     unsigned sequence = atomic_load(&pool.monitor_wake);
     eg__futex_wait(&pool.monitor_wake, sequence, MONITOR_TICK_NS);
-    size_t queued = eg__queue_length(&pool.queue);
-    size_t taken = eg__queue_taken(&pool.queue);
+    size_t queued = queued_jobs();
+    size_t taken = taken_jobs();
     if (queued > 0 && taken - last_taken <= added) {
       added = relieve_stall(queued, streak++);
     } else {
@@ -344,24 +376,38 @@ static void signal_workers(void) {
   }
 }
 
-int eg__pool_submit(const eg_job *job) {
+static int ensure_started(void) {
   /* Acquire: pairs with start_pool's release. */
-  if (!atomic_load_explicit(&pool.started, memory_order_acquire)) {
-    int rc = start_pool();
-    if (rc != EG_OK)
-      return rc;
-  }
-  int rc = eg__queue_push(&pool.queue, job);
+  if (atomic_load_explicit(&pool.started, memory_order_acquire))
+    return EG_OK;
+  return start_pool();
+}
+
+int eg__pool_submit(const eg_job *job) {
+  int rc = ensure_started();
+  if (rc == EG_OK)
+    rc = eg__queue_push(&pool.queue, job);
+  if (rc == EG_OK)
+    signal_workers();
+  return rc;
+}
+
+int eg__pool_submit_next(const eg_job *job) {
+  int rc = ensure_started();
   if (rc != EG_OK)
     return rc;
-  signal_workers();
-  return EG_OK;
+  if (!(eg__next_have_slot() && eg__next_try_put(job)))
+    rc = eg__queue_push(&pool.queue, job);
+  if (rc == EG_OK)
+    signal_workers();
+  return rc;
 }
 
 int eg__pool_help(const void *owner) {
   eg_job job;
   if (!atomic_load_explicit(&pool.started, memory_order_acquire) ||
-      !eg__queue_pop_owned(&pool.queue, owner, &job))
+      !(eg__next_take_own(owner, &job) ||
+        eg__queue_pop_owned(&pool.queue, owner, &job)))
     return 0;
   int saved = running_own_job;
   running_own_job = 0;
@@ -385,8 +431,8 @@ int eg_pool_shutdown(void) {
     /* Completed first: every job it counts was taken before, so the
      * difference cannot wrap. */
     size_t completed = atomic_load(&pool.completed);
-    size_t running = eg__queue_taken(&pool.queue) - completed;
-    if (eg__queue_length(&pool.queue) > 0 || running > 0) {
+    size_t running = taken_jobs() - completed;
+    if (queued_jobs() > 0 || running > 0) {
       rc = EG_EBUSY;
     } else {
       stop_threads();
@@ -396,7 +442,7 @@ int eg_pool_shutdown(void) {
   pthread_mutex_unlock(&pool.lifecycle);
   /* The deadline timer is ours, not the caller's: it may have queued an
    * after-function while the threads stopped. Start a pool for it. */
-  if (rc == EG_OK && eg__queue_length(&pool.queue) > 0)
+  if (rc == EG_OK && queued_jobs() > 0)
     start_pool();
   return rc;
 }

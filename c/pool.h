@@ -19,8 +19,17 @@
 int eg__pool_submit(const eg_job *job);
 
 /*
- * Runs the oldest queued job if it belongs to `owner`, on the calling
- * thread. Returns 1 if a job ran, else 0. Used by waiters to help.
+ * Like eg__pool_submit, for a job the calling thread may well wait for
+ * soon: it goes into the thread's next slot (next_slot.h), where the thread
+ * itself finds it first when it helps; other threads take it only once it is
+ * stale. Used for group tasks.
+ */
+int eg__pool_submit_next(const eg_job *job);
+
+/*
+ * Runs, on the calling thread, the job in its next slot if it belongs to
+ * `owner`, else the oldest queued job if it does. Returns 1 if a job ran,
+ * else 0. Used by waiters to help.
  */
 int eg__pool_help(const void *owner);
 

@@ -15,8 +15,8 @@ namespace {
 using namespace egtest;
 
 // Returns a task that returns a new reference to `err` (NULL for success).
-TaskFn Returning(eg_error* err) {
-  return [err](eg_context*) { return eg_error_retain(err); };
+TaskFn Returning(eg_error *err) {
+  return [err](eg_context *) { return eg_error_retain(err); };
 }
 
 // ---------------------------------------------------------------------------
@@ -25,19 +25,20 @@ TaskFn Returning(eg_error* err) {
 
 TEST(ZeroGroup, WaitReturnsFirstErrorAfterEachGo) {
   CountedErrors counted;
-  eg_error* err1 = counted.Make(1, "errgroup_test: 1");
-  eg_error* err2 = counted.Make(2, "errgroup_test: 2");
-  const std::vector<std::vector<eg_error*>> cases = {
+  eg_error *err1 = counted.Make(1, "errgroup_test: 1");
+  eg_error *err2 = counted.Make(2, "errgroup_test: 2");
+  const std::vector<std::vector<eg_error *>> cases = {
       {}, {nullptr}, {err1}, {err1, nullptr}, {err1, nullptr, err2}};
 
-  for (const auto& errs : cases) {
+  for (const auto &errs : cases) {
     GroupPtr g = NewGroup();
-    eg_error* first = nullptr;
+    eg_error *first = nullptr;
     for (size_t i = 0; i < errs.size(); ++i) {
       ASSERT_EQ(EG_OK, GoFn(g.get(), Returning(errs[i])));
-      if (first == nullptr) first = errs[i];
-      EXPECT_EQ(first, eg_group_wait(g.get())) << "case size " << errs.size()
-                                               << " after go #" << i;
+      if (first == nullptr)
+        first = errs[i];
+      EXPECT_EQ(first, eg_group_wait(g.get()))
+          << "case size " << errs.size() << " after go #" << i;
     }
     if (errs.empty()) {
       EXPECT_EQ(nullptr, eg_group_wait(g.get()));
@@ -51,18 +52,18 @@ TEST(ZeroGroup, WaitReturnsFirstErrorAfterEachGo) {
 
 TEST(ZeroGroup, TasksGetBackgroundContextAndTheirArg) {
   GroupPtr g = NewGroup();
-  std::atomic<eg_context*> seen{nullptr};
-  std::atomic<void*> seen_arg{nullptr};
+  std::atomic<eg_context *> seen{nullptr};
+  std::atomic<void *> seen_arg{nullptr};
   struct Arg {
-    std::atomic<eg_context*>* seen;
-    std::atomic<void*>* seen_arg;
-    void* self;
+    std::atomic<eg_context *> *seen;
+    std::atomic<void *> *seen_arg;
+    void *self;
   } arg{&seen, &seen_arg, nullptr};
   arg.self = &arg;
   ASSERT_EQ(EG_OK, eg_group_go(
                        g.get(),
-                       [](eg_context* ctx, void* p) -> eg_error* {
-                         auto* a = static_cast<Arg*>(p);
+                       [](eg_context *ctx, void *p) -> eg_error * {
+                         auto *a = static_cast<Arg *>(p);
                          a->seen->store(ctx);
                          a->seen_arg->store(p);
                          return nullptr;
@@ -70,7 +71,7 @@ TEST(ZeroGroup, TasksGetBackgroundContextAndTheirArg) {
                        &arg));
   EXPECT_EQ(nullptr, eg_group_wait(g.get()));
   EXPECT_EQ(eg_context_background(), seen.load());
-  EXPECT_EQ(static_cast<void*>(&arg), seen_arg.load());
+  EXPECT_EQ(static_cast<void *>(&arg), seen_arg.load());
 }
 
 TEST(ZeroGroup, WaitWithNoTasksReturnsAtOnce) {
@@ -84,20 +85,21 @@ TEST(ZeroGroup, EveryTaskRunsExactlyOnce) {
   GroupPtr g = NewGroup();
   std::vector<std::atomic<int>> runs(kTasks);
   for (int i = 0; i < kTasks; ++i) {
-    ASSERT_EQ(EG_OK, GoFn(g.get(), [&runs, i](eg_context*) {
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [&runs, i](eg_context *) {
                 runs[i]++;
                 return nullptr;
               }));
   }
   EXPECT_EQ(nullptr, eg_group_wait(g.get()));
-  for (int i = 0; i < kTasks; ++i) ASSERT_EQ(1, runs[i].load()) << i;
+  for (int i = 0; i < kTasks; ++i)
+    ASSERT_EQ(1, runs[i].load()) << i;
 }
 
 TEST(ZeroGroup, TryGoWithoutLimitAlwaysStarts) {
   GroupPtr g = NewGroup();
   std::atomic<int> ran{0};
   for (int i = 0; i < 100; ++i) {
-    EXPECT_EQ(1, TryGoFn(g.get(), [&](eg_context*) {
+    EXPECT_EQ(1, TryGoFn(g.get(), [&](eg_context *) {
                 ran++;
                 return nullptr;
               }));
@@ -110,7 +112,7 @@ TEST(ZeroGroup, WaitWaitsForSlowTask) {
   GroupPtr g = NewGroup();
   Gate release;
   std::atomic<bool> finished{false};
-  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context *) {
               release.Wait();
               finished = true;
               return nullptr;
@@ -134,19 +136,19 @@ TEST(ZeroGroup, WaitWaitsForSlowTask) {
 
 TEST(WithContext, WaitResultAndCauseMatchReference) {
   CountedErrors counted;
-  eg_error* doom = counted.Make(1, "group_test: doomed");
+  eg_error *doom = counted.Make(1, "group_test: doomed");
   struct Case {
-    std::vector<eg_error*> errs;
-    eg_error* want;
+    std::vector<eg_error *> errs;
+    eg_error *want;
   };
   const std::vector<Case> cases = {{{}, nullptr},
                                    {{nullptr}, nullptr},
                                    {{doom}, doom},
                                    {{doom, nullptr}, doom}};
   for (bool use_try_go : {false, true}) {
-    for (const auto& tc : cases) {
+    for (const auto &tc : cases) {
       GroupAndContext gc = NewGroupWithContext(eg_context_background());
-      for (eg_error* err : tc.errs) {
+      for (eg_error *err : tc.errs) {
         if (use_try_go)
           ASSERT_EQ(1, TryGoFn(gc.group.get(), Returning(err)));
         else
@@ -155,7 +157,7 @@ TEST(WithContext, WaitResultAndCauseMatchReference) {
       EXPECT_EQ(tc.want, eg_group_wait(gc.group.get()));
       EXPECT_EQ(1, eg_context_done(gc.ctx.get())) << "ctx not done after wait";
       EXPECT_EQ(EG_ECANCELED, eg_context_err(gc.ctx.get()));
-      eg_error* want_cause = tc.want ? tc.want : eg_error_canceled();
+      eg_error *want_cause = tc.want ? tc.want : eg_error_canceled();
       EXPECT_EQ(want_cause, eg_context_cause(gc.ctx.get()));
     }
   }
@@ -165,8 +167,8 @@ TEST(WithContext, WaitResultAndCauseMatchReference) {
 
 TEST(WithContext, TasksReceiveTheGroupContext) {
   GroupAndContext gc = NewGroupWithContext(eg_context_background());
-  std::atomic<eg_context*> seen{nullptr};
-  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context* ctx) {
+  std::atomic<eg_context *> seen{nullptr};
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context *ctx) {
               seen = ctx;
               return nullptr;
             }));
@@ -178,7 +180,7 @@ TEST(WithContext, SuccessDoesNotCancelBeforeWait) {
   GroupAndContext gc = NewGroupWithContext(eg_context_background());
   Latch ran(3);
   for (int i = 0; i < 3; ++i) {
-    ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context*) {
+    ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context *) {
                 ran.CountDown();
                 return nullptr;
               }));
@@ -193,11 +195,11 @@ TEST(WithContext, SuccessDoesNotCancelBeforeWait) {
 
 TEST(WithContext, ErrorCancelsContextBeforeWait) {
   GroupAndContext gc = NewGroupWithContext(eg_context_background());
-  eg_error* err = eg_error_new(9, "task failed");
-  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [err](eg_context*) { return err; }));
+  eg_error *err = eg_error_new(9, "task failed");
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [err](eg_context *) { return err; }));
   // A sibling that only finishes once it sees the cancellation.
   std::atomic<int> sibling_saw{0};
-  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context* ctx) {
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context *ctx) {
               sibling_saw = eg_context_wait(ctx, 10 * kSecond) == EG_OK
                                 ? eg_context_err(ctx)
                                 : -1000;
@@ -211,16 +213,16 @@ TEST(WithContext, ErrorCancelsContextBeforeWait) {
 }
 
 TEST(WithContext, ContextMayOutliveGroup) {
-  eg_group* g = nullptr;
-  eg_context* ctx = nullptr;
+  eg_group *g = nullptr;
+  eg_context *ctx = nullptr;
   ASSERT_EQ(EG_OK, eg_group_with_context(eg_context_background(), &g, &ctx));
-  ASSERT_EQ(EG_OK, GoFn(g, [](eg_context*) {
+  ASSERT_EQ(EG_OK, GoFn(g, [](eg_context *) {
               return eg_error_new(4, "outlives the group");
             }));
-  eg_error* err = eg_group_wait(g);
+  eg_error *err = eg_group_wait(g);
   ASSERT_NE(nullptr, err);
   eg_group_free(g);
-  eg_error* cause = eg_context_cause(ctx);
+  eg_error *cause = eg_context_cause(ctx);
   ASSERT_NE(nullptr, cause);
   EXPECT_EQ(4, eg_error_code(cause));
   EXPECT_STREQ("outlives the group", eg_error_message(cause));
@@ -230,10 +232,9 @@ TEST(WithContext, ContextMayOutliveGroup) {
 
 TEST(WithContext, WaitResultCanBeRetainedPastFree) {
   GroupPtr g = NewGroup();
-  ASSERT_EQ(EG_OK, GoFn(g.get(), [](eg_context*) {
-              return eg_error_new(6, "kept");
-            }));
-  eg_error* err = eg_error_retain(eg_group_wait(g.get()));
+  ASSERT_EQ(EG_OK, GoFn(g.get(),
+                        [](eg_context *) { return eg_error_new(6, "kept"); }));
+  eg_error *err = eg_error_retain(eg_group_wait(g.get()));
   g.reset();
   EXPECT_EQ(6, eg_error_code(err));
   EXPECT_STREQ("kept", eg_error_message(err));
@@ -250,16 +251,17 @@ TEST(FirstError, FirstRecordedWinsNotFirstStarted) {
   constexpr int kTasks = 6;
   CountedErrors counted;
   GroupAndContext gc = NewGroupWithContext(eg_context_background());
-  std::vector<eg_error*> errs;
-  for (int i = 0; i < kTasks; ++i) errs.push_back(counted.Make(i, "task"));
+  std::vector<eg_error *> errs;
+  for (int i = 0; i < kTasks; ++i)
+    errs.push_back(counted.Make(i, "task"));
   for (int i = 0; i < kTasks - 1; ++i) {
-    ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&errs, i](eg_context* ctx) {
+    ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&errs, i](eg_context *ctx) {
                 EXPECT_EQ(EG_OK, eg_context_wait(ctx, 10 * kSecond));
                 return errs[i];
               }));
   }
   ASSERT_EQ(EG_OK, GoFn(gc.group.get(),
-                        [&errs](eg_context*) { return errs[kTasks - 1]; }));
+                        [&errs](eg_context *) { return errs[kTasks - 1]; }));
   EXPECT_EQ(errs[kTasks - 1], eg_group_wait(gc.group.get()));
   EXPECT_EQ(errs[kTasks - 1], eg_context_cause(gc.ctx.get()));
   EXPECT_EQ(kTasks - 1, counted.released())
@@ -280,13 +282,14 @@ TEST(FirstError, ManyFailingTasksExactlyOneWinsOthersReleased) {
       gc = NewGroupWithContext(eg_context_background());
     else
       gc.group = NewGroup();
-    std::vector<eg_error*> errs;
-    for (int i = 0; i < kTasks; ++i) errs.push_back(counted.Make(i));
+    std::vector<eg_error *> errs;
+    for (int i = 0; i < kTasks; ++i)
+      errs.push_back(counted.Make(i));
     for (int i = 0; i < kTasks; ++i) {
-      eg_error* e = errs[i];
-      ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [e](eg_context*) { return e; }));
+      eg_error *e = errs[i];
+      ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [e](eg_context *) { return e; }));
     }
-    eg_error* got = eg_group_wait(gc.group.get());
+    eg_error *got = eg_group_wait(gc.group.get());
     EXPECT_EQ(1, std::count(errs.begin(), errs.end(), got));
     if (with_context) {
       EXPECT_EQ(got, eg_context_cause(gc.ctx.get()));
@@ -300,9 +303,9 @@ TEST(FirstError, ManyFailingTasksExactlyOneWinsOthersReleased) {
 
 TEST(FirstError, MixedSuccessAndFailure) {
   GroupPtr g = NewGroup();
-  eg_error* only = eg_error_new(11, "the only failure");
+  eg_error *only = eg_error_new(11, "the only failure");
   for (int i = 0; i < 200; ++i) {
-    ASSERT_EQ(EG_OK, GoFn(g.get(), [i, only](eg_context*) -> eg_error* {
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [i, only](eg_context *) -> eg_error * {
                 return i == 137 ? only : nullptr;
               }));
   }
@@ -316,12 +319,12 @@ TEST(FirstError, MixedSuccessAndFailure) {
 TEST(Reuse, FirstErrorIsSticky) {
   CountedErrors counted;
   GroupAndContext gc = NewGroupWithContext(eg_context_background());
-  eg_error* e1 = counted.Make(1, "round 1");
-  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [e1](eg_context*) { return e1; }));
+  eg_error *e1 = counted.Make(1, "round 1");
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [e1](eg_context *) { return e1; }));
   EXPECT_EQ(e1, eg_group_wait(gc.group.get()));
 
-  eg_error* e2 = counted.Make(2, "round 2");
-  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [e2](eg_context*) { return e2; }));
+  eg_error *e2 = counted.Make(2, "round 2");
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [e2](eg_context *) { return e2; }));
   EXPECT_EQ(e1, eg_group_wait(gc.group.get()));
   EXPECT_EQ(1, counted.released()) << "the round 2 error must be released";
 
@@ -336,9 +339,9 @@ TEST(Reuse, ErrorInLaterRoundIsReturnedButCauseStaysCanceled) {
   EXPECT_EQ(nullptr, eg_group_wait(gc.group.get()));
   EXPECT_EQ(eg_error_canceled(), eg_context_cause(gc.ctx.get()));
 
-  eg_error* late = eg_error_new(2, "round 2");
+  eg_error *late = eg_error_new(2, "round 2");
   std::atomic<int> saw_done{-1};
-  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&, late](eg_context* ctx) {
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&, late](eg_context *ctx) {
               saw_done = eg_context_done(ctx);
               return late;
             }));
@@ -353,7 +356,7 @@ TEST(Reuse, ManyRounds) {
   std::atomic<int> ran{0};
   for (int round = 0; round < 50; ++round) {
     for (int i = 0; i < 10; ++i) {
-      ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {
+      ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context *) {
                   ran++;
                   return nullptr;
                 }));
@@ -370,21 +373,23 @@ TEST(Reuse, ManyRounds) {
 TEST(ConcurrentWait, AllWaitersGetTheSameError) {
   for (bool fail : {false, true}) {
     GroupAndContext gc = NewGroupWithContext(eg_context_background());
-    eg_error* err = fail ? eg_error_new(5, "shared") : nullptr;
+    eg_error *err = fail ? eg_error_new(5, "shared") : nullptr;
     Gate release;
-    ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&, err](eg_context*) {
+    ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&, err](eg_context *) {
                 release.Wait();
                 return err;
               }));
     constexpr int kWaiters = 6;
-    std::vector<eg_error*> results(kWaiters, eg_error_nomem());
+    std::vector<eg_error *> results(kWaiters, eg_error_nomem());
     std::vector<std::thread> waiters;
     for (int i = 0; i < kWaiters; ++i)
       waiters.emplace_back(
           [&, i] { results[i] = eg_group_wait(gc.group.get()); });
     release.Open();
-    for (auto& t : waiters) t.join();
-    for (eg_error* r : results) EXPECT_EQ(err, r);
+    for (auto &t : waiters)
+      t.join();
+    for (eg_error *r : results)
+      EXPECT_EQ(err, r);
     EXPECT_EQ(err, eg_group_wait(gc.group.get()));
   }
 }
@@ -394,14 +399,15 @@ TEST(ConcurrentWait, AllWaitersGetTheSameError) {
 // ---------------------------------------------------------------------------
 
 struct Tree {
-  eg_group* group;
+  eg_group *group;
   std::atomic<int> finished{0};
 };
 
-void SpawnTree(Tree* tree, int depth) {
-  if (depth == 0) return;
+void SpawnTree(Tree *tree, int depth) {
+  if (depth == 0)
+    return;
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(EG_OK, GoFn(tree->group, [tree, depth](eg_context*) {
+    EXPECT_EQ(EG_OK, GoFn(tree->group, [tree, depth](eg_context *) {
                 SpawnTree(tree, depth - 1);
                 tree->finished++;
                 return nullptr;
@@ -412,7 +418,7 @@ void SpawnTree(Tree* tree, int depth) {
 TEST(Nested, WaitWaitsForWholeTree) {
   GroupPtr g = NewGroup();
   Tree tree{g.get()};
-  SpawnTree(&tree, 4);  // 3 + 9 + 27 + 81 tasks
+  SpawnTree(&tree, 4); // 3 + 9 + 27 + 81 tasks
   EXPECT_EQ(nullptr, eg_group_wait(g.get()));
   EXPECT_EQ(3 + 9 + 27 + 81, tree.finished.load());
 }
@@ -422,9 +428,9 @@ TEST(Nested, WaitWaitsForChildStartedByFinishedParent) {
   Gate child_may_finish;
   Latch parent_returned_soon(1);
   std::atomic<bool> child_finished{false};
-  eg_group* raw = g.get();
-  ASSERT_EQ(EG_OK, GoFn(raw, [&, raw](eg_context*) {
-              EXPECT_EQ(EG_OK, GoFn(raw, [&](eg_context*) {
+  eg_group *raw = g.get();
+  ASSERT_EQ(EG_OK, GoFn(raw, [&, raw](eg_context *) {
+              EXPECT_EQ(EG_OK, GoFn(raw, [&](eg_context *) {
                           child_may_finish.Wait();
                           child_finished = true;
                           return eg_error_new(3, "from the child");
@@ -433,7 +439,7 @@ TEST(Nested, WaitWaitsForChildStartedByFinishedParent) {
               return nullptr;
             }));
   parent_returned_soon.Wait();
-  std::atomic<eg_error*> result{nullptr};
+  std::atomic<eg_error *> result{nullptr};
   std::atomic<bool> wait_returned{false};
   std::thread waiter([&] {
     result = eg_group_wait(raw);
@@ -455,11 +461,11 @@ TEST(Nested, WaitWaitsForChildStartedByFinishedParent) {
 TEST(ParentCancel, ReachesGroupContextButRecordsNoError) {
   ContextPtr parent = NewCancelContext(eg_context_background());
   GroupAndContext gc = NewGroupWithContext(parent.get());
-  eg_error* parent_cause = eg_error_new(21, "parent canceled");
+  eg_error *parent_cause = eg_error_new(21, "parent canceled");
   Latch running(1);
   Gate finish;
-  std::atomic<eg_error*> task_saw_cause{nullptr};
-  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context* ctx) {
+  std::atomic<eg_error *> task_saw_cause{nullptr};
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context *ctx) {
               running.CountDown();
               EXPECT_EQ(EG_OK, eg_context_wait(ctx, 10 * kSecond));
               task_saw_cause = eg_context_cause(ctx);
@@ -472,7 +478,7 @@ TEST(ParentCancel, ReachesGroupContextButRecordsNoError) {
   EXPECT_EQ(parent_cause, eg_context_cause(gc.ctx.get()));
 
   std::atomic<bool> wait_returned{false};
-  std::atomic<eg_error*> result{eg_error_nomem()};
+  std::atomic<eg_error *> result{eg_error_nomem()};
   std::thread waiter([&] {
     result = eg_group_wait(gc.group.get());
     wait_returned = true;
@@ -493,7 +499,7 @@ TEST(ParentCancel, ParentDeadlineReachesGroupContext) {
       NewTimeoutContext(eg_context_background(), 20 * kMillisecond);
   GroupAndContext gc = NewGroupWithContext(parent.get());
   std::atomic<int> task_err{0};
-  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context* ctx) {
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context *ctx) {
               // A deadline: bounded by 10 s for slow sanitizer runs.
               EXPECT_EQ(EG_OK, eg_context_wait(ctx, 10 * kSecond));
               task_err = eg_context_err(ctx);
@@ -507,9 +513,8 @@ TEST(ParentCancel, ParentDeadlineReachesGroupContext) {
 TEST(ParentCancel, GroupErrorNeverCancelsParent) {
   ContextPtr parent = NewCancelContext(eg_context_background());
   GroupAndContext gc = NewGroupWithContext(parent.get());
-  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [](eg_context*) {
-              return eg_error_new(1, "x");
-            }));
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(),
+                        [](eg_context *) { return eg_error_new(1, "x"); }));
   EXPECT_NE(nullptr, eg_group_wait(gc.group.get()));
   EXPECT_EQ(1, eg_context_done(gc.ctx.get()));
   EXPECT_EQ(0, eg_context_done(parent.get()));
@@ -526,10 +531,11 @@ TEST(Unlimited, ChainOfMutuallyWaitingTasksCompletes) {
   constexpr int kTasks = 320;
   GroupPtr g = NewGroup();
   std::vector<std::unique_ptr<Latch>> started;
-  for (int i = 0; i < kTasks; ++i) started.push_back(std::make_unique<Latch>(1));
+  for (int i = 0; i < kTasks; ++i)
+    started.push_back(std::make_unique<Latch>(1));
   std::atomic<int> timed_out{0};
   for (int i = 0; i < kTasks; ++i) {
-    ASSERT_EQ(EG_OK, GoFn(g.get(), [&, i](eg_context*) -> eg_error* {
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [&, i](eg_context *) -> eg_error * {
                 started[i]->CountDown();
                 if (i + 1 < kTasks && !started[i + 1]->WaitFor(30s)) {
                   timed_out++;
@@ -549,12 +555,12 @@ TEST(Unlimited, TasksWaitingOnEachOtherAcrossGroups) {
   constexpr int kWaiters = 40;
   Gate b_started;
   for (int i = 0; i < kWaiters; ++i) {
-    ASSERT_EQ(EG_OK, GoFn(a.get(), [&](eg_context*) -> eg_error* {
+    ASSERT_EQ(EG_OK, GoFn(a.get(), [&](eg_context *) -> eg_error * {
                 return b_started.WaitFor(30s) ? nullptr
                                               : eg_error_new(1, "starved");
               }));
   }
-  ASSERT_EQ(EG_OK, GoFn(b.get(), [&](eg_context*) {
+  ASSERT_EQ(EG_OK, GoFn(b.get(), [&](eg_context *) {
               b_started.Open();
               return nullptr;
             }));
@@ -562,4 +568,42 @@ TEST(Unlimited, TasksWaitingOnEachOtherAcrossGroups) {
   EXPECT_EQ(nullptr, eg_group_wait(b.get()));
 }
 
-}  // namespace
+// ---------------------------------------------------------------------------
+// Next slots: a task waits in its submitting thread's slot for that thread
+// to help (c/next_slot.h); it must still run when the thread never does.
+// ---------------------------------------------------------------------------
+
+TEST(NextSlot, TaskRunsWhileItsSubmitterBlocksOnIt) {
+  // The submitter does not wait on the group: it blocks on the task itself.
+  // A pool worker must take the task from the submitter's slot.
+  GroupPtr g = NewGroup();
+  for (int round = 0; round < 100; ++round) {
+    Gate ran;
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context *) {
+                ran.Open();
+                return nullptr;
+              }));
+    ASSERT_TRUE(ran.WaitFor(30s)) << "round " << round;
+    EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  }
+}
+
+TEST(NextSlot, TaskOfAThreadThatExitedRuns) {
+  GroupPtr g = NewGroup();
+  std::atomic<int> ran{0};
+  for (int round = 0; round < 20; ++round) {
+    std::thread submitter([&] {
+      EXPECT_EQ(EG_OK, GoFn(g.get(), [&](eg_context *) {
+                  ran++;
+                  return nullptr;
+                }));
+    });
+    submitter.join();
+  }
+  // This thread's wait cannot run them (they are in other threads' slots):
+  // workers take them once stale.
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  EXPECT_EQ(20, ran.load());
+}
+
+} // namespace
