@@ -16,7 +16,7 @@
 /* ------------------------------------------------------------- lifetime */
 
 static int group_new(eg_group **out) {
-  eg_group *group = eg__alloc(sizeof *group);
+  eg_group *group = eg__alloc_lines(sizeof *group);
   if (group == NULL)
     return EG_ENOMEM;
   atomic_init(&group->state, 0);

@@ -42,7 +42,7 @@ static unsigned queued_of(uint64_t slots) {
 /* A slot may be taken: one is free and nobody is queued (under the
  * TRYGO_BARGES mutation, queued requests are ignored). */
 eg_limit *eg__limit_new(int capacity) {
-  eg_limit *limit = eg__alloc(sizeof *limit);
+  eg_limit *limit = eg__alloc_lines(sizeof *limit);
   if (limit == NULL)
     return NULL;
   atomic_init(&limit->slots, 0);
@@ -193,10 +193,13 @@ int eg__limit_acquire(eg_limit *limit, const void *owner, eg_task_fn task,
   /* A single slot's holder may still be queued, often in this thread's
    * next slot: run it here (safe, see wait_for_turn) and take its slot
    * without queueing, unless others queued first. */
-  if (limit->capacity == 1)
+  if (limit->capacity == 1) {
     while (eg__pool_help(owner))
       if (take_free_slot(limit))
         return EG_LIMIT_TOOK;
+  } else {
+    eg__pool_publish_next(); /* we block without helping */
+  }
   pthread_mutex_lock(&limit->lock);
   for (;;) {
     if (take_slot_or_queue(limit)) {

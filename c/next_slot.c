@@ -25,6 +25,10 @@ enum { EMPTY = 0, FULL = 1, BUSY = 2, PHASE_MASK = 3 };
 typedef struct next_slot {
   _Alignas(EG_CACHE_LINE) _Atomic uint64_t state;
   atomic_int owned; /* a live thread owns the slot */
+  /* Jobs the owner moved out to the shared queue: taken from the slot but
+   * not run from it, so eg__next_taken does not count them. Written by the
+   * owner only. */
+  _Atomic uint64_t moved_out;
   /* Written by the owner while EMPTY; read by the owner while FULL and by
    * a thief while BUSY, so never written while anybody reads it. */
   eg_job job;
@@ -125,6 +129,17 @@ int eg__next_take_own(const void *owner, eg_job *out) {
       memory_order_relaxed);
 }
 
+int eg__next_move_out(eg_job *out) {
+  if (!eg__next_take_own(NULL, out))
+    return 0;
+  /* Relaxed: a statistic. Until this store the job counts as taken, which
+   * at worst makes eg_pool_shutdown refuse, or the monitor see progress
+   * one tick late. */
+  uint64_t moved = atomic_load_explicit(&mine->moved_out, memory_order_relaxed);
+  atomic_store_explicit(&mine->moved_out, moved + 1, memory_order_relaxed);
+  return 1;
+}
+
 int eg__next_try_put(const eg_job *job) {
   next_slot *slot = mine;
   if (slot == NULL)
@@ -190,7 +205,9 @@ uint64_t eg__next_taken(void) {
   for (int i = 0; i < used; i++) {
     uint64_t state =
         atomic_load_explicit(&slots[i].state, memory_order_relaxed);
-    taken += (state / FILL_ONE) - (phase_of(state) != EMPTY);
+    uint64_t moved =
+        atomic_load_explicit(&slots[i].moved_out, memory_order_relaxed);
+    taken += (state / FILL_ONE) - (phase_of(state) != EMPTY) - moved;
   }
   return taken;
 }

@@ -55,6 +55,10 @@ int eg__next_have_slot(void);
  */
 int eg__next_take_own(const void *owner, eg_job *out);
 
+/* Like eg__next_take_own(NULL, out), for a job that the caller then puts
+ * in the shared queue (or back in the slot): it does not count as taken. */
+int eg__next_move_out(eg_job *out);
+
 /* Puts `job` in the calling thread's slot if the thread has a slot and it
  * is empty; returns 1 if so, else 0 (the caller queues the job itself). */
 int eg__next_try_put(const eg_job *job);

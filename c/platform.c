@@ -54,6 +54,13 @@ void *eg__alloc(size_t size) {
   return malloc(size);
 }
 
+void *eg__alloc_lines(size_t size) {
+  if (injected_failure(&alloc_countdown))
+    return NULL;
+  void *ptr;
+  return posix_memalign(&ptr, EG_CACHE_LINE, size) == 0 ? ptr : NULL;
+}
+
 void eg__free(void *ptr) {
   free(ptr);
 }

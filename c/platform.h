@@ -10,9 +10,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The cache line size assumed for padding and alignment. */
+#define EG_CACHE_LINE 64
+
 /* malloc/free. eg__alloc returns NULL on failure (real or injected). */
 void *eg__alloc(size_t size);
 void eg__free(void *ptr);
+
+/* Like eg__alloc, aligned to a cache line: for objects whose fields are
+ * laid out in cache lines (_Alignas(EG_CACHE_LINE)). Freed with eg__free. */
+void *eg__alloc_lines(size_t size);
 
 /*
  * Starts a detached thread running fn(arg) with the configured stack size.

@@ -403,6 +403,16 @@ int eg__pool_submit_next(const eg_job *job) {
   return rc;
 }
 
+void eg__pool_publish_next(void) {
+  eg_job job;
+  if (!eg__next_move_out(&job))
+    return;
+  if (eg__queue_push(&pool.queue, &job) == EG_OK)
+    signal_workers();
+  else
+    eg__next_try_put(&job); /* back where it was: stolen once stale */
+}
+
 int eg__pool_help(const void *owner) {
   eg_job job;
   if (!atomic_load_explicit(&pool.started, memory_order_acquire) ||

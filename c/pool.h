@@ -27,6 +27,13 @@ int eg__pool_submit(const eg_job *job);
 int eg__pool_submit_next(const eg_job *job);
 
 /*
+ * Moves the job in the calling thread's next slot, if any, to the queue:
+ * for a thread about to block without helping (go at a limit of two or
+ * more), so that the job is not left waiting to become stale.
+ */
+void eg__pool_publish_next(void);
+
+/*
  * Runs, on the calling thread, the job in its next slot if it belongs to
  * `owner`, else the oldest queued job if it does. Returns 1 if a job ran,
  * else 0. Used by waiters to help.

@@ -16,8 +16,7 @@
 #include <stddef.h>
 
 #include "errgroup.h"
-
-#define EG_CACHE_LINE 64
+#include "platform.h"
 
 /* One unit of work: run(owner, fn, arg). */
 typedef struct eg_job {

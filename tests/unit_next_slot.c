@@ -130,6 +130,19 @@ static void owner_takes_back_only_its_own_groups_job(void) {
   CHECK(eg__next_take_own(NULL, &out) && out.arg == (void *)2);
 }
 
+static void moving_a_job_out_does_not_count_as_taking_it(void) {
+  eg_job a = job_of(&owner_a, (void *)1), out;
+  uint64_t taken = eg__next_taken();
+  CHECK(eg__next_try_put(&a));
+  CHECK(eg__next_move_out(&out) && out.arg == (void *)1);
+  CHECK(eg__next_taken() == taken); /* it will be counted by the queue */
+  CHECK(!eg__next_move_out(&out));  /* empty */
+  CHECK(eg__next_try_put(&out));    /* put back, as after a failed push */
+  CHECK(eg__next_taken() == taken);
+  CHECK(eg__next_take_own(NULL, &out));
+  CHECK(eg__next_taken() == taken + 1);
+}
+
 static void thief_takes_a_job_only_once_stale(void) {
   eg_next_scan scan = EG_NEXT_SCAN_INIT;
   eg_job out;
@@ -220,10 +233,11 @@ static void slots_run_out_and_come_back_at_thread_exit(void) {
 
 int main(void) {
   owner_takes_back_only_its_own_groups_job();
+  moving_a_job_out_does_not_count_as_taking_it();
   thief_takes_a_job_only_once_stale();
   refilled_slot_is_not_stale();
   job_of_an_exited_thread_is_stolen();
   slots_run_out_and_come_back_at_thread_exit();
-  printf("next slots: 5 cases passed\n");
+  printf("next slots: 6 cases passed\n");
   return 0;
 }
