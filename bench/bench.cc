@@ -207,6 +207,36 @@ void BM_GoWaitRoundTrip(benchmark::State &state) {
   state.counters["threads"] = process_threads();
 }
 
+// --- The host's cross-CPU latency -------------------------------------------
+
+// Not a library benchmark: two threads pass a token back and forth through
+// one atomic word, and the time per one-way pass is reported. On a VM it
+// changes from minute to minute (50 to 200 ns here), and every hand-off
+// between threads in the cases above costs a few such passes, so it is
+// printed next to them as the sitting's context (bench/compare.py).
+void BM_CrossCpuOneWay(benchmark::State &state) {
+  std::atomic<int> token{0};
+  std::atomic<bool> stop{false};
+  std::thread partner([&] {
+    for (int seen = 0; !stop.load(std::memory_order_relaxed);) {
+      if (token.load(std::memory_order_acquire) == seen + 1) {
+        seen += 2;
+        token.store(seen, std::memory_order_release);
+      }
+    }
+  });
+  int sent = 0;
+  for (auto _ : state) {
+    token.store(++sent, std::memory_order_release);
+    while (token.load(std::memory_order_acquire) != sent + 1) {
+    }
+    ++sent;
+  }
+  stop.store(true);
+  partner.join();
+  state.SetItemsProcessed(2 * state.iterations());
+}
+
 // --- Cancel fan-out ---------------------------------------------------------
 
 constexpr int kFanout = 1000;
@@ -294,6 +324,7 @@ void register_all() {
   RegisterBenchmark("TryGoAtLimit", BM_TryGoAtLimit)->UseRealTime();
   RegisterBenchmark("GoWaitRoundTrip", BM_GoWaitRoundTrip)->UseRealTime();
   RegisterBenchmark("CancelFanout1000", BM_CancelFanout1000)->UseManualTime();
+  RegisterBenchmark("CrossCpuOneWay", BM_CrossCpuOneWay)->UseRealTime();
 }
 
 } // namespace

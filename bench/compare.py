@@ -31,6 +31,9 @@ CASES = [
     ("CancelFanout1000", "ns/op", "failing task returns -> wait returns; 1000 tasks blocked on ctx"),
 ]
 
+# Not a library case: the host's one-way cross-CPU latency in this sitting.
+HOST_CASE = "CrossCpuOneWay"
+
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
@@ -127,7 +130,7 @@ def main(argv):
     print()
     print("| case | unit | C (liberrgroup) | Go (x/sync/errgroup) | Go/C | what |")
     print("|---|---|---:|---:|---:|---|")
-    names = [n for n, _, _ in CASES]
+    names = [n for n, _, _ in CASES] + [HOST_CASE]
     extra = sorted((set(c) | set(go)) - set(names))
     for name, unit, what in CASES + [(n, "ns/op", "") for n in extra]:
         ce, ge = c.get(name), go.get(name)
@@ -146,6 +149,13 @@ def main(argv):
         print(
             f"CancelFanout1000 whole round (start 1000 tasks, fail, wait, free): "
             f"C {fmt(c_round)} ns, Go {fmt(g_round)} ns."
+        )
+    host = c.get(HOST_CASE)
+    if host and "error" not in host:
+        print()
+        print(
+            f"Host: one-way cross-CPU hand-off {fmt(host['ns'])} ns in this "
+            f"sitting (two threads bouncing one atomic word)."
         )
     print()
     print("Go/C > 1 means the C library is faster.")
