@@ -208,8 +208,8 @@ static void *worker_main(void *unused) {
   eg_job job;
   eg_next_scan scan = EG_NEXT_SCAN_INIT;
   for (;;) {
-    /* Our own next slot first: the newest job, started by our last task
-     * (as Go runs runnext first). */
+    /* Our own next slot first: a job our last task started, still warm in
+     * this CPU's cache (Go runs runnext first too). */
     if (eg__next_take_own(NULL, &job) || eg__queue_pop(&pool.queue, &job) ||
         spin_for_job(&job, &scan)) {
       run_job(&job);

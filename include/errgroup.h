@@ -290,14 +290,20 @@ EG_API int eg_group_with_context(eg_context *parent, eg_group **group_out,
  * come, first served, and a freed slot goes straight to the oldest of them.
  * While blocked on a limit of one, the caller may run the group's queued
  * task itself: it holds the only slot, so the caller could not return
- * before it finishes anyway. With no limit the task never waits behind other
- * tasks of any group: every started task can run at the same time as every
- * other. May be called from inside a task of the same group (nested spawning)
- * and after eg_group_wait returned (reuse). Returns EG_OK when the task was
- * started, else fn will never run: EG_EINVAL (NULL group or fn), EG_ENOMEM,
- * EG_EAGAIN (the pool has no thread and none could be created). Once the pool
- * has threads, failures to create more are absorbed: the task is queued and
- * runs on an existing thread, and the pool keeps trying to add threads.
+ * before it finishes anyway. Like Go's scheduler, which runs a new goroutine
+ * next on the same CPU, the calling thread keeps one started task for itself
+ * (the first it started while it had none) and runs it when it next waits
+ * in eg_group_wait or at a limit of one; an idle pool thread takes it once
+ * it has waited 2 to 4 microseconds, so it starts that much later when the
+ * caller does not come back for it. With no limit the task never waits behind
+ * other tasks of any group: every started task can run at the same time as
+ * every other. May be called from inside a task of the same group (nested
+ * spawning) and after eg_group_wait returned (reuse). Returns EG_OK when the
+ * task was started, else fn will never run: EG_EINVAL (NULL group or fn),
+ * EG_ENOMEM, EG_EAGAIN (the pool has no thread and none could be created). Once
+ * the pool has threads, failures to create more are absorbed: the task is
+ * queued and runs on an existing thread, and the pool keeps trying to add
+ * threads.
  */
 EG_API int eg_group_go(eg_group *group, eg_task_fn fn, void *arg);
 
