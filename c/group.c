@@ -20,6 +20,7 @@ static int group_new(eg_group **out) {
   if (group == NULL)
     return EG_ENOMEM;
   atomic_init(&group->state, 0);
+  atomic_init(&group->limit_slots, 0);
   atomic_init(&group->first_error, NULL);
   group->ctx = eg_context_background();
   group->cancels = 0;
@@ -335,7 +336,7 @@ int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal) {
       rc = EG_EBUSY;
       if (refusal != NULL)
         *refusal = limit_refusal(active);
-    } else if ((fresh = eg__limit_new(limit)) == NULL) {
+    } else if ((fresh = eg__limit_new(limit, &group->limit_slots)) == NULL) {
       rc = EG_ENOMEM;
     } else {
       retire_limit(group, atomic_exchange_explicit(&group->limit, fresh,

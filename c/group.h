@@ -40,6 +40,9 @@
 
 struct eg_group {
   _Alignas(EG_CACHE_LINE) _Atomic uint64_t state;
+  /* The current limit's count of slots (see eg_limit.slots), next to
+   * `state`. */
+  _Atomic uint64_t limit_slots;
   /* Set once, by the first failing task; never changes after. */
   _Alignas(EG_CACHE_LINE) _Atomic(eg_error *) first_error;
   eg_context *ctx; /* the group's own (owned) or the background context */

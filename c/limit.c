@@ -39,13 +39,13 @@ static unsigned queued_of(uint64_t slots) {
   return (unsigned)(slots >> 32);
 }
 
-/* A slot may be taken: one is free and nobody is queued (under the
- * TRYGO_BARGES mutation, queued requests are ignored). */
-eg_limit *eg__limit_new(int capacity) {
+eg_limit *eg__limit_new(int capacity, _Atomic uint64_t *slots) {
   eg_limit *limit = eg__alloc_lines(sizeof *limit);
   if (limit == NULL)
     return NULL;
-  atomic_init(&limit->slots, 0);
+  limit->slots = slots;
+  /* Relaxed: the group publishes the limit with a release store. */
+  atomic_store_explicit(slots, 0, memory_order_relaxed);
   limit->capacity = capacity;
   pthread_mutex_init(&limit->lock, NULL);
   limit->oldest = limit->newest = NULL;
@@ -63,18 +63,18 @@ int eg__limit_free(eg_limit *limit) {
   pthread_mutex_lock(&limit->lock);
   eg_limit_waiter **link = &limit->oldest;
   limit->newest = NULL;
+  int blocked = 0;
   while (*link != NULL) {
     eg_limit_waiter *waiter = *link;
     if (waiter->admitted != NULL) {
       *link = waiter->next;
-      atomic_fetch_sub(&limit->slots, QUEUED_ONE);
       eg__free(waiter);
     } else {
       limit->newest = waiter;
       link = &waiter->next;
+      blocked++;
     }
   }
-  unsigned blocked = queued_of(atomic_load(&limit->slots));
   pthread_mutex_unlock(&limit->lock);
   if (blocked > 0)
     return 0;
@@ -83,6 +83,8 @@ int eg__limit_free(eg_limit *limit) {
   return 1;
 }
 
+/* A slot may be taken: one is free and nobody is queued (under the
+ * TRYGO_BARGES mutation, queued requests are ignored). */
 static int free_in(const eg_limit *limit, uint64_t slots) {
   return used_of(slots) < (unsigned)limit->capacity &&
          (queued_of(slots) == 0 || EG_MUTATED(TRYGO_BARGES));
@@ -93,9 +95,9 @@ static int free_in(const eg_limit *limit, uint64_t slots) {
  * changes are ordered with the hand-offs of the tasks that hold them.
  */
 static int take_free_slot(eg_limit *limit) {
-  uint64_t slots = atomic_load_explicit(&limit->slots, memory_order_relaxed);
+  uint64_t slots = atomic_load_explicit(limit->slots, memory_order_relaxed);
   while (free_in(limit, slots))
-    if (atomic_compare_exchange_weak_explicit(&limit->slots, &slots, slots + 1,
+    if (atomic_compare_exchange_weak_explicit(limit->slots, &slots, slots + 1,
                                               memory_order_acq_rel,
                                               memory_order_relaxed))
       return 1;
@@ -108,11 +110,11 @@ static int take_free_slot(eg_limit *limit) {
  * sees the request queued or frees the slot before it is counted.
  */
 static int take_slot_or_queue(eg_limit *limit) {
-  uint64_t slots = atomic_load_explicit(&limit->slots, memory_order_relaxed);
+  uint64_t slots = atomic_load_explicit(limit->slots, memory_order_relaxed);
   for (;;) {
     int take = free_in(limit, slots);
     if (atomic_compare_exchange_weak_explicit(
-            &limit->slots, &slots, take ? slots + 1 : slots + QUEUED_ONE,
+            limit->slots, &slots, take ? slots + 1 : slots + QUEUED_ONE,
             memory_order_acq_rel, memory_order_relaxed))
       return take;
   }
@@ -244,11 +246,11 @@ int eg__limit_acquire_async(eg_limit *limit, void (*admitted)(void *arg),
 /* Gives a slot back without the lock while nobody is queued. 1 if done
  * (or if no slot was taken at all: a misuse, ignored), 0 if somebody is. */
 static int give_back_unqueued(eg_limit *limit) {
-  uint64_t slots = atomic_load_explicit(&limit->slots, memory_order_relaxed);
+  uint64_t slots = atomic_load_explicit(limit->slots, memory_order_relaxed);
   while (queued_of(slots) == 0) {
     if (used_of(slots) == 0)
       return 1;
-    if (atomic_compare_exchange_weak_explicit(&limit->slots, &slots, slots - 1,
+    if (atomic_compare_exchange_weak_explicit(limit->slots, &slots, slots - 1,
                                               memory_order_acq_rel,
                                               memory_order_relaxed))
       return 1;
@@ -268,13 +270,13 @@ eg_limit_waiter *eg__limit_release(eg_limit *limit) {
   } else if (EG_MUTATED(TRYGO_BARGES) && limit->oldest->admitted == NULL) {
     /* Broken on purpose: free the slot and let the waiter race for it. */
     eg_limit_waiter *waiter = dequeue_oldest(limit);
-    atomic_fetch_sub(&limit->slots, QUEUED_ONE + 1);
+    atomic_fetch_sub(limit->slots, QUEUED_ONE + 1);
     if (atomic_exchange(&waiter->state, RETRY) == SLEEPING)
       eg__futex_wake(&waiter->state, 1);
   } else {
     /* Direct hand-off: the slot changes owner, the taken count stays. */
     oldest = dequeue_oldest(limit);
-    atomic_fetch_sub_explicit(&limit->slots, QUEUED_ONE, memory_order_acq_rel);
+    atomic_fetch_sub_explicit(limit->slots, QUEUED_ONE, memory_order_acq_rel);
   }
   pthread_mutex_unlock(&limit->lock);
   return oldest;
@@ -307,5 +309,10 @@ void eg__limit_grant(eg_limit_waiter *waiter, int task_taken) {
 }
 
 int eg__limit_blocked(eg_limit *limit) {
-  return (int)queued_of(atomic_load(&limit->slots));
+  int queued = 0;
+  pthread_mutex_lock(&limit->lock);
+  for (eg_limit_waiter *waiter = limit->oldest; waiter; waiter = waiter->next)
+    queued++;
+  pthread_mutex_unlock(&limit->lock);
+  return queued;
 }

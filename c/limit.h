@@ -17,24 +17,33 @@
 typedef struct eg_limit_waiter eg_limit_waiter;
 
 typedef struct eg_limit {
-  /* The first cache line holds what acquirers and releasers write (with
-   * glibc's 40-byte mutex it fits exactly), so a hand-off between two CPUs
-   * moves one line, not two. */
-  /* Slots taken (bits 0..31) and requests queued (bits 32..63), in one
-   * word so that a slot is taken or given back without the lock while
-   * nobody is queued. Requests join the queue only under the lock. */
-  _Alignas(EG_CACHE_LINE) _Atomic uint64_t slots;
-  pthread_mutex_t lock; /* guards the queue */
-  eg_limit_waiter *oldest, *newest;
-  /* Written once, or only by set_limit. */
-  _Alignas(EG_CACHE_LINE) int capacity;
+  /*
+   * Slots taken (bits 0..31) and requests queued (bits 32..63), in one word
+   * so that a slot is taken or given back without the lock while nobody is
+   * queued. Requests join the queue only under the lock. The word is the
+   * group's (eg_group.limit_slots), in the cache line of its state word: a
+   * go at a limit changes both, and so does a finishing task, so keeping
+   * them together saves a cache line transfer between CPUs per task. A
+   * replaced limit no longer uses its count: only the current limit is
+   * acquired from and released to.
+   */
+  _Atomic uint64_t *slots;
+  int capacity;
   struct eg_limit *next_retired; /* the group's list of replaced limits */
+  /* The queue, written by acquirers and releasers, in a line of its own. */
+  _Alignas(EG_CACHE_LINE) pthread_mutex_t lock;
+  eg_limit_waiter *oldest, *newest;
 } eg_limit;
 
-/* A new limit of `capacity` >= 0 slots, or NULL when memory runs out. */
-eg_limit *eg__limit_new(int capacity);
+/*
+ * A new limit of `capacity` >= 0 slots counted in `slots`, the group's word,
+ * which it resets: the group installs it only while no task is active. NULL
+ * when memory runs out (the word is then untouched).
+ */
+eg_limit *eg__limit_new(int capacity, _Atomic uint64_t *slots);
 
-/* Frees a limit nobody is blocked on; returns 0 (and keeps it) otherwise. */
+/* Frees a limit nobody is blocked on; returns 0 (and keeps it) otherwise.
+ * Does not touch the slots word (a newer limit may be counting in it). */
 int eg__limit_free(eg_limit *limit);
 
 /* Takes a slot only if one is free now and nobody waits. 1 if taken. */
@@ -83,7 +92,8 @@ int eg__limit_waiter_task(const eg_limit_waiter *waiter, eg_task_fn *task,
  * if `task_taken`, that its task is run by the releaser. */
 void eg__limit_grant(eg_limit_waiter *waiter, int task_taken);
 
-/* Requests waiting for a slot, blocked or asynchronous (for tests). */
+/* Requests waiting for a slot, blocked or asynchronous (for tests). Counts
+ * the queue under the lock. */
 int eg__limit_blocked(eg_limit *limit);
 
 #endif /* EG_LIMIT_H */

@@ -17,6 +17,8 @@
 #define MONITOR_QUIET_TICKS 50
 /* How long an idle worker spins before it parks (a wake costs 10-35 us). */
 #define WORKER_SPIN_NS 50000
+/* Looks at the queue a worker makes before it counts itself as spinning. */
+#define WORKER_LOOKS 64
 /* How long a parked worker above the minimum waits before it exits. */
 #define WORKER_IDLE_NS 2000000000LL
 /* Most threads the monitor adds in one tick (they double per stalled tick). */
@@ -124,8 +126,18 @@ static int spawn_worker(void) {
  * are awake (beyond that, threads woken together need the CPU more than a
  * spinner does). Otherwise only looks for a stale job once. 1 and *job set
  * if found.
+ *
+ * It first looks at the queue a few times without counting itself as a
+ * spinner (as Go's scheduler looks at the run queues before it spins): a
+ * worker between two jobs of a busy queue then does not write the shared
+ * spinner count, which every submitter reads, twice per job.
  */
 static int spin_for_job(eg_job *job, eg_next_scan *scan) {
+  for (int look = 0; look < WORKER_LOOKS; look++) {
+    if (eg__queue_pop(&pool.queue, job))
+      return 1;
+    eg__cpu_relax();
+  }
   int spinners = atomic_load_explicit(&pool.spinning, memory_order_relaxed);
   int awake = (int)atomic_load_explicit(&pool.threads, memory_order_relaxed) -
               atomic_load_explicit(&pool.idle, memory_order_relaxed);
