@@ -588,6 +588,31 @@ TEST(NextSlot, TaskRunsWhileItsSubmitterBlocksOnIt) {
   }
 }
 
+TEST(NextSlot, TaskRunsWhenEveryWorkerIsBlocked) {
+  // Every pool thread is blocked in a task that waits for the last task,
+  // which sits in this thread's slot while this thread blocks on it too:
+  // nobody spins, so the pool's monitor must notice the stalled slot and
+  // bring a thread that takes the job.
+  constexpr int kBlockers = 8;
+  GroupPtr g = NewGroup();
+  Gate opened;
+  Latch blockers_started(kBlockers);
+  for (int i = 0; i < kBlockers; ++i) {
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) -> eg_error* {
+                blockers_started.CountDown();
+                return opened.WaitFor(30s) ? nullptr
+                                           : eg_error_new(1, "never opened");
+              }));
+  }
+  ASSERT_TRUE(blockers_started.WaitFor(30s));
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {
+              opened.Open();
+              return nullptr;
+            }));
+  EXPECT_TRUE(opened.WaitFor(30s));
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+}
+
 TEST(NextSlot, TaskOfAThreadThatExitedRuns) {
   GroupPtr g = NewGroup();
   std::atomic<int> ran{0};
