@@ -283,8 +283,10 @@ int eg_group_external_done(eg_group *group, eg_error *error) {
 
 /* ---------------------------------------------------------------- limit */
 
+/* Called with the lock held, before the group's limit changes. */
 static void retire_limit(eg_group *group, eg_limit *old) {
   if (old != NULL) {
+    eg__limit_retire(old);
     old->next_retired = group->retired;
     group->retired = old;
   }
@@ -326,9 +328,10 @@ int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal) {
   if (eg__workers_enabled(group)) {
     rc = EG_EINVAL;
   } else if (limit < 0) {
+    retire_limit(group,
+                 atomic_load_explicit(&group->limit, memory_order_relaxed));
     /* Release: pairs with go's acquire load of the limit. */
-    retire_limit(group, atomic_exchange_explicit(&group->limit, NULL,
-                                                 memory_order_acq_rel));
+    atomic_store_explicit(&group->limit, NULL, memory_order_release);
   } else {
     unsigned active = active_of(atomic_load(&group->state));
     eg_limit *fresh = NULL;
@@ -339,8 +342,11 @@ int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal) {
     } else if ((fresh = eg__limit_new(limit, &group->limit_slots)) == NULL) {
       rc = EG_ENOMEM;
     } else {
-      retire_limit(group, atomic_exchange_explicit(&group->limit, fresh,
-                                                   memory_order_acq_rel));
+      retire_limit(group,
+                   atomic_load_explicit(&group->limit, memory_order_relaxed));
+      /* Relaxed: the release store of the limit below publishes it. */
+      atomic_store_explicit(&group->limit_slots, 0, memory_order_relaxed);
+      atomic_store_explicit(&group->limit, fresh, memory_order_release);
       free_retired_limits(group);
     }
   }

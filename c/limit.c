@@ -44,9 +44,8 @@ eg_limit *eg__limit_new(int capacity, _Atomic uint64_t *slots) {
   if (limit == NULL)
     return NULL;
   limit->slots = slots;
-  /* Relaxed: the group publishes the limit with a release store. */
-  atomic_store_explicit(slots, 0, memory_order_relaxed);
   limit->capacity = capacity;
+  limit->retired = 0;
   pthread_mutex_init(&limit->lock, NULL);
   limit->oldest = limit->newest = NULL;
   limit->next_retired = NULL;
@@ -59,6 +58,12 @@ eg_limit *eg__limit_new(int capacity, _Atomic uint64_t *slots) {
  * too): drop them. Blocked threads are another matter: their frames point
  * into the limit, so it is kept for them.
  */
+void eg__limit_retire(eg_limit *limit) {
+  pthread_mutex_lock(&limit->lock);
+  limit->retired = 1;
+  pthread_mutex_unlock(&limit->lock);
+}
+
 int eg__limit_free(eg_limit *limit) {
   pthread_mutex_lock(&limit->lock);
   eg_limit_waiter **link = &limit->oldest;
@@ -192,19 +197,14 @@ int eg__limit_acquire(eg_limit *limit, const void *owner, eg_task_fn task,
   atomic_init(&self.state, WAITING);
   if (take_free_slot(limit))
     return EG_LIMIT_TOOK;
-  /* A single slot's holder may still be queued, often in this thread's
-   * next slot: run it here (safe, see wait_for_turn) and take its slot
-   * without queueing, unless others queued first. */
-  if (limit->capacity == 1) {
-    while (eg__pool_help(owner))
-      if (take_free_slot(limit))
-        return EG_LIMIT_TOOK;
-  } else {
-    eg__pool_publish_next(); /* we block without helping */
-  }
+  /* Queued first, then helping (wait_for_turn): a caller that ran the slot
+   * holder before queueing would lose its place to later callers and its
+   * slot to a racing try_go. */
+  if (limit->capacity != 1)
+    eg__pool_publish_next(); /* we will block without helping */
   pthread_mutex_lock(&limit->lock);
   for (;;) {
-    if (take_slot_or_queue(limit)) {
+    if (limit->retired || take_slot_or_queue(limit)) {
       pthread_mutex_unlock(&limit->lock);
       return EG_LIMIT_TOOK;
     }
@@ -232,7 +232,7 @@ int eg__limit_acquire_async(eg_limit *limit, void (*admitted)(void *arg),
   waiter->admitted = admitted;
   waiter->arg = arg;
   pthread_mutex_lock(&limit->lock);
-  int taken = take_slot_or_queue(limit);
+  int taken = limit->retired || take_slot_or_queue(limit);
   if (!taken)
     enqueue(limit, waiter); /* the grant frees it */
   pthread_mutex_unlock(&limit->lock);

@@ -33,14 +33,26 @@ typedef struct eg_limit {
   /* The queue, written by acquirers and releasers, in a line of its own. */
   _Alignas(EG_CACHE_LINE) pthread_mutex_t lock;
   eg_limit_waiter *oldest, *newest;
+  int retired; /* under lock: replaced, see eg__limit_retire */
 } eg_limit;
 
 /*
- * A new limit of `capacity` >= 0 slots counted in `slots`, the group's word,
- * which it resets: the group installs it only while no task is active. NULL
- * when memory runs out (the word is then untouched).
+ * A new limit of `capacity` >= 0 slots counted in `slots`, the group's word.
+ * The group resets the word to zero before it installs the limit, which it
+ * does only while no task is active. NULL when memory runs out.
  */
 eg_limit *eg__limit_new(int capacity, _Atomic uint64_t *slots);
+
+/*
+ * Marks a limit replaced, before the group resets the word for the next one.
+ * A go that still reaches it (it raced set_limit, which the API forbids)
+ * then starts its task without touching the word instead of queueing
+ * there: it escapes the limit, as documented, but cannot leave a phantom
+ * queued request in the word that would block the new limit forever.
+ * Callers already blocked on it stay blocked (as blocked Go senders on a
+ * replaced semaphore channel do).
+ */
+void eg__limit_retire(eg_limit *limit);
 
 /* Frees a limit nobody is blocked on; returns 0 (and keeps it) otherwise.
  * Does not touch the slots word (a newer limit may be counting in it). */

@@ -69,10 +69,10 @@ static void make_exit_key(void) {
 
 static void raise_slots_used(int count) {
   int used = atomic_load_explicit(&slots_used, memory_order_relaxed);
-  /* Release: a thief that reads the new count sees the slot initialised
-   * (it is static, so this matters only for the count itself). */
+  /* seq_cst: a parker's check of the slots (eg__next_pending) is part of
+   * the pool's sleep handshake, which is seq_cst throughout. */
   while (used < count && !atomic_compare_exchange_weak_explicit(
-                             &slots_used, &used, count, memory_order_release,
+                             &slots_used, &used, count, memory_order_seq_cst,
                              memory_order_relaxed))
     ;
 }
@@ -132,11 +132,12 @@ int eg__next_take_own(const void *owner, eg_job *out) {
 int eg__next_move_out(eg_job *out) {
   if (!eg__next_take_own(NULL, out))
     return 0;
-  /* Relaxed: a statistic. Until this store the job counts as taken, which
-   * at worst makes eg_pool_shutdown refuse, or the monitor see progress
-   * one tick late. */
+  /* Release, after the take: a reader that sees the new count (with an
+   * acquire) also sees the slot emptied, so eg__next_taken is never too
+   * low; until this store the job counts as taken, one too many, which at
+   * worst makes eg_pool_shutdown refuse or the monitor see progress. */
   uint64_t moved = atomic_load_explicit(&mine->moved_out, memory_order_relaxed);
-  atomic_store_explicit(&mine->moved_out, moved + 1, memory_order_relaxed);
+  atomic_store_explicit(&mine->moved_out, moved + 1, memory_order_release);
   return 1;
 }
 
@@ -203,10 +204,11 @@ uint64_t eg__next_taken(void) {
   int used = atomic_load_explicit(&slots_used, memory_order_acquire);
   uint64_t taken = 0;
   for (int i = 0; i < used; i++) {
-    uint64_t state =
-        atomic_load_explicit(&slots[i].state, memory_order_relaxed);
+    /* moved_out first, with acquire: see eg__next_move_out. */
     uint64_t moved =
-        atomic_load_explicit(&slots[i].moved_out, memory_order_relaxed);
+        atomic_load_explicit(&slots[i].moved_out, memory_order_acquire);
+    uint64_t state =
+        atomic_load_explicit(&slots[i].state, memory_order_acquire);
     taken += (state / FILL_ONE) - (phase_of(state) != EMPTY) - moved;
   }
   return taken;
@@ -216,6 +218,8 @@ void eg__next_reset_after_fork(void) {
   for (int i = 0; i < EG_NEXT_SLOTS; i++) {
     uint64_t state = atomic_load(&slots[i].state);
     atomic_store(&slots[i].state, state - phase_of(state));
+    /* The child's pool counts from zero: no job counts as taken here. */
+    atomic_store(&slots[i].moved_out, state / FILL_ONE);
     atomic_store(&slots[i].owned, &slots[i] == mine);
   }
 }

@@ -77,8 +77,8 @@ size_t eg__next_pending(void);
 /* Jobs ever taken from slots: progress for the starvation monitor. */
 uint64_t eg__next_taken(void);
 
-/* In a child after fork(): drops every job and frees every slot except the
- * calling (forking) thread's. */
+/* In a child after fork(): drops every job, frees every slot except the
+ * calling (forking) thread's, and restarts eg__next_taken from zero. */
 void eg__next_reset_after_fork(void);
 
 #endif /* EG_NEXT_SLOT_H */

@@ -19,6 +19,9 @@
 #define WORKER_SPIN_NS 50000
 /* Looks at the queue a worker makes before it counts itself as spinning. */
 #define WORKER_LOOKS 64
+/* A worker busy with queued jobs looks for stale next-slot jobs this often
+ * (in jobs): one clock reading per this many jobs. */
+#define STEAL_EVERY_JOBS 8
 /* How long a parked worker above the minimum waits before it exits. */
 #define WORKER_IDLE_NS 2000000000LL
 /* Most threads the monitor adds in one tick (they double per stalled tick). */
@@ -219,10 +222,15 @@ static void *worker_main(void *unused) {
   running_own_job = 1;
   eg_job job;
   eg_next_scan scan = EG_NEXT_SCAN_INIT;
-  for (;;) {
-    /* Our own next slot first: a job our last task started, still warm in
-     * this CPU's cache (Go runs runnext first too). */
-    if (eg__next_take_own(NULL, &job) || eg__queue_pop(&pool.queue, &job) ||
+  for (unsigned round = 1;; round++) {
+    /* Every few jobs, stale jobs in other threads' slots first: a worker
+     * kept busy by the queue never reaches spin_for_job, and a job left in
+     * a slot would wait until the queue drains. Then our own next slot: a
+     * job our last task started, still warm in this CPU's cache (Go runs
+     * runnext first too). */
+    if ((round % STEAL_EVERY_JOBS == 0 &&
+         eg__next_steal(&scan, eg__now_ns(), &job)) ||
+        eg__next_take_own(NULL, &job) || eg__queue_pop(&pool.queue, &job) ||
         spin_for_job(&job, &scan)) {
       run_job(&job);
       continue;

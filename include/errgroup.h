@@ -327,7 +327,8 @@ EG_API int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg);
  * on success it is set to NULL.
  * Like the reference, this must not run concurrently with go, try_go or
  * admissions on the same group (in Go that is a data race): the outcome is
- * memory-safe but tasks started during the call may escape the limit.
+ * memory-safe and the new limit keeps working, but tasks started during the
+ * call may escape the limit.
  * Divergence: the reference does not refuse when the active tasks were
  * started without a limit (they then block when they finish); we do.
  * Go callers blocked on a previous limit stay blocked on it for good, as in

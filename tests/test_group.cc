@@ -613,6 +613,44 @@ TEST(NextSlot, TaskRunsWhenEveryWorkerIsBlocked) {
   EXPECT_EQ(nullptr, eg_group_wait(g.get()));
 }
 
+TEST(NextSlot, TaskIsNotStuckBehindABusyQueue) {
+  // Another thread fills the queue with thousands of short busy tasks; then
+  // this thread starts one task and blocks on it. Workers kept busy by the
+  // queue must still look at the slots now and then: the task must start
+  // long before the queue drains (in the old order it was at the head).
+  constexpr int kBusy = 4000;
+  GroupPtr busy = NewGroup();
+  GroupPtr mine = NewGroup();
+  std::atomic<int> busy_done{0};
+  Gate queued;
+  std::thread filler([&] {
+    for (int i = 0; i < kBusy; ++i) {
+      EXPECT_EQ(EG_OK, GoFn(busy.get(), [&](eg_context*) {
+                  const int64_t until = eg_now_ns() + 10 * 1000;  // 10 us
+                  while (eg_now_ns() < until) {
+                  }
+                  busy_done++;
+                  return nullptr;
+                }));
+    }
+    queued.Open();
+    EXPECT_EQ(nullptr, eg_group_wait(busy.get()));
+  });
+  ASSERT_TRUE(queued.WaitFor(30s));
+  std::atomic<int> done_when_started{-1};
+  Gate ran;
+  ASSERT_EQ(EG_OK, GoFn(mine.get(), [&](eg_context*) {
+              done_when_started = busy_done.load();
+              ran.Open();
+              return nullptr;
+            }));
+  EXPECT_TRUE(ran.WaitFor(30s));
+  filler.join();
+  EXPECT_EQ(nullptr, eg_group_wait(mine.get()));
+  EXPECT_LT(done_when_started.load(), kBusy / 2)
+      << "the task started only after the queue had drained";
+}
+
 TEST(NextSlot, TaskOfAThreadThatExitedRuns) {
   GroupPtr g = NewGroup();
   std::atomic<int> ran{0};

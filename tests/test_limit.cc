@@ -382,6 +382,48 @@ TEST(Admission, BlockedCallersAreAdmittedFirstComeFirstServed) {
   }
 }
 
+TEST(Admission, CallerThatRunsTheHolderItselfKeepsItsPlace) {
+  // D starts the holder H, then blocks in go: H is likely still in D's next
+  // slot, so D runs it while it waits. D must be queued while it does, so
+  // that F, which blocks later, is admitted after D and a TryGo cannot take
+  // the slot H frees.
+  for (int round = 0; round < 5; ++round) {
+    GroupPtr g = NewGroup();
+    ASSERT_EQ(EG_OK, eg_group_set_limit(g.get(), 1, nullptr));
+    Latch running(1);
+    Gate release;
+    std::mutex mu;
+    std::vector<std::string> order;
+    auto record = [&](const std::string& name) {
+      return [&, name](eg_context*) -> eg_error* {
+        std::lock_guard<std::mutex> lock(mu);
+        order.push_back(name);
+        return nullptr;
+      };
+    };
+    std::thread d([&] {
+      EXPECT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {
+                  running.CountDown();
+                  release.Wait();
+                  return nullptr;
+                }));
+      EXPECT_EQ(EG_OK, GoFn(g.get(), record("D")));
+    });
+    ASSERT_TRUE(running.WaitFor(30s));
+    ASSERT_TRUE(
+        WaitUntil([&] { return eg_testing_blocked_go_callers(g.get()) == 1; }))
+        << "D is not queued while the holder runs";
+    std::thread f([&] { EXPECT_EQ(EG_OK, GoFn(g.get(), record("F"))); });
+    ASSERT_TRUE(
+        WaitUntil([&] { return eg_testing_blocked_go_callers(g.get()) == 2; }));
+    release.Open();
+    d.join();
+    f.join();
+    EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+    EXPECT_EQ((std::vector<std::string>{"D", "F"}), order);
+  }
+}
+
 TEST(Admission, FreedSlotGoesToWaitingCallerNotToTryGo) {
   for (int round = 0; round < 10; ++round) {
     GroupPtr g = NewGroup();
