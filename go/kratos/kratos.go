@@ -141,6 +141,11 @@ func (g *Group) Go(f func(ctx context.Context) error) {
 	c.Start(func() { do(c, ctx, f) })
 }
 
+// testHookReported, set only by tests, is called with a function's error
+// once its end has been reported to the C group (the error recorded, if it
+// is the first).
+var testHookReported atomic.Pointer[func(error)]
+
 // do runs f with ctx, recovering a panic into f's error exactly as go-kratos
 // v1 does, and reports f's end to the C group.
 func do(c *core.Group, ctx context.Context, f func(ctx context.Context) error) {
@@ -152,6 +157,9 @@ func do(c *core.Group, ctx context.Context, f func(ctx context.Context) error) {
 			err = fmt.Errorf("errgroup: panic recovered: %s\n%s", r, buf)
 		}
 		c.Done(err)
+		if hook := testHookReported.Load(); hook != nil {
+			(*hook)(err)
+		}
 	}()
 	err = f(ctx)
 }

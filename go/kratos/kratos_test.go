@@ -186,12 +186,22 @@ func TestWaitReturnsFirstErrorIdentity(t *testing.T) {
 	for name, g := range map[string]*Group{"zero": new(Group), "WithContext": WithContext(context.Background()),
 		"WithCancel": WithCancel(context.Background())} {
 		errLate, errEarly := &myErr{"started first, returns last"}, &myErr{"returns first"}
+		// The late function returns only once errEarly has been recorded:
+		// closing a channel in errEarly's function would not do, the error
+		// is recorded after the function returns.
 		recorded := make(chan struct{})
+		hook := func(err error) {
+			if err == error(errEarly) {
+				close(recorded)
+			}
+		}
+		testHookReported.Store(&hook)
 		g.Go(func(context.Context) error { <-recorded; return errLate })
-		g.Go(func(context.Context) error { defer close(recorded); return errEarly })
+		g.Go(func(context.Context) error { return errEarly })
 		if err := g.Wait(); err != error(errEarly) {
 			t.Errorf("%s: Wait() = %p; want the very %p", name, err, errEarly)
 		}
+		testHookReported.Store(nil)
 		g.Go(func(context.Context) error { return errors.New("a later round") })
 		if err := g.Wait(); err != error(errEarly) {
 			t.Errorf("%s: second Wait() = %v; want the sticky %v", name, err, errEarly)
