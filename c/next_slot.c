@@ -18,6 +18,13 @@
 enum { EMPTY = 0, FULL = 1, BUSY = 2, PHASE_MASK = 3 };
 #define FILL_ONE ((uint64_t)4)
 
+/* A stale job's token (eg__next_find_stale): the slot's index in the top 8
+ * bits, the low 56 bits of its state word below (a FULL state is odd, so a
+ * token is never 0; 2^54 fills of one slot will not happen). */
+#define TOKEN_INDEX_SHIFT 56
+#define TOKEN_STATE_MASK (((uint64_t)1 << TOKEN_INDEX_SHIFT) - 1)
+_Static_assert(EG_NEXT_SLOTS <= 256, "slot index must fit in a token");
+
 /* A thread whose lookup found no free slot tries again after this many
  * submissions. */
 #define LOOKUP_RETRY 1024
@@ -171,7 +178,9 @@ static int steal_from(next_slot *slot, uint64_t state, eg_job *out) {
   return 1;
 }
 
-int eg__next_steal(eg_next_scan *scan, int64_t now_ns, eg_job *out) {
+/* See eg__next_steal and eg__next_find_stale. With `out` NULL, takes
+ * nothing and returns the first stale job's token (0 if none). */
+static uint64_t scan_slots(eg_next_scan *scan, int64_t now_ns, eg_job *out) {
   if (now_ns < scan->next_scan_ns)
     return 0;
   scan->next_scan_ns = now_ns + EG_NEXT_STALE_NS;
@@ -186,10 +195,28 @@ int eg__next_steal(eg_next_scan *scan, int64_t now_ns, eg_job *out) {
       continue;
     if (scan->seen[i] != state)
       scan->seen[i] = state; /* first sighting of this fill */
+    else if (out == NULL)
+      return (uint64_t)i << TOKEN_INDEX_SHIFT | (state & TOKEN_STATE_MASK);
     else if (steal_from(&slots[i], state, out))
       return 1;
   }
   return 0;
+}
+
+int eg__next_steal(eg_next_scan *scan, int64_t now_ns, eg_job *out) {
+  return scan_slots(scan, now_ns, out) != 0;
+}
+
+uint64_t eg__next_find_stale(eg_next_scan *scan, int64_t now_ns) {
+  return scan_slots(scan, now_ns, NULL);
+}
+
+int eg__next_steal_token(uint64_t token, eg_job *out) {
+  next_slot *slot = &slots[token >> TOKEN_INDEX_SHIFT];
+  /* Relaxed: steal_from's compare-and-swap decides. */
+  uint64_t state = atomic_load_explicit(&slot->state, memory_order_relaxed);
+  return (state & TOKEN_STATE_MASK) == (token & TOKEN_STATE_MASK) &&
+         phase_of(state) == FULL && steal_from(slot, state, out);
 }
 
 size_t eg__next_pending(void) {

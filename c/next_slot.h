@@ -70,6 +70,15 @@ int eg__next_try_put(const eg_job *job);
  */
 int eg__next_steal(eg_next_scan *scan, int64_t now_ns, eg_job *out);
 
+/* Like eg__next_steal, but takes nothing: returns a token naming the first
+ * job found stale by `scan`'s sightings (that slot and that very fill), or
+ * 0 if none. */
+uint64_t eg__next_find_stale(eg_next_scan *scan, int64_t now_ns);
+
+/* Takes the job a token names into *out if it is still in its slot (the
+ * same fill). 1 if taken. */
+int eg__next_steal_token(uint64_t token, eg_job *out);
+
 /* Jobs sitting in slots now (a snapshot). seq_cst: the "check queue" half
  * of the pool's sleep handshake, like eg__queue_length. */
 size_t eg__next_pending(void);

@@ -19,9 +19,6 @@
 #define WORKER_SPIN_NS 50000
 /* Looks at the queue a worker makes before it counts itself as spinning. */
 #define WORKER_LOOKS 64
-/* A worker busy with queued jobs looks for stale next-slot jobs this often
- * (in jobs): one clock reading per this many jobs. */
-#define STEAL_EVERY_JOBS 8
 /* How long a parked worker above the minimum waits before it exits. */
 #define WORKER_IDLE_NS 2000000000LL
 /* Most threads the monitor adds in one tick (they double per stalled tick). */
@@ -44,6 +41,10 @@ static struct pool {
   _Alignas(EG_CACHE_LINE) atomic_uint monitor_wake;
   atomic_uint monitor_alive;
   _Alignas(EG_CACHE_LINE) atomic_uint threads; /* live workers */
+  /* A job the monitor saw in the same next slot at two ticks (a token of
+   * next_slot.h, 0 if none): the first worker between two jobs takes it.
+   * Read by workers between jobs, written at most once per tick. */
+  _Alignas(EG_CACHE_LINE) _Atomic uint64_t stale_job;
   /* Jobs finished; with the queue's taken count it tells what is running. */
   _Alignas(EG_CACHE_LINE) atomic_size_t completed;
   pthread_mutex_t lifecycle; /* serialises start and shutdown */
@@ -86,6 +87,7 @@ static void child_after_fork(void) {
   atomic_store(&pool.monitor_alive, 0);
   atomic_store(&pool.threads, 0);
   atomic_store(&pool.completed, 0);
+  atomic_store(&pool.stale_job, 0);
   pthread_mutex_init(&pool.lifecycle, NULL);
 }
 
@@ -217,21 +219,40 @@ static int park(void) {
   return 0;
 }
 
+/* Names to the workers a job that sat in a next slot since the previous
+ * tick (its thread is busy elsewhere), or none. */
+static void post_stale_job(eg_next_scan *scan) {
+  uint64_t token = eg__next_find_stale(scan, eg__now_ns());
+  /* Relaxed: a hint (eg__next_steal_token checks the slot); written only
+   * when it changes, to keep its line shared in the workers' caches. */
+  if (atomic_load_explicit(&pool.stale_job, memory_order_relaxed) != token)
+    atomic_store_explicit(&pool.stale_job, token, memory_order_relaxed);
+}
+
+/* Takes the job the monitor posted, once: the worker that clears the post
+ * tries it. Costs one read of a rarely written word when none is posted. */
+static int take_posted_job(eg_job *job) {
+  uint64_t token = atomic_load_explicit(&pool.stale_job, memory_order_relaxed);
+  return token != 0 &&
+         atomic_compare_exchange_strong_explicit(&pool.stale_job, &token, 0,
+                                                 memory_order_relaxed,
+                                                 memory_order_relaxed) &&
+         eg__next_steal_token(token, job);
+}
+
 static void *worker_main(void *unused) {
   (void)unused;
   running_own_job = 1;
   eg_job job;
   eg_next_scan scan = EG_NEXT_SCAN_INIT;
-  for (unsigned round = 1;; round++) {
-    /* Every few jobs, stale jobs in other threads' slots first: a worker
-     * kept busy by the queue never reaches spin_for_job, and a job left in
-     * a slot would wait until the queue drains. Then our own next slot: a
-     * job our last task started, still warm in this CPU's cache (Go runs
-     * runnext first too). */
-    if ((round % STEAL_EVERY_JOBS == 0 &&
-         eg__next_steal(&scan, eg__now_ns(), &job)) ||
-        eg__next_take_own(NULL, &job) || eg__queue_pop(&pool.queue, &job) ||
-        spin_for_job(&job, &scan)) {
+  for (;;) {
+    /* A stale job the monitor posted first: a worker kept busy by the
+     * queue never reaches spin_for_job, and a job left in a slot would
+     * wait until the queue drains. Then our own next slot: a job our last
+     * task started, still warm in this CPU's cache (Go runs runnext first
+     * too). */
+    if (take_posted_job(&job) || eg__next_take_own(NULL, &job) ||
+        eg__queue_pop(&pool.queue, &job) || spin_for_job(&job, &scan)) {
       run_job(&job);
       continue;
     }
@@ -292,8 +313,10 @@ static void *monitor_main(void *unused) {
   (void)unused;
   size_t last_taken = taken_jobs(), added = 0;
   int streak = 0, quiet_ticks = 0;
+  eg_next_scan scan = EG_NEXT_SCAN_INIT;
   while (!atomic_load(&pool.stopping)) {
     if (quiet_ticks >= MONITOR_QUIET_TICKS) {
+      atomic_store_explicit(&pool.stale_job, 0, memory_order_relaxed);
       monitor_sleep_until_push();
       quiet_ticks = 0;
       last_taken = taken_jobs();
@@ -311,6 +334,7 @@ static void *monitor_main(void *unused) {
     }
     quiet_ticks = queued == 0 ? quiet_ticks + 1 : 0;
     last_taken = taken;
+    post_stale_job(&scan);
   }
   atomic_store(&pool.monitor_alive, 0);
   eg__futex_wake(&pool.monitor_alive, INT_MAX);

@@ -175,6 +175,28 @@ static void refilled_slot_is_not_stale(void) {
   filler_do(&f, EXIT);
 }
 
+static void a_token_names_one_stale_fill(void) {
+  eg_next_scan scan = EG_NEXT_SCAN_INIT;
+  eg_job out;
+  const int64_t t0 = 1000000;
+  filler f;
+  filler_start(&f);
+  CHECK(eg__next_find_stale(&scan, t0) == 0); /* first sighting */
+  uint64_t token = eg__next_find_stale(&scan, t0 + EG_NEXT_STALE_NS);
+  CHECK(token != 0);
+  CHECK(eg__next_pending() >= 1); /* finding takes nothing */
+  filler_do(&f, REFILL);          /* the owner ran fill 1; fill 2 now */
+  CHECK(f.took);
+  CHECK(!eg__next_steal_token(token, &out)); /* names fill 1 only */
+  token = eg__next_find_stale(&scan, t0 + 2 * EG_NEXT_STALE_NS);
+  CHECK(token == 0); /* fill 2 seen once */
+  token = eg__next_find_stale(&scan, t0 + 3 * EG_NEXT_STALE_NS);
+  CHECK(token != 0);
+  CHECK(eg__next_steal_token(token, &out) && out.arg == (void *)2);
+  CHECK(!eg__next_steal_token(token, &out)); /* once */
+  filler_do(&f, EXIT);
+}
+
 static void job_of_an_exited_thread_is_stolen(void) {
   eg_next_scan scan = EG_NEXT_SCAN_INIT;
   eg_job out;
@@ -236,8 +258,9 @@ int main(void) {
   moving_a_job_out_does_not_count_as_taking_it();
   thief_takes_a_job_only_once_stale();
   refilled_slot_is_not_stale();
+  a_token_names_one_stale_fill();
   job_of_an_exited_thread_is_stolen();
   slots_run_out_and_come_back_at_thread_exit();
-  printf("next slots: 6 cases passed\n");
+  printf("next slots: 7 cases passed\n");
   return 0;
 }
