@@ -12,14 +12,7 @@
 #include <stdlib.h>
 
 #include "next_slot.h"
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      exit(1);                                                                 \
-    }                                                                          \
-  } while (0)
+#include "unit_check.h"
 
 static int owner_a, owner_b;
 
