@@ -616,9 +616,11 @@ TEST(NextSlot, TaskRunsWhenEveryWorkerIsBlocked) {
 TEST(NextSlot, TaskIsNotStuckBehindABusyQueue) {
   // Another thread fills the queue with thousands of short busy tasks; then
   // this thread starts one task and blocks on it. Workers kept busy by the
-  // queue must still look at the slots now and then: the task must start
-  // long before the queue drains (in the old order it was at the head).
-  constexpr int kBusy = 4000;
+  // queue never spin, so the monitor posts the stale job (1-2 ms): it must
+  // start long before the queue drains. The queue holds about 400 ms of
+  // work (200 ms on two CPUs) and the test allows half of it, generously,
+  // since on a loaded machine the monitor thread may wait for a CPU.
+  constexpr int kBusy = 20000;
   GroupPtr busy = NewGroup();
   GroupPtr mine = NewGroup();
   std::atomic<int> busy_done{0};
@@ -626,7 +628,7 @@ TEST(NextSlot, TaskIsNotStuckBehindABusyQueue) {
   std::thread filler([&] {
     for (int i = 0; i < kBusy; ++i) {
       EXPECT_EQ(EG_OK, GoFn(busy.get(), [&](eg_context*) {
-                  const int64_t until = eg_now_ns() + 10 * 1000;  // 10 us
+                  const int64_t until = eg_now_ns() + 20 * 1000;  // 20 us
                   while (eg_now_ns() < until) {
                   }
                   busy_done++;
