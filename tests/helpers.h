@@ -165,6 +165,21 @@ inline int TryGoFn(eg_group* g, TaskFn fn) {
   return rc;
 }
 
+// Starts `n` tasks that signal `running` and then block until `release`
+// opens. Returns false if a go failed.
+inline bool StartBlockedTasks(eg_group* g, int n, Latch* running,
+                              Gate* release) {
+  for (int i = 0; i < n; ++i) {
+    int rc = GoFn(g, [running, release](eg_context*) {
+      running->CountDown();
+      release->Wait();
+      return nullptr;
+    });
+    if (rc != EG_OK) return false;
+  }
+  return true;
+}
+
 // ---------------------------------------------------------------------------
 // Errors whose destruction we can count
 // ---------------------------------------------------------------------------

@@ -159,11 +159,7 @@ TEST(Pool, ShutdownIsRefusedWhileTaskRuns) {
   GroupPtr g = NewGroup();
   Latch running(1);
   Gate release;
-  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {
-              running.CountDown();
-              release.Wait();
-              return nullptr;
-            }));
+  ASSERT_TRUE(StartBlockedTasks(g.get(), 1, &running, &release));
   running.Wait();
   EXPECT_EQ(EG_EBUSY, eg_pool_shutdown());
   EXPECT_GT(eg_testing_pool_threads(), 0);

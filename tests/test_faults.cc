@@ -355,11 +355,7 @@ TEST_F(Faults, GoWhileBusyPoolCannotGrow) {
   GroupPtr g = NewGroup();
   Latch running(1);
   Gate release;
-  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {
-              running.CountDown();
-              release.Wait();
-              return nullptr;
-            }));
+  ASSERT_TRUE(StartBlockedTasks(g.get(), 1, &running, &release));
   running.Wait();
   CountedTasks tasks(1);
   Latch ran(1);

@@ -16,20 +16,6 @@ namespace {
 
 using namespace egtest;
 
-// Starts `n` tasks that signal `running` and then block until `release`
-// opens. Returns false if a go failed.
-bool StartBlockedTasks(eg_group* g, int n, Latch* running, Gate* release) {
-  for (int i = 0; i < n; ++i) {
-    int rc = GoFn(g, [running, release](eg_context*) {
-      running->CountDown();
-      release->Wait();
-      return nullptr;
-    });
-    if (rc != EG_OK) return false;
-  }
-  return true;
-}
-
 TaskFn Noop() {
   return [](eg_context*) -> eg_error* { return nullptr; };
 }
@@ -402,11 +388,7 @@ TEST(Admission, CallerThatRunsTheHolderItselfKeepsItsPlace) {
       };
     };
     std::thread d([&] {
-      EXPECT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {
-                  running.CountDown();
-                  release.Wait();
-                  return nullptr;
-                }));
+      EXPECT_TRUE(StartBlockedTasks(g.get(), 1, &running, &release));
       EXPECT_EQ(EG_OK, GoFn(g.get(), record("D")));
     });
     ASSERT_TRUE(running.WaitFor(30s));

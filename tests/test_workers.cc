@@ -33,11 +33,7 @@ TEST(Workers, GoNeverBlocksAndQueuedTasksStartInOrder) {
   ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), 1));
   Gate release;
   Latch holder_running(1);
-  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {
-              holder_running.CountDown();
-              release.Wait();
-              return nullptr;
-            }));
+  ASSERT_TRUE(StartBlockedTasks(g.get(), 1, &holder_running, &release));
   holder_running.Wait();
   std::mutex mu;
   std::vector<int> order;
@@ -212,11 +208,7 @@ TEST(Workers, QueuedTaskCostsAtMost48Bytes) {
   ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), 1));
   Gate release;
   Latch holder_running(1);
-  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {
-              holder_running.CountDown();
-              release.Wait();
-              return nullptr;
-            }));
+  ASSERT_TRUE(StartBlockedTasks(g.get(), 1, &holder_running, &release));
   holder_running.Wait();
   auto noop = [](eg_context*, void*) -> eg_error* { return nullptr; };
   size_t before = mallinfo2().uordblks;
