@@ -19,6 +19,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+source scripts/go_path.sh
 
 build_dir=${BUILD_DIR:-build/default}
 bin=$build_dir/bench/errgroup_bench

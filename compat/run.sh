@@ -9,7 +9,5 @@
 #   compat/run.sh FILE.scn...      only these scenarios
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
-  export PATH=$PATH:/usr/local/go/bin
-fi
+source scripts/go_path.sh
 exec python3 compat/conformance.py "$@"

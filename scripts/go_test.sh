@@ -29,9 +29,7 @@ set -uo pipefail # no errexit: every step is checked and the run goes on
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
-  export PATH=$PATH:/usr/local/go/bin
-fi
+source scripts/go_path.sh
 
 pkgs=(./go/... ./examples/gobridge)
 failed=()

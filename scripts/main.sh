@@ -9,10 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-# Go, when installed by hand under /usr/local/go, may be missing from PATH.
-if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
-  export PATH=$PATH:/usr/local/go/bin
-fi
+source scripts/go_path.sh
 
 bash scripts/deps.sh
 cmake --preset default
