@@ -52,18 +52,18 @@ eg_limit *eg__limit_new(int capacity, _Atomic uint64_t *slots) {
   return limit;
 }
 
-/*
- * Asynchronous requests still queued will never be admitted (their group is
- * gone; a Go caller on a limit of 0 stays blocked forever in the reference
- * too): drop them. Blocked threads are another matter: their frames point
- * into the limit, so it is kept for them.
- */
 void eg__limit_retire(eg_limit *limit) {
   pthread_mutex_lock(&limit->lock);
   limit->retired = 1;
   pthread_mutex_unlock(&limit->lock);
 }
 
+/*
+ * Asynchronous requests still queued will never be admitted (their group is
+ * gone; a Go caller on a limit of 0 stays blocked forever in the reference
+ * too): drop them. Blocked threads are another matter: their frames point
+ * into the limit, so it is kept for them.
+ */
 int eg__limit_free(eg_limit *limit) {
   pthread_mutex_lock(&limit->lock);
   eg_limit_waiter **link = &limit->oldest;
