@@ -57,22 +57,29 @@ static inline void eg__cpu_relax(void) {
  * passed since the first of its calls that read the clock. It reads the
  * clock only every 64th call, so a spin that ends quickly never reads it.
  * Start from EG_SPIN_INIT; eg__spin_restart starts a new budget.
+ * eg__spin_read_clock tells whether the last call read the clock, whose
+ * reading is then in `now`, for spinners with periodic work of their own.
  */
 typedef struct eg_spin {
   unsigned calls;
   int64_t until; /* 0 until the clock is first read */
+  int64_t now;   /* the last clock reading */
 } eg_spin;
 
 #define EG_SPIN_INIT                                                           \
-  { 0, 0 }
+  { 0, 0, 0 }
 
 static inline int eg__spin_on(eg_spin *spin, int64_t ns) {
   if ((++spin->calls % 64) != 0)
     return 1;
-  int64_t now = eg__now_ns();
+  spin->now = eg__now_ns();
   if (spin->until == 0)
-    spin->until = now + ns;
-  return now < spin->until;
+    spin->until = spin->now + ns;
+  return spin->now < spin->until;
+}
+
+static inline int eg__spin_read_clock(const eg_spin *spin) {
+  return spin->calls % 64 == 0;
 }
 
 static inline void eg__spin_restart(eg_spin *spin) {

@@ -149,21 +149,16 @@ static int spin_for_job(eg_job *job, eg_next_scan *scan) {
   if (spinners >= pool.max_spinners || awake > 2 * pool.min_threads ||
       !atomic_compare_exchange_strong(&pool.spinning, &spinners, spinners + 1))
     return eg__next_steal(scan, eg__now_ns(), job);
-  int found = 0;
-  int64_t until = 0;
-  for (unsigned round = 1;; round++) {
-    if (eg__queue_pop(&pool.queue, job)) {
-      found = 1;
+  int found;
+  eg_spin spin = EG_SPIN_INIT;
+  while (!(found = eg__queue_pop(&pool.queue, job)) &&
+         eg__spin_on(&spin, WORKER_SPIN_NS) &&
+         !atomic_load_explicit(&pool.stopping, memory_order_relaxed)) {
+    /* When the spin has read the clock (about every microsecond): a stale
+     * job in another thread's next slot. */
+    if (eg__spin_read_clock(&spin) &&
+        (found = eg__next_steal(scan, spin.now, job)))
       break;
-    }
-    if (round % 64 == 0) { /* about every microsecond */
-      int64_t now = eg__now_ns();
-      if (until == 0)
-        until = now + WORKER_SPIN_NS;
-      if ((found = eg__next_steal(scan, now, job)) || now >= until ||
-          atomic_load_explicit(&pool.stopping, memory_order_relaxed))
-        break;
-    }
     eg__cpu_relax();
   }
   /* seq_cst: a submitter that sees no spinner must then see us idle. */
