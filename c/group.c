@@ -9,9 +9,8 @@
 #include "mutation.h"
 #include "platform.h"
 #include "pool.h"
+#include "tunables.h"
 #include "workers.h"
-
-#define WAIT_SPIN_NS 20000
 
 /* ------------------------------------------------------------- lifetime */
 
@@ -83,7 +82,8 @@ void eg_group_free(eg_group *group) {
   if (group == NULL)
     return;
   /* acq_rel: if nobody is inside, we free, after all their writes. */
-  if (atomic_fetch_or_explicit(&group->state, FREED, memory_order_acq_rel) == 0)
+  if (atomic_fetch_or_explicit(&group->state, EG__GROUP_FREED,
+                               memory_order_acq_rel) == 0)
     destroy(group);
 }
 
@@ -124,15 +124,15 @@ static uint64_t count_out(eg_group *group, int *pinned) {
   uint64_t old = atomic_load_explicit(&group->state, memory_order_relaxed);
   uint64_t next;
   do {
-    next = old - ACTIVE_ONE;
-    *pinned = active_of(next) == 0 && (next & ASYNC_WAITS);
+    next = old - EG__GROUP_ACTIVE_ONE;
+    *pinned = active_of(next) == 0 && (next & EG__GROUP_ASYNC_WAITS);
     if (*pinned)
-      next += WAITER_ONE;
+      next += EG__GROUP_WAITER_ONE;
     /* acq_rel: release publishes the task's writes (its error) to waiters;
      * acquire lets the party that frees see everybody's. */
   } while (!atomic_compare_exchange_weak_explicit(
       &group->state, &old, next, memory_order_acq_rel, memory_order_relaxed));
-  return *pinned ? next - WAITER_ONE : next;
+  return *pinned ? next - EG__GROUP_WAITER_ONE : next;
 }
 
 static void leave_waiters(eg_group *group);
@@ -158,7 +158,8 @@ static int finish_task(eg_group *group, int may_chain, eg_task_fn *task,
   eg_limit_waiter *next = limit != NULL ? eg__limit_release(limit) : NULL;
   int chained = 0;
   if (next != NULL) {
-    atomic_fetch_add_explicit(&group->state, ACTIVE_ONE, memory_order_relaxed);
+    atomic_fetch_add_explicit(&group->state, EG__GROUP_ACTIVE_ONE,
+                              memory_order_relaxed);
     chained = may_chain && eg__limit_waiter_task(next, task, arg);
     eg__limit_grant(next, chained);
   }
@@ -166,17 +167,17 @@ static int finish_task(eg_group *group, int may_chain, eg_task_fn *task,
   uint64_t state = count_out(group, &pinned);
   if (active_of(state) != 0)
     return chained;
-  if (state & WAITERS_MASK) {
+  if (state & EG__GROUP_WAITERS_MASK) {
     /* May reach a group a waiter has just freed: a futex wake on such an
      * address is harmless (at worst a spurious wake, which every futex
      * user tolerates), the same contract as POSIX semaphores. */
-    if (state & SLEEPING)
+    if (state & EG__GROUP_SLEEPING)
       eg__futex_wake(active_word(group), INT_MAX);
     if (pinned) {
       complete_async_waits(group);
       leave_waiters(group);
     }
-  } else if (state == FREED) {
+  } else if (state == EG__GROUP_FREED) {
     destroy(group);
   }
   return chained;
@@ -210,7 +211,8 @@ static int submit_task(eg_group *group, eg_task_fn fn, void *arg) {
 void eg__group_count_in(eg_group *group) {
   /* Relaxed: the task's hand-off (queue or caller) orders this before the
    * task's own decrement. The `used` flag is written once. */
-  atomic_fetch_add_explicit(&group->state, ACTIVE_ONE, memory_order_relaxed);
+  atomic_fetch_add_explicit(&group->state, EG__GROUP_ACTIVE_ONE,
+                            memory_order_relaxed);
   if (!atomic_load_explicit(&group->used, memory_order_relaxed))
     atomic_store_explicit(&group->used, 1, memory_order_relaxed);
 }
@@ -371,14 +373,15 @@ static void wait_until_idle(eg_group *group) {
       eg__spin_restart(&spin);
       continue;
     }
-    if (eg__spin_on(&spin, WAIT_SPIN_NS)) {
+    if (eg__spin_on(&spin, EG__WAIT_SPIN_NS)) {
       eg__cpu_relax();
       continue;
     }
     /* Announce the sleep, then re-read: a finisher that decremented to zero
-     * before the announcement is seen here; one after it sees SLEEPING. */
-    state =
-        atomic_fetch_or_explicit(&group->state, SLEEPING, memory_order_acq_rel);
+     * before the announcement is seen here; one after it sees
+     * EG__GROUP_SLEEPING. */
+    state = atomic_fetch_or_explicit(&group->state, EG__GROUP_SLEEPING,
+                                     memory_order_acq_rel);
     if (active_of(state) == 0)
       return;
     eg__futex_wait(active_word(group), active_of(state), -1);
@@ -386,18 +389,18 @@ static void wait_until_idle(eg_group *group) {
   }
 }
 
-/* Leaves the waiters; the last one clears SLEEPING. Frees the group if it
- * was freed meanwhile and nobody else is inside. */
+/* Leaves the waiters; the last one clears EG__GROUP_SLEEPING. Frees the group
+ * if it was freed meanwhile and nobody else is inside. */
 static void leave_waiters(eg_group *group) {
   uint64_t state = atomic_load_explicit(&group->state, memory_order_relaxed);
   uint64_t next;
   do {
-    next = state - WAITER_ONE;
-    if ((next & WAITERS_MASK) == 0)
-      next &= ~SLEEPING;
+    next = state - EG__GROUP_WAITER_ONE;
+    if ((next & EG__GROUP_WAITERS_MASK) == 0)
+      next &= ~EG__GROUP_SLEEPING;
   } while (!atomic_compare_exchange_weak_explicit(
       &group->state, &state, next, memory_order_acq_rel, memory_order_relaxed));
-  if (next == FREED)
+  if (next == EG__GROUP_FREED)
     destroy(group);
 }
 
@@ -414,7 +417,8 @@ static eg_error *finish_wait(eg_group *group) {
 eg_error *eg_group_wait(eg_group *group) {
   if (group == NULL)
     return eg__error_invalid();
-  atomic_fetch_add_explicit(&group->state, WAITER_ONE, memory_order_relaxed);
+  atomic_fetch_add_explicit(&group->state, EG__GROUP_WAITER_ONE,
+                            memory_order_relaxed);
   wait_until_idle(group);
   eg_error *error = finish_wait(group);
   leave_waiters(group);
@@ -424,7 +428,7 @@ eg_error *eg_group_wait(eg_group *group) {
 /* Called with the lock held: no more queued asynchronous waits. */
 static void clear_async_flag_if_empty(eg_group *group) {
   if (group->async_waits == NULL)
-    atomic_fetch_and_explicit(&group->state, ~ASYNC_WAITS,
+    atomic_fetch_and_explicit(&group->state, ~EG__GROUP_ASYNC_WAITS,
                               memory_order_relaxed);
 }
 
@@ -468,9 +472,10 @@ int eg_group_wait_async(eg_group *group, eg_wait_fn done, void *arg,
   wait->done = done;
   wait->arg = arg;
   pthread_mutex_lock(&group->lock);
-  atomic_fetch_add_explicit(&group->state, WAITER_ONE, memory_order_relaxed);
-  uint64_t state = atomic_fetch_or_explicit(&group->state, ASYNC_WAITS,
-                                            memory_order_acq_rel);
+  atomic_fetch_add_explicit(&group->state, EG__GROUP_WAITER_ONE,
+                            memory_order_relaxed);
+  uint64_t state = atomic_fetch_or_explicit(
+      &group->state, EG__GROUP_ASYNC_WAITS, memory_order_acq_rel);
   int idle = active_of(state) == 0;
   if (!idle) {
     wait->next = group->async_waits;

@@ -25,14 +25,12 @@
  * returned, without touching the group again afterwards (unless waiters,
  * who keep it alive, need it).
  */
-#define FREED ((uint64_t)1)
-#define SLEEPING ((uint64_t)2)
-#define ASYNC_WAITS ((uint64_t)4)
-#define WAITER_ONE ((uint64_t)8)
-#define WAITERS_MASK (((uint64_t)1 << 32) - WAITER_ONE)
-#define ACTIVE_ONE ((uint64_t)1 << 32)
-
-#define WAIT_SPIN_NS 20000
+#define EG__GROUP_FREED ((uint64_t)1)
+#define EG__GROUP_SLEEPING ((uint64_t)2)
+#define EG__GROUP_ASYNC_WAITS ((uint64_t)4)
+#define EG__GROUP_WAITER_ONE ((uint64_t)8)
+#define EG__GROUP_WAITERS_MASK (((uint64_t)1 << 32) - EG__GROUP_WAITER_ONE)
+#define EG__GROUP_ACTIVE_ONE ((uint64_t)1 << 32)
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the futex word is the high half of the state: little-endian only"

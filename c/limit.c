@@ -6,9 +6,7 @@
 #include "mutation.h"
 #include "platform.h"
 #include "pool.h"
-
-/* How long a blocked acquirer spins for its hand-off before it sleeps. */
-#define ACQUIRE_SPIN_NS 20000
+#include "tunables.h"
 
 /* A blocked waiter's state, also its futex word. STARTED: granted, and the
  * releaser runs the waiter's task itself. RETRY only under the TRYGO_BARGES
@@ -179,7 +177,7 @@ static unsigned wait_for_turn(eg_limit_waiter *self, int may_help,
   while ((state = state_of(self)) == WAITING) {
     if (may_help && eg__pool_help(owner))
       continue;
-    if (!eg__spin_on(&spin, ACQUIRE_SPIN_NS)) {
+    if (!eg__spin_on(&spin, EG__ACQUIRE_SPIN_NS)) {
       unsigned expected = WAITING;
       if (atomic_compare_exchange_strong(&self->state, &expected, SLEEPING))
         while (state_of(self) == SLEEPING)

@@ -23,11 +23,6 @@ enum { EMPTY = 0, FULL = 1, BUSY = 2, PHASE_MASK = 3 };
  * token is never 0; 2^54 fills of one slot will not happen). */
 #define TOKEN_INDEX_SHIFT 56
 #define TOKEN_STATE_MASK (((uint64_t)1 << TOKEN_INDEX_SHIFT) - 1)
-_Static_assert(EG_NEXT_SLOTS <= 256, "slot index must fit in a token");
-
-/* A thread whose lookup found no free slot tries again after this many
- * submissions. */
-#define LOOKUP_RETRY 1024
 
 typedef struct next_slot {
   _Alignas(EG_CACHE_LINE) _Atomic uint64_t state;
@@ -41,7 +36,7 @@ typedef struct next_slot {
   eg_job job;
 } next_slot;
 
-static next_slot slots[EG_NEXT_SLOTS];
+static next_slot slots[EG__NEXT_SLOTS];
 /* Slots [0, slots_used) have been owned at some time: what thieves scan. */
 static atomic_int slots_used;
 
@@ -88,7 +83,7 @@ static next_slot *claim_slot(void) {
   pthread_once(&key_once, make_exit_key);
   if (!exit_key_made)
     return NULL;
-  for (int i = 0; i < EG_NEXT_SLOTS; i++) {
+  for (int i = 0; i < EG__NEXT_SLOTS; i++) {
     int expected = 0;
     /* Acquire: pairs with release_slot of the previous owner. */
     if (atomic_load_explicit(&slots[i].owned, memory_order_relaxed) != 0 ||
@@ -115,7 +110,7 @@ int eg__next_have_slot(void) {
   }
   mine = claim_slot();
   if (mine == NULL)
-    lookups_to_skip = LOOKUP_RETRY;
+    lookups_to_skip = EG__NEXT_LOOKUP_RETRY;
   return mine != NULL;
 }
 
@@ -183,7 +178,7 @@ static int steal_from(next_slot *slot, uint64_t state, eg_job *out) {
 static uint64_t scan_slots(eg_next_scan *scan, int64_t now_ns, eg_job *out) {
   if (now_ns < scan->next_scan_ns)
     return 0;
-  scan->next_scan_ns = now_ns + EG_NEXT_STALE_NS;
+  scan->next_scan_ns = now_ns + EG__NEXT_STALE_NS;
   int used = atomic_load_explicit(&slots_used, memory_order_acquire);
   for (int i = 0; i < used; i++) {
     if (&slots[i] == mine)
@@ -242,7 +237,7 @@ uint64_t eg__next_taken(void) {
 }
 
 void eg__next_reset_after_fork(void) {
-  for (int i = 0; i < EG_NEXT_SLOTS; i++) {
+  for (int i = 0; i < EG__NEXT_SLOTS; i++) {
     uint64_t state = atomic_load(&slots[i].state);
     atomic_store(&slots[i].state, state - phase_of(state));
     /* The child's pool counts from zero: no job counts as taken here. */

@@ -11,13 +11,13 @@
  * nothing for the slot. The thread takes the job back when it helps inside
  * wait or go, or, on a pool worker, when its current job returns. Another
  * thread takes a job from a slot only once it is stale: the same fill was
- * there at two of its scans at least EG_NEXT_STALE_NS apart. So a thread that
+ * there at two of its scans at least EG__NEXT_STALE_NS apart. So a thread that
  * goes on with other work delays the job in its slot by a few microseconds,
  * and a job its thread never comes back for (it exited, or blocks) still
  * runs.
  *
  * A thread owns a slot from its first submission until it exits. There are
- * EG_NEXT_SLOTS; a thread that finds none free uses the shared queue only.
+ * EG__NEXT_SLOTS; a thread that finds none free uses the shared queue only.
  */
 #ifndef EG_NEXT_SLOT_H
 #define EG_NEXT_SLOT_H
@@ -26,16 +26,13 @@
 #include <stdint.h>
 
 #include "queue.h"
-
-#define EG_NEXT_SLOTS 256
-/* A job younger than this is left to the thread that submitted it. */
-#define EG_NEXT_STALE_NS 2000
+#include "tunables.h"
 
 /* A stealing thread's memory of what it saw at its previous scan. Start
  * from EG_NEXT_SCAN_INIT. */
 typedef struct eg_next_scan {
   int64_t next_scan_ns;
-  uint64_t seen[EG_NEXT_SLOTS];
+  uint64_t seen[EG__NEXT_SLOTS];
 } eg_next_scan;
 
 #define EG_NEXT_SCAN_INIT                                                      \
@@ -64,7 +61,7 @@ int eg__next_move_out(eg_job *out);
 int eg__next_try_put(const eg_job *job);
 
 /*
- * At most once per EG_NEXT_STALE_NS (`now_ns` is the caller's clock
+ * At most once per EG__NEXT_STALE_NS (`now_ns` is the caller's clock
  * reading): scans the other threads' slots and takes one stale job, if any,
  * into *out (returns 1). Remembers the fills it saw in `scan`.
  */

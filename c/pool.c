@@ -10,19 +10,7 @@
 #include "next_slot.h"
 #include "platform.h"
 #include "timer.h"
-
-/* A monitor tick: the longest a stalled queue goes unnoticed. */
-#define MONITOR_TICK_NS 1000000
-/* Quiet ticks after which the monitor sleeps until the next push. */
-#define MONITOR_QUIET_TICKS 50
-/* How long an idle worker spins before it parks (a wake costs 10-35 us). */
-#define WORKER_SPIN_NS 50000
-/* Looks at the queue a worker makes before it counts itself as spinning. */
-#define WORKER_LOOKS 64
-/* How long a parked worker above the minimum waits before it exits. */
-#define WORKER_IDLE_NS 2000000000LL
-/* Most threads the monitor adds in one tick (they double per stalled tick). */
-#define MAX_SPAWN_SHIFT 8
+#include "tunables.h"
 
 static struct pool {
   eg_queue queue;
@@ -138,7 +126,7 @@ static int spawn_worker(void) {
  * spinner count, which every submitter reads, twice per job.
  */
 static int spin_for_job(eg_job *job, eg_next_scan *scan) {
-  for (int look = 0; look < WORKER_LOOKS; look++) {
+  for (int look = 0; look < EG__WORKER_LOOKS; look++) {
     if (eg__queue_pop(&pool.queue, job))
       return 1;
     eg__cpu_relax();
@@ -152,7 +140,7 @@ static int spin_for_job(eg_job *job, eg_next_scan *scan) {
   int found;
   eg_spin spin = EG_SPIN_INIT;
   while (!(found = eg__queue_pop(&pool.queue, job)) &&
-         eg__spin_on(&spin, WORKER_SPIN_NS) &&
+         eg__spin_on(&spin, EG__WORKER_SPIN_NS) &&
          !atomic_load_explicit(&pool.stopping, memory_order_relaxed)) {
     /* When the spin has read the clock (about every microsecond): a stale
      * job in another thread's next slot. */
@@ -206,7 +194,7 @@ static int park(void) {
     atomic_fetch_sub(&pool.threads, 1);
     return 1;
   }
-  int rc = eg__futex_wait(&pool.worker_wake, sequence, WORKER_IDLE_NS);
+  int rc = eg__futex_wait(&pool.worker_wake, sequence, EG__WORKER_IDLE_NS);
   atomic_fetch_sub(&pool.idle, 1);
   atomic_store(&pool.waking, 0);
   if (rc == ETIMEDOUT && queued_jobs() == 0)
@@ -281,7 +269,7 @@ static size_t relieve_stall(size_t queued, int streak) {
     wake_parked_workers(INT_MAX);
     return 0;
   }
-  int shift = streak < MAX_SPAWN_SHIFT ? streak : MAX_SPAWN_SHIFT;
+  int shift = streak < EG__MAX_SPAWN_SHIFT ? streak : EG__MAX_SPAWN_SHIFT;
   size_t wanted = min_size((size_t)1 << shift, queued), added = 0;
   while (added < wanted && spawn_worker() == 0)
     added++; /* on failure: out of threads, try again next tick */
@@ -310,7 +298,7 @@ static void *monitor_main(void *unused) {
   int streak = 0, quiet_ticks = 0;
   eg_next_scan scan = EG_NEXT_SCAN_INIT;
   while (!atomic_load(&pool.stopping)) {
-    if (quiet_ticks >= MONITOR_QUIET_TICKS) {
+    if (quiet_ticks >= EG__MONITOR_QUIET_TICKS) {
       atomic_store_explicit(&pool.stale_job, 0, memory_order_relaxed);
       monitor_sleep_until_push();
       quiet_ticks = 0;
@@ -318,7 +306,7 @@ static void *monitor_main(void *unused) {
       continue;
     }
     unsigned sequence = atomic_load(&pool.monitor_wake);
-    eg__futex_wait(&pool.monitor_wake, sequence, MONITOR_TICK_NS);
+    eg__futex_wait(&pool.monitor_wake, sequence, EG__MONITOR_TICK_NS);
     size_t queued = queued_jobs();
     size_t taken = taken_jobs();
     if (queued > 0 && taken - last_taken <= added) {

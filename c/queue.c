@@ -2,10 +2,10 @@
 
 #include "platform.h"
 
-#define RING_MASK (EG_RING_SIZE - 1)
+#define RING_MASK (EG__RING_SIZE - 1)
 
 void eg__queue_init(eg_queue *queue) {
-  for (size_t i = 0; i < EG_RING_SIZE; i++)
+  for (size_t i = 0; i < EG__RING_SIZE; i++)
     atomic_init(&queue->ring[i].sequence, i);
   atomic_init(&queue->push_position, 0);
   atomic_init(&queue->pop_position, 0);
@@ -81,7 +81,7 @@ static int ring_pop(eg_queue *queue, const void *owner, eg_job *out) {
               memory_order_relaxed, memory_order_relaxed)) {
         /* Release: we are done with the slot; the producer one lap ahead
          * may reuse it. */
-        atomic_store_explicit(&slot->sequence, position + EG_RING_SIZE,
+        atomic_store_explicit(&slot->sequence, position + EG__RING_SIZE,
                               memory_order_release);
         return 1;
       }

@@ -17,6 +17,7 @@
 
 #include "errgroup.h"
 #include "platform.h"
+#include "tunables.h"
 
 /* One unit of work: run(owner, fn, arg). */
 typedef struct eg_job {
@@ -52,8 +53,6 @@ size_t eg__queue_taken(eg_queue *queue);
 
 /* ---- layout, exposed only so that the pool can embed the queue ---- */
 
-#define EG_RING_SIZE 16384u /* power of two */
-
 typedef struct eg_ring_slot {
   /* Vyukov's turn counter: == position when free for the producer at
    * `position`, == position + 1 when it holds that producer's job. */
@@ -81,7 +80,7 @@ struct eg_queue {
   atomic_size_t overflow_taken;
   pthread_mutex_t overflow_lock;
   eg_overflow_node *overflow_head, *overflow_tail;
-  _Alignas(EG_CACHE_LINE) eg_ring_slot ring[EG_RING_SIZE];
+  _Alignas(EG_CACHE_LINE) eg_ring_slot ring[EG__RING_SIZE];
 };
 
 #endif /* EG_QUEUE_H */

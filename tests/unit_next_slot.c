@@ -144,8 +144,8 @@ static void thief_takes_a_job_only_once_stale(void) {
   filler f;
   filler_start(&f);
   CHECK(!eg__next_steal(&scan, t0, &out)); /* first sighting */
-  CHECK(!eg__next_steal(&scan, t0 + EG_NEXT_STALE_NS - 1, &out)); /* early */
-  CHECK(eg__next_steal(&scan, t0 + EG_NEXT_STALE_NS, &out));
+  CHECK(!eg__next_steal(&scan, t0 + EG__NEXT_STALE_NS - 1, &out)); /* early */
+  CHECK(eg__next_steal(&scan, t0 + EG__NEXT_STALE_NS, &out));
   CHECK(out.owner == &owner_a && out.arg == (void *)1);
   CHECK(eg__next_taken() == taken + 1);
   filler_do(&f, TAKE_BACK);
@@ -162,8 +162,8 @@ static void refilled_slot_is_not_stale(void) {
   CHECK(!eg__next_steal(&scan, t0, &out)); /* sees fill 1 */
   filler_do(&f, REFILL);                   /* owner ran it; fill 2 now */
   CHECK(f.took);
-  CHECK(!eg__next_steal(&scan, t0 + EG_NEXT_STALE_NS, &out)); /* new fill */
-  CHECK(eg__next_steal(&scan, t0 + 2 * EG_NEXT_STALE_NS, &out));
+  CHECK(!eg__next_steal(&scan, t0 + EG__NEXT_STALE_NS, &out)); /* new fill */
+  CHECK(eg__next_steal(&scan, t0 + 2 * EG__NEXT_STALE_NS, &out));
   CHECK(out.arg == (void *)2);
   filler_do(&f, EXIT);
 }
@@ -175,15 +175,15 @@ static void a_token_names_one_stale_fill(void) {
   filler f;
   filler_start(&f);
   CHECK(eg__next_find_stale(&scan, t0) == 0); /* first sighting */
-  uint64_t token = eg__next_find_stale(&scan, t0 + EG_NEXT_STALE_NS);
+  uint64_t token = eg__next_find_stale(&scan, t0 + EG__NEXT_STALE_NS);
   CHECK(token != 0);
   CHECK(eg__next_pending() >= 1); /* finding takes nothing */
   filler_do(&f, REFILL);          /* the owner ran fill 1; fill 2 now */
   CHECK(f.took);
   CHECK(!eg__next_steal_token(token, &out)); /* names fill 1 only */
-  token = eg__next_find_stale(&scan, t0 + 2 * EG_NEXT_STALE_NS);
+  token = eg__next_find_stale(&scan, t0 + 2 * EG__NEXT_STALE_NS);
   CHECK(token == 0); /* fill 2 seen once */
-  token = eg__next_find_stale(&scan, t0 + 3 * EG_NEXT_STALE_NS);
+  token = eg__next_find_stale(&scan, t0 + 3 * EG__NEXT_STALE_NS);
   CHECK(token != 0);
   CHECK(eg__next_steal_token(token, &out) && out.arg == (void *)2);
   CHECK(!eg__next_steal_token(token, &out)); /* once */
@@ -199,14 +199,14 @@ static void job_of_an_exited_thread_is_stolen(void) {
   filler_do(&f, EXIT);
   CHECK(eg__next_pending() == pending + 1);
   CHECK(!eg__next_steal(&scan, 0, &out));
-  CHECK(eg__next_steal(&scan, EG_NEXT_STALE_NS, &out));
+  CHECK(eg__next_steal(&scan, EG__NEXT_STALE_NS, &out));
   CHECK(out.arg == (void *)1);
   CHECK(eg__next_pending() == pending);
 }
 
 /* ---- the table: more threads than slots ---- */
 
-#define CROWD (EG_NEXT_SLOTS + 8)
+#define CROWD (EG__NEXT_SLOTS + 8)
 
 static pthread_barrier_t all_looked, may_exit;
 static int got_slot[CROWD];
@@ -235,7 +235,7 @@ static void slots_run_out_and_come_back_at_thread_exit(void) {
   for (int i = 0; i < CROWD; i++)
     with_slot += got_slot[i];
   /* The main thread holds one slot; exited threads gave theirs back. */
-  CHECK(with_slot == EG_NEXT_SLOTS - 1);
+  CHECK(with_slot == EG__NEXT_SLOTS - 1);
   pthread_barrier_wait(&may_exit);
   for (int i = 0; i < CROWD; i++)
     pthread_join(threads[i], NULL);
