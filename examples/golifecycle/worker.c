@@ -28,8 +28,7 @@ static eg_error *c_worker(eg_context *ctx, void *arg) {
     ;
   if (ready == 0) {
     char text[64];
-    snprintf(text, sizeof text, "C worker: failed after %ld ms",
-             fail_after_ms);
+    snprintf(text, sizeof text, "C worker: failed after %ld ms", fail_after_ms);
     return eg_error_new(1, text);
   }
   printf("lifecycle: C worker stopped: %s\n",
