@@ -19,6 +19,8 @@ packages=(
   ca-certificates
   abigail-tools    # abidw/abidiff for scripts/check_abi_baseline.sh
   python3-pytest   # python/tests via scripts/python_test.sh
+  libmicrohttpd-dev    # examples/lifecycle (HTTP servers)
+  libcurl4-openssl-dev # examples/scatter_gather (HTTP client)
 )
 
 missing=()

@@ -175,6 +175,7 @@ else
   echo "python: skipped (needs a successful build of the default preset)"
 fi
 
+banner "examples (examples/tests, C, Go, Python)" && { bash scripts/examples_test.sh build/default || failed+=("examples"); }
 banner "conformance (compat/): reference vs Go package vs C library"
 if ! bash compat/run.sh; then failed+=("conformance"); fi
 banner "conformance mutations (the suite must catch a broken library)"

@@ -136,12 +136,21 @@ def name_service(spawn):
     return start
 
 
+_summary = []
+
+
 def pytest_terminal_summary(terminalreporter):
     stats = terminalreporter.stats
     passed = len(stats.get("passed", []))
     failed = len(stats.get("failed", [])) + len(stats.get("error", []))
     skipped = len(stats.get("skipped", []))
-    terminalreporter.write_line(
+    _summary.append(
         f"examples: {passed} passed, {failed} failed"
         + (f" ({skipped} skipped)" if skipped else "")
     )
+
+
+def pytest_unconfigure():
+    """The last line of the run: after pytest's own summary."""
+    for line in _summary:
+        print(line, flush=True)

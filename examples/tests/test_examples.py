@@ -1,8 +1,9 @@
 """End-to-end tests of the lifecycle and scatter-gather examples, in C, Go
 and Python, against real servers on 127.0.0.1 ephemeral ports.
 
-EXAMPLES_BIN names the directory holding the built programs (lifecycle,
-scatter_gather from CMake; golifecycle, goscatter from go build);
+EXAMPLES_BIN names the directories (separated by ':') holding the built
+programs (lifecycle, scatter_gather from CMake; golifecycle, goscatter from
+go build);
 LIBERRGROUP_PATH the library the Python program loads. A program that was
 not built is skipped, with the reason.
 """
@@ -28,10 +29,11 @@ HANG_TIMEOUT_MS = 700
 
 
 def program(name):
-    path = os.path.join(BIN, name)
-    if not os.access(path, os.X_OK):
-        pytest.skip(f"{name} not built (no {path}; see scripts/examples_test.sh)")
-    return [path]
+    for directory in BIN.split(os.pathsep):
+        path = os.path.join(directory, name)
+        if directory and os.access(path, os.X_OK):
+            return [path]
+    pytest.skip(f"{name} not built (not in EXAMPLES_BIN={BIN!r}; see scripts/examples_test.sh)")
 
 
 def python_scatter_gather():
