@@ -21,6 +21,15 @@ START_TIMEOUT = 20.0  # a program or server prints its first lines
 EXIT_TIMEOUT = 20.0  # a program exits once it has been told to
 
 
+SANITIZER_REPORTS = (
+    "WARNING: DATA RACE",
+    "WARNING: ThreadSanitizer",
+    "ERROR: AddressSanitizer",
+    "ERROR: LeakSanitizer",
+    "runtime error:",
+)
+
+
 class Proc:
     """A child process whose stdout and stderr lines are collected by two
     reader threads; every wait on it takes a timeout."""
@@ -83,6 +92,10 @@ class Proc:
             )
         for r in self.readers:
             r.join(timeout=5)
+        # A sanitizer's or the Go race detector's report fails the test,
+        # whatever the exit status (a failure path exits non-zero anyway).
+        for marker in SANITIZER_REPORTS:
+            assert marker not in self.text(), self.transcript()
         return rc
 
     def signal(self, sig=signal.SIGTERM):

@@ -200,10 +200,11 @@ def test_scatter_short_deadline_gives_partial_result(spawn, name_service, impl):
     assert "context deadline exceeded" in "\n".join(p.err), p.transcript()
     # No transfer outlives the deadline: the program does not wait for the
     # name service's answer, and the name service sees the connection
-    # closed at the deadline (the bound is generous: the machine is shared).
+    # closed long before its 30 s (at the 1 s deadline, less the program's
+    # start-up; the bound is generous: the machine is shared).
     assert took < 15, took
     closed = ns.expect(r"^closed /users/alice after (\d+) ms$")
-    assert 900 <= int(closed.group(1)) < 10000, closed.group(0)
+    assert int(closed.group(1)) < 10000, closed.group(0)
 
 
 @pytest.mark.parametrize("impl", SCATTER)
