@@ -8,8 +8,9 @@
 #   BUILD_DIR (default build/default) is configured when it does not exist;
 #   the library and the C examples are built in it (a C example whose
 #   library pkg-config does not find is not a target: its tests are
-#   skipped, and CMake said why). The Go examples are built into
-#   BUILD_DIR/examples-go. Ends with "examples: N passed, M failed".
+#   skipped, and CMake said why). The Go examples are checked (gofmt, vet)
+#   and built with -race into BUILD_DIR/examples-go. Ends with
+#   "examples: N passed, M failed".
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -49,8 +50,12 @@ build_dir=$(cd "$build_dir" && pwd)
 go_bin=$build_dir/examples-go
 if command -v go >/dev/null 2>&1; then
   mkdir -p "$go_bin"
-  go build -o "$go_bin/golifecycle" ./examples/golifecycle
-  go build -o "$go_bin/goscatter" ./examples/goscatter
+  unformatted=$(gofmt -l examples/golifecycle examples/goscatter)
+  [[ -z $unformatted ]] || { echo "examples_test: gofmt needed: $unformatted" >&2; exit 1; }
+  go vet ./examples/golifecycle ./examples/goscatter
+  # -race: the tests fail on any report of the race detector.
+  go build -race -o "$go_bin/golifecycle" ./examples/golifecycle
+  go build -race -o "$go_bin/goscatter" ./examples/goscatter
 else
   echo "examples_test: no Go toolchain: the Go examples' tests are skipped"
 fi
