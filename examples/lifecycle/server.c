@@ -69,9 +69,18 @@ static eg_error *listen_on_loopback(struct server *srv) {
     return errorf(APP_ERROR, "server %s: cannot listen on 127.0.0.1:%s",
                   srv->name, port);
   }
-  srv->epoll_fd =
-      MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_EPOLL_FD)->epoll_fd;
-  srv->port = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT)->port;
+  const union MHD_DaemonInfo *epoll =
+      MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+  const union MHD_DaemonInfo *port =
+      MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+  if (epoll == NULL || port == NULL) {
+    MHD_stop_daemon(srv->daemon);
+    srv->daemon = NULL;
+    return errorf(APP_ERROR, "server %s: %s", srv->name,
+                  "libmicrohttpd gives no epoll descriptor or port");
+  }
+  srv->epoll_fd = epoll->epoll_fd;
+  srv->port = port->port;
   printf("lifecycle: server %s listening on http://127.0.0.1:%d/\n", srv->name,
          srv->port);
   return NULL;

@@ -10,6 +10,7 @@ not built is skipped, with the reason.
 import os
 import re
 import signal
+import socket
 import sys
 import time
 import urllib.request
@@ -109,6 +110,20 @@ def test_lifecycle_failing_server_stops_the_other(spawn, impl):
     rc = p.wait()
     assert rc != 0, p.transcript()
     assert "server a: failure requested through /fail" in "\n".join(p.err), p.transcript()
+    assert "server b stopped" in p.text(), p.transcript()
+
+
+@pytest.mark.parametrize("impl", LIFECYCLE)
+def test_lifecycle_server_that_cannot_listen_stops_the_other(spawn, impl):
+    # A port already taken: server a's start fails, b stops, exit non-zero.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        p = spawn(LIFECYCLE[impl]() + [f"a={port}", "b=0"])
+        rc = p.wait()
+    assert rc != 0, p.transcript()
+    assert re.search(rf"server a: .*127\.0\.0\.1:{port}", "\n".join(p.err)), p.transcript()
     assert "server b stopped" in p.text(), p.transcript()
 
 
