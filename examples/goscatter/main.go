@@ -49,7 +49,7 @@ type result struct {
 
 func (r result) String() string {
 	if !r.ok {
-		return r.field + ": missing"
+		return fmt.Sprintf("%s: missing (ended after %d ms)", r.field, r.elapsed.Milliseconds())
 	}
 	return fmt.Sprintf("%s: %s (%d ms)", r.field, r.value, r.elapsed.Milliseconds())
 }

@@ -153,7 +153,8 @@ static int handle(const struct request *req, int64_t deadline_ns) {
       printf("%s: %s (%lld ms)\n", results[i].field, results[i].value,
              (long long)results[i].elapsed_ms);
     else
-      printf("%s: missing\n", results[i].field);
+      printf("%s: missing (ended after %lld ms)\n", results[i].field,
+             (long long)results[i].elapsed_ms);
   }
   int exit_status = 0;
   if (err != NULL) {

@@ -173,7 +173,7 @@ def main() -> int:
         if slot["ok"]:
             print(f"{field}: {slot['value']} ({slot['ms']} ms)")
         else:
-            print(f"{field}: missing")
+            print(f"{field}: missing (ended after {slot.get('ms', 0)} ms)")
     if error is not None:
         print(f"scatter_gather: {error}", file=sys.stderr)
         return 1

@@ -182,7 +182,7 @@ def scatter(spawn, impl, url, deadline_ms, store_ms, user="alice"):
 def result_lines(p):
     return {
         m.group(1): m.group(2)
-        for m in (re.match(r"^(name|email|plan): (.*?)(?: \(\d+ ms\))?$", l) for l in p.out)
+        for m in (re.match(r"^(name|email|plan): (.*?)(?: \((?:ended after )?\d+ ms\))?$", l) for l in p.out)
         if m
     }
 
