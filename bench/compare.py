@@ -147,7 +147,8 @@ REAL_KINDS = {
     "wall": (lambda m: fmt_ms(m.get("wall_ms")), "wall_ms"),
     "lat": (lambda m: f"{m['p50_us']:,.0f} / {m['p99_us']:,.0f} µs", "p50_us"),
     "cpu": (
-        lambda m: f"{fmt_ms(m.get('wall_ms'))}, {m['peak_threads']:.0f} threads",
+        lambda m: f"{fmt_ms(m.get('wall_ms'))}, {m['peak_threads']:.0f} threads"
+        + (f", CPU {m['cpu_ms']:,.0f} ms" if "cpu_ms" in m else ""),
         "wall_ms",
     ),
     "burst": (
