@@ -213,8 +213,7 @@ public:
         eg_context_with_cancel(eg_context_background(), &ctx_) != EG_OK)
       return false;
     for (int i = 0; i < n; i++)
-      if (eg_group_go(group_, kind == Block::kRead ? read_task : ctx_task,
-                      this) != EG_OK)
+      if (eg_group_go(group_, block_task, this) != EG_OK)
         return false;
     return settle(n);
   }
@@ -282,11 +281,7 @@ private:
       }
     }
   }
-  static eg_error *ctx_task(eg_context *, void *self) {
-    static_cast<Blockers *>(self)->block();
-    return nullptr;
-  }
-  static eg_error *read_task(eg_context *, void *self) {
+  static eg_error *block_task(eg_context *, void *self) {
     static_cast<Blockers *>(self)->block();
     return nullptr;
   }
