@@ -1,23 +1,48 @@
 #!/usr/bin/env bash
-# The full check (what CI runs, via .ci/run):
-#   1. installs missing dependencies (scripts/deps.sh);
-#   2. checks formatting of c/ and include/ with clang-format;
-#   3. for each preset default, clang, tsan, asan: configure, build and run
-#      ctest in build/<preset> (the ABI check scripts/check_abi.sh is a ctest
-#      test); prints ctest's summary for each;
-#   4. installs the default build into a temporary prefix, checks that the
-#      header, library, pkg-config and CMake package agree on the version,
-#      and builds compat/consumer against it through find_package and
-#      pkg-config;
-#   5. compares the ABI with the baseline in compat/abi (abidiff);
-#   6. runs the Python binding's tests (python/tests);
-#   7. the conformance suite (compat/run.sh) and its mutation check;
-#   8. the Go package's tests (scripts/go_test.sh): vet, -race, cgocheck2,
-#      the reference's own test file, the example, both build modes.
+# The full check (what CI runs, via .ci/run). One line per stage:
+#
+#   [ 3] preset-default       ok      512 passed, 0 failed          97 s
+#           skipped 1: workers.Workers.X: sanitizer allocators do not ...
+#
+# with its verdict, counts and time; every stage's full output goes to
+# build/test-logs/<stage>.log, whose path (and last lines) is printed when
+# the stage fails. Skipped tests are listed with their reasons. The last line
+# is always `checks: N passed, M failed` (one check per stage).
+#
+# The stages, in order (the table at the bottom):
+#   deps          scripts/deps.sh installs missing packages (fatal if it fails)
+#   format        clang-format of c/, include/, tests/dlopen
+#   preset-P      for each preset default, clang, tsan, asan: configure,
+#                 build, ctest in build/P (the ABI check scripts/check_abi.sh
+#                 is a ctest test)
+#   install       scripts/install_test.sh: cmake --install, versions, man
+#                 pages, compat/consumer through find_package and pkg-config
+#   man           scripts/check_man.sh: a page for every exported function,
+#                 each rendering without warnings
+#   abi-baseline  scripts/check_abi_baseline.sh (abidiff against compat/abi)
+#   python        python/tests against the default build
+#   python-pip    scripts/python_pip_test.sh: pip install ./python in a venv
+#   deb           scripts/deb_test.sh: CPack .debs, lintian, dpkg -i,
+#                 compat/consumer against the system library, dpkg --purge
+#   conformance   compat/run.sh, then its mutation check
+#   go            scripts/go_test.sh
 # Keeps going after a failure and exits non-zero if anything failed.
 #
-# Environment: PRESETS="default asan" to run a subset; CLEAN=1 to wipe the
-# build directories first.
+# Environment:
+#   VERBOSE=1        also print every stage's full output as it runs
+#   PRESETS="default asan"  a subset of the presets
+#   STAGES="install python*"  only the stages matching these globs (deps
+#                    always runs); their prerequisites left out are not
+#                    awaited
+#   CLEAN=1          wipe the preset build directories first
+#
+# Adding a stage: one `stage` line in the table below,
+#   stage [--needs STAGE] NAME COMMAND [ARGS...]
+# The command runs with its output in the stage's log; its exit status is the
+# verdict. Counts are read from its output: ctest's and pytest's summaries,
+# `conformance:`/`mutations:` lines, go test's ok/FAIL lines, or any line
+# `N passed, M failed[, K skipped]` (print one). A line `skipped: REASON`
+# is shown under the stage line.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,12 +50,10 @@ cd "$root"
 
 source scripts/go_path.sh
 
-bash scripts/deps.sh
-
 presets=(${PRESETS:-default clang tsan asan})
-failed=()
-summaries=()
-built=()
+logs=$root/build/test-logs
+rm -rf "$logs"
+mkdir -p "$logs"
 
 # Sanitizer settings; also used while building (gtest_discover_tests runs the
 # test binaries to list their tests). The test presets set the same.
@@ -38,171 +61,196 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:hist
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
-banner() { printf '\n==== %s ====\n' "$*"; }
+declare -A verdict=() # stage name -> ok | FAILED | skipped
+failed=()
+passed=0
+skipped_stages=()
 
 # ---------------------------------------------------------------------------
-# Formatting
+# Stage runner
 # ---------------------------------------------------------------------------
-banner "clang-format"
-shopt -s nullglob
-fmt_files=(c/*.c c/*.h include/*.h tests/dlopen/*.c tests/dlopen/*.cc)
-shopt -u nullglob
-if ((${#fmt_files[@]})) && ! clang-format --dry-run --Werror "${fmt_files[@]}"; then
-  echo "formatting: FAILED (fix with: clang-format -i c/*.c c/*.h include/*.h)"
-  failed+=("clang-format")
-else
-  echo "formatting: OK (${#fmt_files[@]} files)"
-fi
+
+# Prints the counts found in a stage's log (empty if none).
+counts_of() {
+  local log=$1 line n_ok n_fail n_skip
+  line=$(grep -E '^(conformance|mutations): [0-9]+ ' "$log" | tail -n1 || true)
+  if [[ -n $line ]]; then
+    echo "${line#*: }"
+    return
+  fi
+  line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n1 || true)
+  if [[ -n $line ]]; then
+    n_fail=$(sed -E 's/.* ([0-9]+) tests? failed out of.*/\1/' <<<"$line")
+    n_ok=$(($(sed -E 's/.*failed out of ([0-9]+).*/\1/' <<<"$line") - n_fail))
+    n_skip=$(grep -cE '^[[:space:]]*[0-9]+ - .*\((Skipped|Disabled|Not Run)\)' "$log" || true)
+    echo "$n_ok passed, $n_fail failed, $n_skip skipped"
+    return
+  fi
+  # pytest -q's last line: "52 passed, 1 skipped in 3.21s" (maybe in ====).
+  line=$(grep -E '^=* ?[0-9]+ (passed|failed|error|skipped).* in [0-9.]+s' "$log" | tail -n1 || true)
+  if [[ -n $line ]]; then
+    sed -E 's/^=* ?//; s/ in [0-9.]+s.*//' <<<"$line"
+    return
+  fi
+  line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1 || true)
+  if [[ -n $line ]]; then
+    grep -oE '[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?' <<<"$line"
+    return
+  fi
+  n_ok=$(grep -cE '^ok[[:space:]]' "$log" || true)
+  n_fail=$(grep -cE '^(FAIL|--- FAIL)[[:space:]:]' "$log" || true)
+  if ((n_ok + n_fail)); then
+    echo "$n_ok go packages ok, $n_fail failures"
+  fi
+}
+
+# stage [--needs STAGE] NAME COMMAND [ARGS...]
+stage() {
+  local needs=()
+  while [[ $1 == --needs ]]; do
+    needs+=("$2")
+    shift 2
+  done
+  local name=$1
+  shift
+  if [[ $name != deps ]] && ! selected "$name"; then
+    return 0
+  fi
+  stage_index=$((stage_index + 1))
+  local head
+  head=$(printf '[%2d] %-18s' "$stage_index" "$name")
+  local need
+  for need in "${needs[@]}"; do
+    # (A prerequisite left out by STAGES is taken as met: the stage's
+    # command builds what it needs.)
+    if [[ ${verdict[$need]:-} != ok ]] && { [[ -z ${STAGES:-} ]] || selected "$need"; }; then
+      verdict[$name]=skipped
+      skipped_stages+=("$name")
+      printf '%s skipped  (needs stage "%s", which %s)\n' "$head" "$need" \
+        "$([[ -n ${verdict[$need]:-} ]] && echo "${verdict[$need]}" || echo "did not run")"
+      return 0
+    fi
+  done
+  local log=$logs/${name// /-}.log rc=0 start=$SECONDS
+  if [[ ${VERBOSE:-0} == 1 ]]; then
+    printf '\n==== %s ====\n' "$name"
+    "$@" 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
+  else
+    "$@" >"$log" 2>&1 </dev/null || rc=$?
+  fi
+  local secs=$((SECONDS - start)) counts
+  counts=$(counts_of "$log")
+  if ((rc == 0)); then
+    verdict[$name]=ok
+    passed=$((passed + 1))
+    printf '%s ok      %-44s %4d s\n' "$head" "$counts" "$secs"
+  else
+    verdict[$name]=FAILED
+    failed+=("$name")
+    printf '%s FAILED  %-44s %4d s  (exit %d)\n' "$head" "$counts" "$secs" "$rc"
+  fi
+  grep -E '^skipped: ' "$log" | sed 's/^/       /' || true
+  if ((rc != 0)); then
+    echo "       log: ${log#"$root"/}"
+    if [[ ${VERBOSE:-0} != 1 ]]; then
+      tail -n "${TAIL_LINES:-25}" "$log" | sed 's/^/       | /'
+    fi
+  fi
+  return 0
+}
+stage_index=0
+
+selected() {
+  [[ -z ${STAGES:-} ]] && return 0
+  local pattern
+  for pattern in $STAGES; do
+    # shellcheck disable=SC2053 # a glob on purpose
+    [[ $1 == $pattern ]] && return 0
+  done
+  return 1
+}
 
 # ---------------------------------------------------------------------------
-# Presets: configure, build, test
+# Stage commands
 # ---------------------------------------------------------------------------
+
+check_format() {
+  shopt -s nullglob
+  local files=(c/*.c c/*.h include/*.h tests/dlopen/*.c tests/dlopen/*.cc)
+  shopt -u nullglob
+  local bad=0 f
+  for f in "${files[@]}"; do
+    clang-format --dry-run --Werror "$f" || bad=$((bad + 1))
+  done
+  echo "format: $((${#files[@]} - bad)) passed, $bad failed"
+  if ((bad)); then
+    echo "fix with: clang-format -i c/*.c c/*.h include/*.h tests/dlopen/*.c*"
+    return 1
+  fi
+}
+
+# Prints "skipped: TEST: REASON" for each test ctest skipped in build dir $1:
+# GoogleTest writes the GTEST_SKIP message after the "...: Skipped" line,
+# and ctest keeps every test's output in Testing/Temporary/LastTest.log.
+ctest_skip_reasons() {
+  local log=$1/Testing/Temporary/LastTest.log
+  [[ -f $log ]] || return 0
+  awk '
+    /^[0-9]+\/[0-9]+ Test: / { test = $3; reason = ""; next }
+    /: Skipped$/ { getline reason; next }
+    /^Test Failed|^Test Passed|<end of output>/ { }
+    /\[  SKIPPED \]/ && test != "" && !(test in seen) {
+      seen[test] = 1
+      if (reason == "") reason = "no reason given"
+      by[reason] = by[reason] (by[reason] == "" ? "" : ", ") test
+      n[reason]++
+    }
+    END { for (r in by) printf "skipped: %d (%s): %s\n", n[r], by[r], r }
+  ' "$log"
+}
+
 run_preset() {
-  local p=$1 log
+  local p=$1
   [[ ${CLEAN:-0} == 1 ]] && rm -rf "build/$p"
-  if ! cmake --preset "$p"; then
-    summaries+=("$p: configure FAILED")
-    return 1
-  fi
-  if ! cmake --build --preset "$p"; then
-    summaries+=("$p: build FAILED")
-    return 1
-  fi
-  built+=("$p")
-  log="build/$p/ctest.log"
+  cmake --preset "$p" || return 1
+  cmake --build --preset "$p" || return 1
   local rc=0
-  ctest --preset "$p" 2>&1 | tee "$log" || rc=$?
-  # ctest's summary: the "N% tests passed" line, the time, any failures.
-  local summary
-  summary=$(sed -n '/tests passed, /,$p' "$log")
-  summaries+=("$p: ${summary:-no ctest summary (see $log)}")
+  ctest --preset "$p" || rc=$?
+  ctest_skip_reasons "build/$p"
   return "$rc"
 }
 
+# ---------------------------------------------------------------------------
+# The stages
+# ---------------------------------------------------------------------------
+
+stage deps bash scripts/deps.sh
+if [[ ${verdict[deps]} != ok ]]; then
+  echo "checks: 0 passed, 1 failed"
+  exit 1
+fi
+stage format check_format
 for p in "${presets[@]}"; do
-  banner "preset $p"
-  start=$SECONDS
-  if run_preset "$p"; then
-    echo "preset $p: OK in $((SECONDS - start)) s"
-  else
-    echo "preset $p: FAILED after $((SECONDS - start)) s"
-    failed+=("preset $p")
-  fi
+  stage "preset-$p" run_preset "$p"
 done
-
-# ---------------------------------------------------------------------------
-# Installed package: find_package(liberrgroup) and pkg-config consumers
-# ---------------------------------------------------------------------------
-# Runs in a subshell: its temporary directory and PKG_CONFIG_PATH stay local.
-check_consumer() (
-  set -euo pipefail
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-  prefix=$work/prefix
-  cmake --install build/default --prefix "$prefix" >/dev/null
-  echo "-- versions (header, library, pkg-config, CMake package)"
-  bash scripts/check_versions.sh "$prefix"
-  echo "installed into $prefix:"
-  (cd "$prefix" && find . -type f -o -type l | sort | sed 's/^/  /')
-
-  echo "-- find_package(liberrgroup)"
-  cmake -S compat/consumer -B "$work/cmake" -G Ninja \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_PREFIX_PATH="$prefix" \
-    -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" >/dev/null
-  cmake --build "$work/cmake"
-  "$work/cmake/consumer_shared"
-  "$work/cmake/consumer_static"
-  # The shared consumer must load the installed liberrgroup.so.1, the
-  # static one must not need it at all.
-  if ! ldd "$work/cmake/consumer_shared" | grep -q "$prefix/.*liberrgroup\.so\.1"; then
-    echo "consumer_shared does not load liberrgroup.so.1 from $prefix"
-    exit 1
-  fi
-  if ldd "$work/cmake/consumer_static" | grep -q liberrgroup; then
-    echo "consumer_static depends on liberrgroup.so"
-    exit 1
-  fi
-
-  echo "-- pkg-config liberrgroup"
-  pc=$(find "$prefix" -name liberrgroup.pc | head -n1)
-  export PKG_CONFIG_PATH=${pc%/*}
-  echo "pkg-config: version $(pkg-config --modversion liberrgroup)," \
-    "cflags '$(pkg-config --cflags liberrgroup)', libs '$(pkg-config --libs liberrgroup)'"
-  [[ $(pkg-config --modversion liberrgroup) == 1.0.0 ]]
-  # shellcheck disable=SC2046
-  cc -std=c11 -Wall -Wextra -Werror -o "$work/pc_consumer" \
-    compat/consumer/main.c $(pkg-config --cflags --libs liberrgroup) \
-    -Wl,-rpath,"$(pkg-config --variable=libdir liberrgroup)"
-  "$work/pc_consumer"
-)
-
-banner "installed package (compat/consumer)"
-if [[ " ${built[*]} " == *" default "* ]]; then
-  set +e # (a function in an `if` would run with errexit ignored)
-  check_consumer
-  rc=$?
-  set -e
-  if ((rc == 0)); then
-    echo "consumer: OK"
-  else
-    echo "consumer: FAILED"
-    failed+=("consumer")
-  fi
-else
-  echo "consumer: skipped (needs a successful build of the default preset)"
-fi
-
-# ---------------------------------------------------------------------------
-# Go tests
-# ---------------------------------------------------------------------------
-banner "ABI baseline (compat/abi, abidiff)"
-if bash scripts/check_abi_baseline.sh; then
-  echo "abi baseline: OK"
-else
-  echo "abi baseline: FAILED (intended? scripts/check_abi_baseline.sh --update; see docs/ABI.md)"
-  failed+=("abi-baseline")
-fi
-
-banner "Python binding (python/tests)"
-if [[ " ${built[*]} " == *" default "* ]]; then
-  if bash scripts/python_test.sh build/default; then
-    echo "python: OK"
-  else
-    echo "python: FAILED"
-    failed+=("python")
-  fi
-else
-  echo "python: skipped (needs a successful build of the default preset)"
-fi
-
-banner "conformance (compat/): reference vs Go package vs C library"
-if ! bash compat/run.sh; then failed+=("conformance"); fi
-banner "conformance mutations (the suite must catch a broken library)"
-if ! bash compat/run.sh --mutations; then failed+=("mutations"); fi
-
-banner "Go packages (go/errgroup, go/kratos, examples/gobridge)"
-if bash scripts/go_test.sh; then
-  echo "go: OK"
-else
-  echo "go: FAILED"
-  failed+=("go")
-fi
+stage --needs preset-default install bash scripts/install_test.sh build/default
+stage abi-baseline bash scripts/check_abi_baseline.sh
+stage --needs preset-default python bash scripts/python_test.sh build/default -rs
+stage conformance bash compat/run.sh
+stage mutations bash compat/run.sh --mutations
+stage go bash scripts/go_test.sh
 
 # ---------------------------------------------------------------------------
 # Summary
 # ---------------------------------------------------------------------------
-banner "summary"
-for s in "${summaries[@]}"; do
-  echo "$s"
-  echo
-done
-# Stages: formatting, one per preset, install consumers, ABI baseline,
-# Python, conformance, mutations, Go.
-stages=$((1 + ${#presets[@]} + 6))
+echo "logs: ${logs#"$root"/}/"
+if ((${#skipped_stages[@]})); then
+  echo "not run: ${skipped_stages[*]}"
+fi
 if ((${#failed[@]})); then
   echo "FAILED: ${failed[*]}"
-  echo "checks: $((stages - ${#failed[@]})) passed, ${#failed[@]} failed"
+  echo "checks: ${passed} passed, ${#failed[@]} failed"
   exit 1
 fi
 echo "ALL OK"
-echo "checks: ${stages} passed, 0 failed"
+echo "checks: ${passed} passed, 0 failed"
