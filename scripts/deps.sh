@@ -19,6 +19,10 @@ packages=(
   ca-certificates
   abigail-tools    # abidw/abidiff for scripts/check_abi_baseline.sh
   python3-pytest   # python/tests via scripts/python_test.sh
+  python3-venv     # scripts/python_pip_test.sh (pip install into a venv)
+  man-db groff-base # scripts/check_man.sh (man -l, groff -man -ww)
+  lintian          # scripts/deb_test.sh (the .deb packages)
+  file             # scripts/install_test.sh
 )
 
 missing=()

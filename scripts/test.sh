@@ -234,6 +234,7 @@ for p in "${presets[@]}"; do
   stage "preset-$p" run_preset "$p"
 done
 stage --needs preset-default install bash scripts/install_test.sh build/default
+stage --needs preset-default man bash scripts/check_man.sh build/default
 stage abi-baseline bash scripts/check_abi_baseline.sh
 stage --needs preset-default python bash scripts/python_test.sh build/default -rs
 stage conformance bash compat/run.sh
