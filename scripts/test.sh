@@ -42,7 +42,7 @@
 # verdict. Counts are read from its output: ctest's and pytest's summaries,
 # `conformance:`/`mutations:` lines, go test's ok/FAIL lines, or any line
 # `N passed, M failed[, K skipped]` (print one). A line `skipped: REASON`
-# is shown under the stage line.
+# (or pytest -rs's `SKIPPED [N] ...`) is shown under the stage line.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -149,7 +149,7 @@ stage() {
     failed+=("$name")
     printf '%s FAILED  %-44s %4d s  (exit %d)\n' "$head" "$counts" "$secs" "$rc"
   fi
-  grep -E '^skipped: ' "$log" | sed 's/^/       /' || true
+  grep -E '^(skipped: |SKIPPED \[)' "$log" | sed 's/^/       /' || true
   if ((rc != 0)); then
     echo "       log: ${log#"$root"/}"
     if [[ ${VERBOSE:-0} != 1 ]]; then
@@ -237,6 +237,7 @@ stage --needs preset-default install bash scripts/install_test.sh build/default
 stage --needs preset-default man bash scripts/check_man.sh build/default
 stage abi-baseline bash scripts/check_abi_baseline.sh
 stage --needs preset-default python bash scripts/python_test.sh build/default -rs
+stage python-pip bash scripts/python_pip_test.sh
 stage conformance bash compat/run.sh
 stage mutations bash compat/run.sh --mutations
 stage go bash scripts/go_test.sh
