@@ -238,6 +238,7 @@ stage --needs preset-default man bash scripts/check_man.sh build/default
 stage abi-baseline bash scripts/check_abi_baseline.sh
 stage --needs preset-default python bash scripts/python_test.sh build/default -rs
 stage python-pip bash scripts/python_pip_test.sh
+stage deb bash scripts/deb_test.sh
 stage conformance bash compat/run.sh
 stage mutations bash compat/run.sh --mutations
 stage go bash scripts/go_test.sh
