@@ -12,6 +12,8 @@
 # The stages, in order (the table at the bottom):
 #   deps          scripts/deps.sh installs missing packages (fatal if it fails)
 #   format        clang-format of c/, include/, tests/dlopen
+#   changelog     scripts/check_changelog.sh (CHANGELOG.md's form, and the
+#                 header's version has its release section)
 #   preset-P      for each preset default, clang, tsan, asan: configure,
 #                 build, ctest in build/P (the ABI check scripts/check_abi.sh
 #                 is a ctest test)
@@ -230,6 +232,7 @@ if [[ ${verdict[deps]} != ok ]]; then
   exit 1
 fi
 stage format check_format
+stage changelog bash scripts/check_changelog.sh
 for p in "${presets[@]}"; do
   stage "preset-$p" run_preset "$p"
 done
