@@ -42,8 +42,9 @@ counts_of() {
   if [[ -n $line ]]; then
     n_fail=$(sed -E 's/.* ([0-9]+) tests? failed out of.*/\1/' <<<"$line")
     n_ok=$(($(sed -E 's/.*failed out of ([0-9]+).*/\1/' <<<"$line") - n_fail))
-    n_skip=$(grep -cE '^[[:space:]]*[0-9]+ - .*\((Skipped|Disabled|Not Run)\)' "$log" || true)
-    echo "$n_ok passed, $n_fail failed, $n_skip skipped"
+    # (ctest counts skipped tests among the ones that did not fail.)
+    n_skip=$(grep -cE '^[[:space:]]*[0-9]+ - .*\((Skipped|Disabled)\)' "$log" || true)
+    echo "$((n_ok - n_skip)) passed, $n_fail failed, $n_skip skipped"
     return
   fi
   # pytest -q's last line: "52 passed, 1 skipped in 3.21s" (maybe in ====).

@@ -40,11 +40,8 @@
 #
 # Adding a stage: one `stage` line in the table below,
 #   stage [--needs STAGE] NAME COMMAND [ARGS...]
-# The command runs with its output in the stage's log; its exit status is the
-# verdict. Counts are read from its output: ctest's and pytest's summaries,
-# `conformance:`/`mutations:` lines, go test's ok/FAIL lines, or any line
-# `N passed, M failed[, K skipped]` (print one). A line `skipped: REASON`
-# (or pytest -rs's `SKIPPED [N] ...`) is shown under the stage line.
+# (scripts/stages.sh): the command's exit status is the verdict; print a
+# line `N passed, M failed` for the counts and `skipped: REASON` for skips.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -53,9 +50,6 @@ cd "$root"
 source scripts/go_path.sh
 
 presets=(${PRESETS:-default clang tsan asan})
-logs=$root/build/test-logs
-rm -rf "$logs"
-mkdir -p "$logs"
 
 # Sanitizer settings; also used while building (gtest_discover_tests runs the
 # test binaries to list their tests). The test presets set the same.
@@ -63,114 +57,8 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:hist
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
-declare -A verdict=() # stage name -> ok | FAILED | skipped
-failed=()
-passed=0
-skipped_stages=()
-
-# ---------------------------------------------------------------------------
-# Stage runner
-# ---------------------------------------------------------------------------
-
-# Prints the counts found in a stage's log (empty if none).
-counts_of() {
-  local log=$1 line n_ok n_fail n_skip
-  line=$(grep -E '^(conformance|mutations): [0-9]+ ' "$log" | tail -n1 || true)
-  if [[ -n $line ]]; then
-    echo "${line#*: }"
-    return
-  fi
-  line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n1 || true)
-  if [[ -n $line ]]; then
-    n_fail=$(sed -E 's/.* ([0-9]+) tests? failed out of.*/\1/' <<<"$line")
-    n_ok=$(($(sed -E 's/.*failed out of ([0-9]+).*/\1/' <<<"$line") - n_fail))
-    n_skip=$(grep -cE '^[[:space:]]*[0-9]+ - .*\((Skipped|Disabled|Not Run)\)' "$log" || true)
-    echo "$n_ok passed, $n_fail failed, $n_skip skipped"
-    return
-  fi
-  # pytest -q's last line: "52 passed, 1 skipped in 3.21s" (maybe in ====).
-  line=$(grep -E '^=* ?[0-9]+ (passed|failed|error|skipped).* in [0-9.]+s' "$log" | tail -n1 || true)
-  if [[ -n $line ]]; then
-    sed -E 's/^=* ?//; s/ in [0-9.]+s.*//' <<<"$line"
-    return
-  fi
-  line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1 || true)
-  if [[ -n $line ]]; then
-    grep -oE '[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?' <<<"$line"
-    return
-  fi
-  n_ok=$(grep -cE '^ok[[:space:]]' "$log" || true)
-  n_fail=$(grep -cE '^(FAIL|--- FAIL)[[:space:]:]' "$log" || true)
-  if ((n_ok + n_fail)); then
-    echo "$n_ok go packages ok, $n_fail failures"
-  fi
-}
-
-# stage [--needs STAGE] NAME COMMAND [ARGS...]
-stage() {
-  local needs=()
-  while [[ $1 == --needs ]]; do
-    needs+=("$2")
-    shift 2
-  done
-  local name=$1
-  shift
-  if [[ $name != deps ]] && ! selected "$name"; then
-    return 0
-  fi
-  stage_index=$((stage_index + 1))
-  local head
-  head=$(printf '[%2d] %-18s' "$stage_index" "$name")
-  local need
-  for need in "${needs[@]}"; do
-    # (A prerequisite left out by STAGES is taken as met: the stage's
-    # command builds what it needs.)
-    if [[ ${verdict[$need]:-} != ok ]] && { [[ -z ${STAGES:-} ]] || selected "$need"; }; then
-      verdict[$name]=skipped
-      skipped_stages+=("$name")
-      printf '%s skipped  (needs stage "%s", which %s)\n' "$head" "$need" \
-        "$([[ -n ${verdict[$need]:-} ]] && echo "${verdict[$need]}" || echo "did not run")"
-      return 0
-    fi
-  done
-  local log=$logs/${name// /-}.log rc=0 start=$SECONDS
-  if [[ ${VERBOSE:-0} == 1 ]]; then
-    printf '\n==== %s ====\n' "$name"
-    "$@" 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
-  else
-    "$@" >"$log" 2>&1 </dev/null || rc=$?
-  fi
-  local secs=$((SECONDS - start)) counts
-  counts=$(counts_of "$log")
-  if ((rc == 0)); then
-    verdict[$name]=ok
-    passed=$((passed + 1))
-    printf '%s ok      %-44s %4d s\n' "$head" "$counts" "$secs"
-  else
-    verdict[$name]=FAILED
-    failed+=("$name")
-    printf '%s FAILED  %-44s %4d s  (exit %d)\n' "$head" "$counts" "$secs" "$rc"
-  fi
-  grep -E '^(skipped: |SKIPPED \[)' "$log" | sed 's/^/       /' || true
-  if ((rc != 0)); then
-    echo "       log: ${log#"$root"/}"
-    if [[ ${VERBOSE:-0} != 1 ]]; then
-      tail -n "${TAIL_LINES:-25}" "$log" | sed 's/^/       | /'
-    fi
-  fi
-  return 0
-}
-stage_index=0
-
-selected() {
-  [[ -z ${STAGES:-} ]] && return 0
-  local pattern
-  for pattern in $STAGES; do
-    # shellcheck disable=SC2053 # a glob on purpose
-    [[ $1 == $pattern ]] && return 0
-  done
-  return 1
-}
+source scripts/stages.sh
+stages_init "$root/build/test-logs"
 
 # ---------------------------------------------------------------------------
 # Stage commands
@@ -227,8 +115,8 @@ run_preset() {
 # ---------------------------------------------------------------------------
 
 stage deps bash scripts/deps.sh
-if [[ ${verdict[deps]} != ok ]]; then
-  echo "checks: 0 passed, 1 failed"
+if [[ ${verdict[deps]} != ok ]]; then # nothing else can run
+  stages_summary
   exit 1
 fi
 stage format check_format
@@ -246,17 +134,4 @@ stage conformance bash compat/run.sh
 stage mutations bash compat/run.sh --mutations
 stage go bash scripts/go_test.sh
 
-# ---------------------------------------------------------------------------
-# Summary
-# ---------------------------------------------------------------------------
-echo "logs: ${logs#"$root"/}/"
-if ((${#skipped_stages[@]})); then
-  echo "not run: ${skipped_stages[*]}"
-fi
-if ((${#failed[@]})); then
-  echo "FAILED: ${failed[*]}"
-  echo "checks: ${passed} passed, ${#failed[@]} failed"
-  exit 1
-fi
-echo "ALL OK"
-echo "checks: ${passed} passed, 0 failed"
+stages_summary
