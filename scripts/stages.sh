@@ -114,7 +114,7 @@ stage() {
   if ((rc != 0)); then
     echo "       log: ${log#"$PWD"/}"
     if [[ ${VERBOSE:-0} != 1 ]]; then
-      tail -n "${TAIL_LINES:-25}" "$log" | sed 's/^/       | /'
+      grep -vE '^(skipped: |SKIPPED \[)' "$log" | tail -n "${TAIL_LINES:-25}" | sed 's/^/       | /'
     fi
   fi
   return 0

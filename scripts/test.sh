@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The full check (what CI runs, via .ci/run). One line per stage:
 #
-#   [ 3] preset-default       ok      512 passed, 0 failed          97 s
-#           skipped 1: workers.Workers.X: sanitizer allocators do not ...
+#   [ 7] preset-asan        ok      187 passed, 0 failed, 4 skipped    15 s
+#          skipped: 3 (test_fork.Fork.A, ...): sanitizer runtimes do not ...
 #
 # with its verdict, counts and time; every stage's full output goes to
 # build/test-logs/<stage>.log, whose path (and last lines) is printed when
@@ -26,7 +26,8 @@
 #   python-pip    scripts/python_pip_test.sh: pip install ./python in a venv
 #   deb           scripts/deb_test.sh: CPack .debs, lintian, dpkg -i,
 #                 compat/consumer against the system library, dpkg --purge
-#   conformance   compat/run.sh, then its mutation check
+#   conformance   compat/run.sh: reference vs Go package vs C library
+#   mutations     compat/run.sh --mutations: the suite catches broken builds
 #   go            scripts/go_test.sh
 # Keeps going after a failure and exits non-zero if anything failed.
 #
