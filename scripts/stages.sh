@@ -122,8 +122,9 @@ stage() {
 
 selected() {
   [[ -z ${STAGES:-} ]] && return 0
-  local pattern
-  for pattern in $STAGES; do
+  local pattern patterns
+  read -ra patterns <<<"$STAGES" # (split, but not expanded as file names)
+  for pattern in "${patterns[@]}"; do
     # shellcheck disable=SC2053 # a glob on purpose
     [[ $1 == $pattern ]] && return 0
   done
