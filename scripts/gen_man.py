@@ -134,8 +134,7 @@ def parse_map(path):
 
 
 def escape(text):
-    text = text.replace("\\", "\\e")
-    return text
+    return text.replace("\\", "\\e")
 
 
 def inline(text, names):
@@ -280,7 +279,6 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--map")
     ap.add_argument("--gzip", action="store_true")
-    ap.add_argument("--list", action="store_true", help="print the page names")
     ap.add_argument("headers", nargs="+")
     args = ap.parse_args()
 
@@ -317,8 +315,6 @@ def main():
         if old != data:
             with open(path, "wb") as f:
                 f.write(data)
-        if args.list:
-            print(path)
     for stale in os.listdir(man3):
         if stale not in wanted:
             os.remove(os.path.join(man3, stale))
