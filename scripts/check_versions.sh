@@ -43,7 +43,7 @@ cc -std=c11 -Wall -Wextra -Werror -o "$work/versions" "$work/versions.c" \
   $(PKG_CONFIG_PATH=${pc%/*} pkg-config --cflags --libs liberrgroup) \
   -Wl,-rpath,"$libdir"
 LD_LIBRARY_PATH= "$work/versions" >"$work/out"
-if ! ldd "$work/versions" | grep -q "$libdir/liberrgroup\.so\."; then
+if ! ldd "$work/versions" | grep "$libdir/liberrgroup\.so\." >/dev/null; then  # (not -q: ldd would get SIGPIPE under pipefail)
   err "the version program did not load the library from $libdir"
 fi
 

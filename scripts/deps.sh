@@ -21,6 +21,10 @@ packages=(
   python3-pytest   # python/tests via scripts/python_test.sh
   libmicrohttpd-dev    # examples/lifecycle (HTTP servers)
   libcurl4-openssl-dev # examples/scatter_gather (HTTP client)
+  python3-venv     # scripts/python_pip_test.sh (pip install into a venv)
+  man-db groff-base # scripts/check_man.sh (man -l, groff -man -ww)
+  lintian          # scripts/deb_test.sh (the .deb packages)
+  file             # scripts/install_test.sh
 )
 
 missing=()

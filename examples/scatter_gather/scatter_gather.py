@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """scatter_gather in Python: the C program's handler (main.c) with the
-liberrgroup binding (python/liberrgroup.py) and urllib.request.
+liberrgroup binding (python/liberrgroup) and urllib.request.
 
     scatter_gather.py --names=URL [--deadline=MS] [--store-latency=MS] USER
 

@@ -1,10 +1,13 @@
-"""Tests of python/liberrgroup.py. Run by scripts/python_test.sh.
+"""Tests of the liberrgroup package (python/liberrgroup). Run by
+scripts/python_test.sh (against a build) and scripts/python_pip_test.sh
+(against the package pip installed).
 
 Ordering between tasks is made with threading primitives, never with
 sleeps. Event waits carry a generous timeout only so that a bug fails the
 test instead of hanging it.
 """
 import os
+import re
 import select
 import subprocess
 import sys
@@ -251,7 +254,7 @@ def test_set_limit_while_tasks_are_active_raises_with_the_reference_text():
     with pytest.raises(LimitBusyError) as info:
         g.set_limit(1)
     assert str(info.value) == (
-        "errgroup: modify limit while 1 goroutines in the group are still active"
+        "errgroup: modify limit while 1 tasks in the group are still active"
     )
     assert info.value.code == liberrgroup.EG_EBUSY
     g.set_limit(-1)  # removing a limit is always allowed
@@ -459,9 +462,99 @@ def test_closed_objects_refuse_use():
         g.wait()
 
 
+def header_version() -> str:
+    header = os.path.join(os.path.dirname(__file__), "..", "..", "include", "errgroup.h")
+    with open(header, encoding="utf-8") as f:
+        text = f.read()
+    parts = [re.search(r"#define EG_VERSION_%s (\d+)" % p, text).group(1)
+             for p in ("MAJOR", "MINOR", "PATCH")]
+    return ".".join(parts)
+
+
 def test_library_version_matches_the_header():
-    assert liberrgroup.library_version() == "1.0.0"
+    assert liberrgroup.library_version() == header_version()
     assert issubclass(LimitBusyError, LibraryError)
+
+
+def test_installed_distribution_version_is_the_librarys():
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+    except ImportError:  # pragma: no cover - Python < 3.8
+        pytest.skip("no importlib.metadata")
+    try:
+        installed = version("liberrgroup")
+    except PackageNotFoundError:
+        pytest.skip("the package is not pip-installed (scripts/python_pip_test.sh does that)")
+    assert installed == liberrgroup.library_version()
+
+
+def import_in_a_subprocess(env_changes, module_dir=None):
+    module_dir = module_dir or os.path.dirname(os.path.dirname(os.path.abspath(liberrgroup.__file__)))
+    env = os.environ.copy()
+    env.update(env_changes)
+    env = {k: v for k, v in env.items() if v is not None}
+    program = f"import sys; sys.path.insert(0, {module_dir!r}); import liberrgroup"
+    return subprocess.run([sys.executable, "-c", program], capture_output=True,
+                          text=True, timeout=120, env=env)
+
+
+def test_import_error_names_the_fix_for_a_bad_liberrgroup_path():
+    result = import_in_a_subprocess({"LIBERRGROUP_PATH": "/nonexistent/liberrgroup.so.1"})
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: liberrgroup: cannot load the C library"), last
+    assert "/nonexistent/liberrgroup.so.1" in last
+    assert "LIBERRGROUP_PATH must name a loadable liberrgroup.so.1" in last
+
+
+def test_import_error_names_the_fix_when_no_library_is_found(tmp_path):
+    # (Asked in a fresh process: this one has the library loaded already,
+    # and dlopen by SONAME would find that.)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import ctypes; ctypes.CDLL('liberrgroup.so.1')"],
+        capture_output=True, timeout=120)
+    if probe.returncode == 0:
+        pytest.skip("a liberrgroup.so.1 is installed in the system")
+    # The module alone, without the library a pip install puts beside it.
+    package = tmp_path / "liberrgroup"
+    package.mkdir()
+    source = os.path.join(os.path.dirname(os.path.abspath(liberrgroup.__file__)), "__init__.py")
+    with open(source, encoding="utf-8") as f:
+        (package / "__init__.py").write_text(f.read(), encoding="utf-8")
+    result = import_in_a_subprocess({"LIBERRGROUP_PATH": None}, str(tmp_path))
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: liberrgroup: cannot load the C library"), last
+    assert "pip install ./python" in last and "LIBERRGROUP_PATH" in last
+
+
+def test_with_context_and_group_leaves_the_cause_readable():
+    """The docstring's idiom: `with ctx, g:` waits, then closes ctx; the
+    cause is still the task's very exception afterwards, as Go's
+    context.Cause(ctx) after Wait."""
+    raised = TaskFailure("boom")
+
+    def fail():
+        raise raised
+
+    g, ctx = Group.with_context()
+    with pytest.raises(TaskFailure) as info:
+        with ctx, g:
+            g.go(fail)
+    assert info.value is raised
+    assert ctx.done()
+    assert ctx.cause() is raised
+    assert isinstance(ctx.err(), Canceled)
+    assert ctx.err() is not ctx.err()  # a new instance each time, as before
+    with pytest.raises(ValueError, match="context is closed"):
+        ctx.fd()  # the rest needs the library's context, which is gone
+
+    # Success: the context is canceled by wait, with Canceled as cause.
+    g, ctx = Group.with_context()
+    with ctx, g:
+        g.go(lambda: None)
+    assert ctx.done()
+    assert isinstance(ctx.cause(), Canceled)
 
 
 # ---------------------------------------------------------------------------
@@ -473,7 +566,7 @@ def test_interpreter_exit_drains_live_groups():
     """A program that never waits still exits: the drain cancels the root
     context (tasks watching a context made from it stop) and waits for the
     tasks, also those of a group already closed."""
-    module_dir = os.path.dirname(os.path.abspath(liberrgroup.__file__))
+    module_dir = os.path.dirname(os.path.dirname(os.path.abspath(liberrgroup.__file__)))
     program = textwrap.dedent(
         f"""
         import os, sys

@@ -3,8 +3,11 @@
 Standard library only: the shared library is loaded with ctypes from
 
   1. the path in the environment variable LIBERRGROUP_PATH, else
-  2. ctypes.util.find_library("errgroup"), else
-  3. "liberrgroup.so.1" (the dynamic loader's search: LD_LIBRARY_PATH, ...).
+  2. the copy inside this package (``pip install ./python`` builds it), else
+  3. the system's ``liberrgroup.so.1`` (the dynamic loader's search:
+     LD_LIBRARY_PATH, /etc/ld.so.cache; e.g. the liberrgroup1 package).
+
+If none loads, importing the module raises ImportError saying what to do.
 
 Usage::
 
@@ -15,10 +18,12 @@ Usage::
             g.go(fetch, url)
 
     g, ctx = liberrgroup.Group.with_context()
-    with ctx, g:                            # g exits first: waits, then
-        g.go(worker, ctx)                   # ctx is closed. ctx is canceled
-        ...                                 # by the first failure, or when
-                                            # the group's wait returns
+    try:
+        with ctx, g:                        # g exits first: waits, then
+            for part in parts:              # ctx is closed. ctx is canceled
+                g.go(worker, ctx, part)     # by the first failure, or when
+    except Exception:                       # the group's wait returns
+        print(ctx.cause())                  # still readable: see close()
 
 Semantics (those of golang.org/x/sync/errgroup):
 
@@ -152,8 +157,9 @@ class LibraryError(Exception):
 class LimitBusyError(LibraryError, RuntimeError):
     """``set_limit`` refused while tasks are active (EG_EBUSY).
 
-    ``str()`` is the reference's exact text: "errgroup: modify limit while
-    N goroutines in the group are still active".
+    ``str()`` is the reference's panic text with Python's word for what is
+    active: "errgroup: modify limit while N tasks in the group are still
+    active".
     """
 
 
@@ -162,14 +168,42 @@ class LimitBusyError(LibraryError, RuntimeError):
 # ---------------------------------------------------------------------------
 
 
+_LIBRARY_NAME = "liberrgroup.so.1"
+
+
 def _load_library() -> ctypes.CDLL:
-    path = os.environ.get("LIBERRGROUP_PATH")
-    if not path:
-        path = ctypes.util.find_library("errgroup") or "liberrgroup.so.1"
     # CDLL (not PyDLL): every call releases the GIL, so a call that blocks
     # (wait, go on a full limit, context wait) never blocks other threads,
     # and tasks run by the calling thread itself can take the GIL.
-    return ctypes.CDLL(path)
+    path = os.environ.get("LIBERRGROUP_PATH")
+    if path:
+        candidates = [(path, "LIBERRGROUP_PATH")]
+    else:
+        bundled = os.path.join(os.path.dirname(os.path.abspath(__file__)), _LIBRARY_NAME)
+        candidates = [(bundled, "the package")] if os.path.exists(bundled) else []
+        candidates.append((_LIBRARY_NAME, "the system"))
+    failures = []
+    for candidate, origin in candidates:
+        try:
+            return ctypes.CDLL(candidate)
+        except OSError as exc:
+            failures.append(f"{origin}: {exc}")
+    if path:
+        fix = (
+            "LIBERRGROUP_PATH must name a loadable liberrgroup.so.1 (unset it "
+            "to use the package's own copy or the system's)"
+        )
+    else:
+        fix = (
+            "install the package with the library built in (pip install "
+            "./python, from the liberrgroup repository), or install the C "
+            "library (cmake --install, or the liberrgroup1 Debian package), "
+            "or set LIBERRGROUP_PATH to the path of liberrgroup.so.1"
+        )
+    raise ImportError(
+        f"liberrgroup: cannot load the C library {_LIBRARY_NAME} "
+        f"({'; '.join(failures)}): {fix}"
+    )
 
 
 _lib = _load_library()
@@ -355,7 +389,7 @@ def _run_task(ctx: Optional[int], task_id: Optional[int]) -> Optional[int]:
     # would only print the exception and return NULL: a lost failure).
     entry = _pending_tasks.get(task_id)
     if entry is None:  # pragma: no cover - cannot happen
-        return _eg_error_new(EG_EINVAL, b"liberrgroup.py: unknown task")
+        return _eg_error_new(EG_EINVAL, b"liberrgroup (Python): unknown task")
     _group, fn, args, kwargs = entry
     del entry, _group
     try:
@@ -388,14 +422,18 @@ class Context:
     Made by ``Context.with_cancel``, ``Context.with_timeout``,
     ``Context.background`` and ``Group.with_context``. ``close()`` (or the
     end of a ``with`` block) gives the reference back; it is given back on
-    garbage collection otherwise. Closing does not cancel.
+    garbage collection otherwise. Closing does not cancel. A context that
+    was done when it was closed still answers ``done()``, ``err()`` and
+    ``cause()``, as Go's ``context.Cause(ctx)`` works after ``Wait``.
     """
 
-    __slots__ = ("_ptr", "_owned", "__weakref__")
+    __slots__ = ("_ptr", "_owned", "_final", "__weakref__")
 
     def __init__(self, ptr: int, owned: bool) -> None:
         self._ptr = ptr
         self._owned = owned
+        # (err, cause) once closed while done: final, they cannot change.
+        self._final: Optional[Tuple[ContextError, BaseException]] = None
 
     # -- making contexts ---------------------------------------------------
 
@@ -433,10 +471,15 @@ class Context:
 
     def done(self) -> bool:
         """True once the context is canceled (never blocks)."""
+        if self._ptr is None and self._final is not None:
+            return True
         return _eg_context_done(self._handle()) == 1
 
     def err(self) -> Optional[ContextError]:
         """None while not done, then a new Canceled or DeadlineExceeded."""
+        if self._ptr is None and self._final is not None:
+            err = self._final[0]
+            return type(err)(str(err))
         status = _eg_context_err(self._handle())
         if status == 0:
             return None
@@ -450,6 +493,8 @@ class Context:
         A Python exception given as a cause (or raised by the group's first
         failing task) comes back as the very same object.
         """
+        if self._ptr is None and self._final is not None:
+            return self._final[1]
         error = _eg_context_cause(self._handle())
         if not error:
             return None
@@ -512,7 +557,17 @@ class Context:
     # -- lifetime ------------------------------------------------------------
 
     def close(self) -> None:
-        """Gives the reference back (idempotent). Does not cancel."""
+        """Gives the reference back (idempotent). Does not cancel.
+
+        If the context is done, its ``done()``, ``err()`` and ``cause()``
+        stay readable (the cause is the very same object); every other
+        method raises ValueError("context is closed").
+        """
+        if self._ptr is not None and self.done():
+            self._final = (self.err(), self.cause())
+        self._release()
+
+    def _release(self) -> None:
         ptr, self._ptr = self._ptr, None
         if ptr is not None and self._owned:
             _eg_context_release(ptr)
@@ -526,11 +581,12 @@ class Context:
     def __del__(self) -> None:
         if sys.is_finalizing():
             return  # leave it: no callback into a dying interpreter
-        self.close()
+        self._release()
 
     def __repr__(self) -> str:
         if self._ptr is None:
-            return "<liberrgroup.Context closed>"
+            return "<liberrgroup.Context closed%s>" % (
+                ", done" if self._final is not None else "")
         return f"<liberrgroup.Context done={self.done()}>"
 
 
@@ -646,7 +702,9 @@ class Group:
                 message = _eg_error_message(refusal.value).decode()
             finally:
                 _eg_error_release(refusal.value)
-            raise LimitBusyError(EG_EBUSY, message)
+            # The C library keeps the reference's word (its conformance
+            # tests compare it); Python has tasks, not goroutines.
+            raise LimitBusyError(EG_EBUSY, message.replace(" goroutines ", " tasks "))
         _raise_for_status(status, "eg_group_set_limit")
 
     def set_workers(self, n: int) -> None:
