@@ -60,6 +60,7 @@ static struct pool {
   int max_awake; /* the wake rule's bound: CPUs - 1 runnable (at least 1) */
   atomic_int max_threads;   /* the cap; 0 until the default is known */
   _Atomic uint64_t refused; /* threads not created because of the cap */
+  _Atomic uint64_t wakes;   /* parked workers woken (a statistic) */
   /* Futex words. */
   _Alignas(EG_CACHE_LINE) atomic_uint monitor_wake;
   atomic_uint monitor_alive;
@@ -70,6 +71,7 @@ static struct pool {
   _Alignas(EG_CACHE_LINE) _Atomic uint64_t stale_job;
   /* Jobs finished; with the queue's taken count it tells what is running. */
   _Alignas(EG_CACHE_LINE) atomic_size_t completed;
+  atomic_uint forks;         /* fork() children this process descends from */
   pthread_mutex_t idle_lock; /* idle_list, and each worker's `woken` */
   eg__list idle_list;        /* parked workers, newest first */
   pthread_mutex_t all_lock;  /* all, spare, the monitor's memory */
@@ -116,6 +118,7 @@ static void child_after_fork(void) {
   eg__queue_reset_after_fork(&pool.queue);
   eg__next_reset_after_fork();
   self = NULL;
+  atomic_fetch_add(&pool.forks, 1);
   atomic_store(&pool.idle, 0);
   atomic_store(&pool.spinning, 0);
   atomic_store(&pool.blocked, 0);
@@ -143,10 +146,15 @@ static void init_pool_once(void) {
   pthread_atfork(prepare_fork, parent_after_fork, child_after_fork);
 }
 
+/* A job taken before a fork() that returns in the child was never taken
+ * there: it must not count as completed. */
 static void run_job(const eg_job *job) {
+  unsigned forks = atomic_load_explicit(&pool.forks, memory_order_relaxed);
   job->run(job->owner, job->fn, job->arg);
-  /* Relaxed: a statistic for eg_pool_shutdown, read under quiescence. */
-  atomic_fetch_add_explicit(&pool.completed, 1, memory_order_relaxed);
+  /* Relaxed: a statistic for eg_pool_shutdown, read under quiescence; the
+   * fork count is only written in a child before it has other threads. */
+  if (atomic_load_explicit(&pool.forks, memory_order_relaxed) == forks)
+    atomic_fetch_add_explicit(&pool.completed, 1, memory_order_relaxed);
 }
 
 /* Jobs waiting in the queue or in next slots (a snapshot; seq_cst). */
@@ -265,6 +273,8 @@ static int wake_parked(void) {
   if (w != NULL) {
     atomic_fetch_sub(&pool.idle, 1);
     atomic_store(&w->woken, 1);
+    /* Relaxed: a statistic (eg__pool_counts). */
+    atomic_fetch_add_explicit(&pool.wakes, 1, memory_order_relaxed);
   }
   pthread_mutex_unlock(&pool.idle_lock);
   /* The record outlives its thread (see struct worker): a wake that comes
@@ -896,6 +906,11 @@ int eg__pool_live_threads(void) {
   return (int)atomic_load(&pool.threads);
 }
 
+void eg__pool_counts(int *idle, uint64_t *wakes) {
+  *idle = atomic_load(&pool.idle);
+  *wakes = atomic_load_explicit(&pool.wakes, memory_order_relaxed);
+}
+
 int eg_pool_set_stack_size(size_t bytes) {
   return eg__set_thread_stack_size(bytes);
 }
@@ -959,5 +974,9 @@ int eg_pool_shutdown(void) {
 
 int eg_testing_pool_threads(void) {
   return eg__pool_live_threads();
+}
+
+void eg_testing_pool_counts(int *idle, uint64_t *wakes) {
+  eg__pool_counts(idle, wakes);
 }
 #endif

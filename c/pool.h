@@ -11,6 +11,8 @@
 #ifndef EG_POOL_H
 #define EG_POOL_H
 
+#include <stdint.h>
+
 #include "queue.h"
 
 /*
@@ -61,5 +63,8 @@ void eg__pool_block_end(void);
 
 /* Pool worker threads alive now (for tests and eg_pool_threads). */
 int eg__pool_live_threads(void);
+
+/* Parked workers now, and parked workers ever woken (for tests). */
+void eg__pool_counts(int *idle, uint64_t *wakes);
 
 #endif /* EG_POOL_H */

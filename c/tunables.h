@@ -69,11 +69,6 @@
  * than EG__MIN_THREAD_CAP. */
 #define EG__THREAD_MEMORY_BYTES (512 * 1024)
 #define EG__MIN_THREAD_CAP 64
-/* Stack size of pool threads unless eg_pool_set_stack_size says otherwise:
- * 10,000 blocked tasks reserve 10 GB of address space at 1 MiB against
- * 80 GB at the usual 8 MiB (RLIMIT_STACK), while C code that keeps big
- * arrays on the stack still has room (see docs/ARCHITECTURE.md). */
-#define EG__DEFAULT_STACK_BYTES (1024 * 1024)
 
 /* ---- the run queue (queue.c) ---- */
 
