@@ -906,8 +906,9 @@ int eg__pool_live_threads(void) {
   return (int)atomic_load(&pool.threads);
 }
 
-void eg__pool_counts(int *idle, uint64_t *wakes) {
+void eg__pool_counts(int *idle, int *blocked, uint64_t *wakes) {
   *idle = atomic_load(&pool.idle);
+  *blocked = atomic_load(&pool.blocked);
   *wakes = atomic_load_explicit(&pool.wakes, memory_order_relaxed);
 }
 
@@ -976,7 +977,7 @@ int eg_testing_pool_threads(void) {
   return eg__pool_live_threads();
 }
 
-void eg_testing_pool_counts(int *idle, uint64_t *wakes) {
-  eg__pool_counts(idle, wakes);
+void eg_testing_pool_counts(int *idle, int *blocked, uint64_t *wakes) {
+  eg__pool_counts(idle, blocked, wakes);
 }
 #endif

@@ -64,7 +64,8 @@ void eg__pool_block_end(void);
 /* Pool worker threads alive now (for tests and eg_pool_threads). */
 int eg__pool_live_threads(void);
 
-/* Parked workers now, and parked workers ever woken (for tests). */
-void eg__pool_counts(int *idle, uint64_t *wakes);
+/* Parked workers now, workers counted asleep in a task now, and parked
+ * workers ever woken (for tests). */
+void eg__pool_counts(int *idle, int *blocked, uint64_t *wakes);
 
 #endif /* EG_POOL_H */

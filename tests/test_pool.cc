@@ -69,6 +69,14 @@ TEST(Pool, TaskBlockedInLibraryWaitDoesNotHoldBackANewTask) {
   Latch running(blocked);
   StartContextWaiters(holders.get(), blocked, stop.get(), &running);
   running.Wait();
+  int idle = 0, asleep = 0;
+  uint64_t wakes = 0;
+  // A state without a notification: each holder between its count-down
+  // and its sleep.
+  ASSERT_TRUE(WaitUntil([&] {
+    eg_testing_pool_counts(&idle, &asleep, &wakes);
+    return asleep == blocked;
+  }));
   GroupPtr g = NewGroup();
   Gate started;
   ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context *) {
@@ -123,7 +131,8 @@ TEST(Pool, ParkedPoolWakesNoMoreWorkersThanJobs) {
   uint64_t wakes_before = 0;
   // A state without a notification: the workers park after their spin.
   ASSERT_TRUE(WaitUntil([&] {
-    eg_testing_pool_counts(&idle, &wakes_before);
+    int asleep = 0;
+    eg_testing_pool_counts(&idle, &asleep, &wakes_before);
     return idle >= parked - 1;
   }));
   const int jobs = 20;
@@ -138,7 +147,8 @@ TEST(Pool, ParkedPoolWakesNoMoreWorkersThanJobs) {
     EXPECT_EQ(nullptr, eg_group_wait(g.get()));
   }
   uint64_t wakes_after = 0;
-  eg_testing_pool_counts(&idle, &wakes_after);
+  int asleep = 0;
+  eg_testing_pool_counts(&idle, &asleep, &wakes_after);
   // One wake per job at most, plus one for the monitor per job if the job
   // sat in its submitter's slot when a tick came.
   EXPECT_LE(wakes_after - wakes_before, static_cast<uint64_t>(2 * jobs));
@@ -237,7 +247,7 @@ TEST(Pool, TheCapIsEnforcedAndReported) {
 // returned, and shutdown must succeed (the pool used to count the job as
 // finished only after its task had released the waiter).
 TEST(Pool, ShutdownRightAfterWaitSucceeds) {
-  for (int round = 0; round < 300; ++round) {
+  for (int round = 0; round < 1000; ++round) {
     GroupPtr g = NewGroup();
     for (int i = 0; i < 1 + round % 4; ++i)
       ASSERT_EQ(EG_OK, GoFn(g.get(), [](eg_context *) { return nullptr; }));
