@@ -278,7 +278,6 @@ TEST(Pool, RestartedPoolStillWakesParkedWorkers) {
   }
 }
 
-std::atomic<int> handled_on_library_thread{0};
 std::atomic<int> handled{0};
 void CountSignal(int) {
   handled++;
