@@ -712,10 +712,10 @@ static int watch_queue(monitor *m, size_t queued, size_t taken, int64_t now) {
   if (taken != m->last_taken || !takeable_jobs()) {
     m->stalled_since = now;
   } else if (fresh == 0) {
-    if (runnable() < pool.max_awake) {
-      wake_one(); /* the wake rule failed (no thread): retry next tick */
-      return 1;
-    }
+    /* The wake rule failed here (no thread could be made, or at the cap):
+     * retry, on shorter ticks only while that works. */
+    if (runnable() < pool.max_awake)
+      return wake_one();
     if (now - m->stalled_since >= m->liveness_wait) {
       add_workers(1);
       m->stalled_since = now;
