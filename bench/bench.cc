@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "bench_util.h"
 #include "errgroup.h"
 
 namespace {
@@ -37,21 +38,6 @@ eg_error *empty_task(eg_context *, void *) {
 eg_error *hold_slot_task(eg_context *, void *arg) {
   eg_context_wait(static_cast<eg_context *>(arg), -1);
   return nullptr;
-}
-
-// Threads in this process right now (the pool's size, give or take the
-// benchmark's own), reported as a counter to spot runaway thread creation.
-double process_threads() {
-  std::FILE *f = std::fopen("/proc/self/status", "r");
-  if (f == nullptr)
-    return -1;
-  char line[256];
-  double n = -1;
-  while (std::fgets(line, sizeof line, f) != nullptr)
-    if (std::sscanf(line, "Threads: %lf", &n) == 1)
-      break;
-  std::fclose(f);
-  return n;
 }
 
 bool last_iteration(benchmark::State &state, benchmark::IterationCount i) {
@@ -313,6 +299,13 @@ void BM_CancelFanout1000(benchmark::State &state) {
   state.counters["threads"] = process_threads();
 }
 
+} // namespace
+
+// real_work.cc: blocking and computing tasks, against one pthread per task.
+void register_real_work();
+
+namespace {
+
 void register_all() {
   using benchmark::RegisterBenchmark;
   RegisterBenchmark("Go", BM_GoN, -1)->UseRealTime();
@@ -325,6 +318,7 @@ void register_all() {
   RegisterBenchmark("GoWaitRoundTrip", BM_GoWaitRoundTrip)->UseRealTime();
   RegisterBenchmark("CancelFanout1000", BM_CancelFanout1000)->UseManualTime();
   RegisterBenchmark("CrossCpuOneWay", BM_CrossCpuOneWay)->UseRealTime();
+  register_real_work();
 }
 
 } // namespace
