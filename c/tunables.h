@@ -24,8 +24,9 @@
 /* With nothing queued for this long, the monitor sleeps until a push. */
 #define EG__MONITOR_QUIET_NS 50000000
 /* A worker inside a task whose CPU clock advanced by less than 1/8 of the
- * wall time since the last look is blocked (a computing thread gets at least
- * that share unless the machine is overloaded by 8 times). */
+ * wall time since the last look may be blocked (a computing thread gets at
+ * least that share unless the machine is overloaded 8 times); it counts as
+ * blocked if the kernel also shows it asleep, not waiting for a CPU. */
 #define EG__BLOCKED_CPU_SHARE 8
 /* Queued jobs that make no progress while every runnable worker computes
  * get one more thread after this long, and each further one after twice the
@@ -68,6 +69,8 @@
  * KiB; this leaves room for tasks that touch ten times that), never fewer
  * than EG__MIN_THREAD_CAP. */
 #define EG__THREAD_MEMORY_BYTES (512 * 1024)
+/* Enough for dozens of blocked tasks per CPU even where RLIMIT_NPROC or
+ * memory is tiny (a container); below that, errgroup code deadlocks. */
 #define EG__MIN_THREAD_CAP 64
 
 /* ---- the run queue (queue.c) ---- */
