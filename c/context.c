@@ -9,6 +9,7 @@
 #include "after_func.h"
 #include "mutation.h"
 #include "platform.h"
+#include "pool.h"
 #include "timer.h"
 
 static eg_context background = {
@@ -263,7 +264,9 @@ int eg_context_wait(eg_context *ctx, int64_t timeout_ns) {
     int64_t left = -1;
     if (until >= 0 && (left = until - eg__now_ns()) <= 0)
       return EG_ETIMEDOUT;
+    eg__pool_block_begin();
     eg__futex_wait(&ctx->done, 0, left);
+    eg__pool_block_end();
   }
   return EG_OK;
 }

@@ -384,7 +384,9 @@ static void wait_until_idle(eg_group *group) {
                                      memory_order_acq_rel);
     if (active_of(state) == 0)
       return;
+    eg__pool_block_begin();
     eg__futex_wait(active_word(group), active_of(state), -1);
+    eg__pool_block_end();
     eg__spin_restart(&spin);
   }
 }

@@ -180,8 +180,11 @@ static unsigned wait_for_turn(eg_limit_waiter *self, int may_help,
     if (!eg__spin_on(&spin, EG__ACQUIRE_SPIN_NS)) {
       unsigned expected = WAITING;
       if (atomic_compare_exchange_strong(&self->state, &expected, SLEEPING))
-        while (state_of(self) == SLEEPING)
+        while (state_of(self) == SLEEPING) {
+          eg__pool_block_begin();
           eg__futex_wait(&self->state, SLEEPING, -1);
+          eg__pool_block_end();
+        }
       return state_of(self);
     }
     eg__cpu_relax();

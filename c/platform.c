@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -72,6 +73,23 @@ int eg__set_thread_stack_size(size_t bytes) {
   return EG_OK;
 }
 
+/*
+ * The library's threads block every asynchronous signal, so a
+ * process-directed signal goes to a thread of the program (one that uses
+ * sigwait or signalfd relies on that). A new thread inherits its creator's
+ * mask, hence the mask around pthread_create. Faults stay deliverable: they
+ * belong to the thread that raised them.
+ */
+static void block_async_signals(sigset_t *saved) {
+  static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+                               SIGTRAP, SIGSYS, SIGABRT};
+  sigset_t blocked;
+  sigfillset(&blocked);
+  for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
+    sigdelset(&blocked, faults[i]);
+  pthread_sigmask(SIG_BLOCK, &blocked, saved);
+}
+
 int eg__thread_start(void *(*fn)(void *), void *arg) {
   if (injected_failure(&thread_countdown))
     return EAGAIN;
@@ -85,8 +103,11 @@ int eg__thread_start(void *(*fn)(void *), void *arg) {
   if (rc == 0)
     rc = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_t thread;
+  sigset_t saved;
+  block_async_signals(&saved);
   if (rc == 0)
     rc = pthread_create(&thread, &attr, fn, arg);
+  pthread_sigmask(SIG_SETMASK, &saved, NULL);
   pthread_attr_destroy(&attr);
   return rc;
 }

@@ -2,30 +2,66 @@
 #include "pool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "errgroup_async.h"
+#include "list.h"
 #include "next_slot.h"
 #include "platform.h"
 #include "timer.h"
 #include "tunables.h"
 
+/*
+ * One pool thread's record. Records are never freed: a thread that exits
+ * leaves its record on the spare list for the next thread, so a waker or
+ * the monitor that still holds one touches valid memory.
+ */
+typedef struct worker {
+  eg__list link;      /* pool.all while its thread lives, else pool.spare */
+  eg__list idle_link; /* on pool.idle_list while parked (idle_lock) */
+  /* The park futex: 0 while parked, 1 once a waker took the worker off the
+   * idle list and handed it a spinner's place (written under idle_lock). */
+  atomic_uint woken;
+  int start_spinning; /* a new thread that starts with a spinner's place */
+  clockid_t cpu_clock;
+  pid_t tid;
+  /* Written by the worker, read by the monitor (relaxed: heuristics). */
+  _Alignas(EG_CACHE_LINE) atomic_uint job_seq; /* odd while a job runs */
+  atomic_int in_wait;  /* between eg__pool_block_begin and _end */
+  atomic_int detected; /* the monitor counts it in pool.blocked */
+  /* The monitor's own memory (under all_lock). */
+  unsigned seen_seq;
+  int64_t seen_cpu_ns, seen_at_ns;
+} worker;
+
 static struct pool {
   eg_queue queue;
-  /* Read by every submitter, written only on state transitions. */
+  /* Read by every submitter, written only on state transitions. seq_cst
+   * throughout: the handshakes below are Dekker style. */
   _Alignas(EG_CACHE_LINE) atomic_int idle; /* parked workers */
-  atomic_int spinning;                     /* workers spinning for jobs */
-  atomic_int waking;         /* a parked worker has been woken, not yet up */
+  atomic_int spinning;       /* spinning workers, with woken ones not yet up */
+  atomic_int blocked;        /* workers inside a job that sleeps */
   atomic_int monitor_asleep; /* the monitor waits for the next push */
+  atomic_int monitor_slow;   /* its tick is at least EG__MONITOR_POKE_NS */
   atomic_int started;        /* monitor and first worker are up */
   atomic_int stopping;       /* eg_pool_shutdown in progress */
   int min_threads;           /* workers that never retire: the CPU count */
   int max_spinners;          /* at most half the CPUs spin */
-  int max_awake; /* pushes wake workers up to CPUs - 1 awake (at least 1) */
+  int max_awake; /* the wake rule's bound: CPUs - 1 runnable (at least 1) */
+  atomic_int max_threads;   /* the cap; 0 until the default is known */
+  _Atomic uint64_t refused; /* threads not created because of the cap */
+  _Atomic uint64_t wakes;   /* parked workers woken (a statistic) */
   /* Futex words. */
-  _Alignas(EG_CACHE_LINE) atomic_uint worker_wake;
   _Alignas(EG_CACHE_LINE) atomic_uint monitor_wake;
   atomic_uint monitor_alive;
   _Alignas(EG_CACHE_LINE) atomic_uint threads; /* live workers */
@@ -35,24 +71,37 @@ static struct pool {
   _Alignas(EG_CACHE_LINE) _Atomic uint64_t stale_job;
   /* Jobs finished; with the queue's taken count it tells what is running. */
   _Alignas(EG_CACHE_LINE) atomic_size_t completed;
+  atomic_uint forks;         /* fork() children this process descends from */
+  pthread_mutex_t idle_lock; /* idle_list, and each worker's `woken` */
+  eg__list idle_list;        /* parked workers, newest first */
+  pthread_mutex_t all_lock;  /* all, spare, the monitor's memory */
+  eg__list all, spare;
   pthread_mutex_t lifecycle; /* serialises start and shutdown */
-} pool = {.lifecycle = PTHREAD_MUTEX_INITIALIZER};
+} pool = {.idle_lock = PTHREAD_MUTEX_INITIALIZER,
+          .all_lock = PTHREAD_MUTEX_INITIALIZER,
+          .lifecycle = PTHREAD_MUTEX_INITIALIZER};
 
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
+/* The calling thread's record if it is a worker of this process's pool. */
+static _Thread_local worker *self;
 /* See eg__pool_may_chain. */
 static _Thread_local int running_own_job;
 
 /* ---- fork: the child has only the forking thread ---- */
 
 /* Holds the pool's locks across fork(), so the child's copies are in a
- * known state (unlocked by child_after_fork, which re-creates them). */
+ * known state (re-created by child_after_fork). */
 static void prepare_fork(void) {
   pthread_mutex_lock(&pool.lifecycle);
   pthread_mutex_lock(&pool.queue.overflow_lock);
+  pthread_mutex_lock(&pool.idle_lock);
+  pthread_mutex_lock(&pool.all_lock);
 }
 
 static void parent_after_fork(void) {
+  pthread_mutex_unlock(&pool.all_lock);
+  pthread_mutex_unlock(&pool.idle_lock);
   pthread_mutex_unlock(&pool.queue.overflow_lock);
   pthread_mutex_unlock(&pool.lifecycle);
 }
@@ -61,36 +110,52 @@ static void parent_after_fork(void) {
  * In the child the workers and the monitor do not exist: forget them and
  * the queued jobs (their groups' other tasks ran in the parent's threads,
  * so those groups cannot finish in the child anyway). The next submission
- * starts a new pool.
+ * starts a new pool. A fork inside a task leaves the forking thread a
+ * worker of no pool: its record goes (worker_main lets it end quietly when
+ * the task returns), so the child's counts never include it.
  */
 static void child_after_fork(void) {
-  eg__queue_init(&pool.queue);
+  eg__queue_reset_after_fork(&pool.queue);
   eg__next_reset_after_fork();
+  self = NULL;
+  atomic_fetch_add(&pool.forks, 1);
   atomic_store(&pool.idle, 0);
   atomic_store(&pool.spinning, 0);
-  atomic_store(&pool.waking, 0);
+  atomic_store(&pool.blocked, 0);
   atomic_store(&pool.monitor_asleep, 0);
+  atomic_store(&pool.monitor_slow, 0);
   atomic_store(&pool.started, 0);
   atomic_store(&pool.stopping, 0);
   atomic_store(&pool.monitor_alive, 0);
   atomic_store(&pool.threads, 0);
   atomic_store(&pool.completed, 0);
   atomic_store(&pool.stale_job, 0);
+  atomic_store(&pool.refused, 0);
+  eg__list_init(&pool.idle_list);
+  eg__list_splice(&pool.all, &pool.spare);
+  pthread_mutex_init(&pool.idle_lock, NULL);
+  pthread_mutex_init(&pool.all_lock, NULL);
   pthread_mutex_init(&pool.lifecycle, NULL);
 }
 
 static void init_pool_once(void) {
   eg__queue_init(&pool.queue);
+  eg__list_init(&pool.idle_list);
+  eg__list_init(&pool.all);
+  eg__list_init(&pool.spare);
   pthread_atfork(prepare_fork, parent_after_fork, child_after_fork);
 }
 
+/* A job taken before a fork() that returns in the child was never taken
+ * there: it must not count as completed. */
 static void run_job(const eg_job *job) {
+  unsigned forks = atomic_load_explicit(&pool.forks, memory_order_relaxed);
   job->run(job->owner, job->fn, job->arg);
-  /* Relaxed: a statistic for eg_pool_shutdown, read under quiescence. */
-  atomic_fetch_add_explicit(&pool.completed, 1, memory_order_relaxed);
+  /* Relaxed: a statistic for eg_pool_shutdown, read under quiescence; the
+   * fork count is only written in a child before it has other threads. */
+  if (atomic_load_explicit(&pool.forks, memory_order_relaxed) == forks)
+    atomic_fetch_add_explicit(&pool.completed, 1, memory_order_relaxed);
 }
-
-/* ---------------------------------------------------------------- workers */
 
 /* Jobs waiting in the queue or in next slots (a snapshot; seq_cst). */
 static size_t queued_jobs(void) {
@@ -102,41 +167,216 @@ static size_t taken_jobs(void) {
   return eg__queue_taken(&pool.queue) + (size_t)eg__next_taken();
 }
 
-static void *worker_main(void *unused);
+/* 1 if a job could be taken now: from the queue, or from a next slot
+ * (once stale). seq_cst: see eg__queue_ready. */
+static int takeable_jobs(void) {
+  return eg__queue_ready(&pool.queue) || eg__next_pending() > 0;
+}
 
-static int spawn_worker(void) {
+/* Workers that can use a CPU now: neither parked nor asleep in a task. */
+static int runnable(void) {
+  return (int)atomic_load(&pool.threads) - atomic_load(&pool.idle) -
+         atomic_load(&pool.blocked);
+}
+
+/* ------------------------------------------------------ threads and cap */
+
+static void *worker_main(void *arg);
+
+static worker *take_record(void) {
+  pthread_mutex_lock(&pool.all_lock);
+  eg__list *node = eg__list_pop_front(&pool.spare);
+  pthread_mutex_unlock(&pool.all_lock);
+  worker *w = node != NULL ? EG__LIST_ENTRY(node, worker, link)
+                           : eg__alloc_lines(sizeof(worker));
+  if (w != NULL) {
+    eg__list_init(&w->link);
+    eg__list_init(&w->idle_link);
+    atomic_init(&w->woken, 0);
+    atomic_init(&w->job_seq, 0);
+    atomic_init(&w->in_wait, 0);
+    atomic_init(&w->detected, 0);
+    w->seen_seq = 0;
+  }
+  return w;
+}
+
+static void put_record(worker *w) {
+  pthread_mutex_lock(&pool.all_lock);
+  eg__list_remove(&w->link);
+  eg__list_push_front(&pool.spare, &w->link);
+  pthread_mutex_unlock(&pool.all_lock);
+}
+
+/* One thread fewer; tells a shutdown waiting for zero. Only the futex word
+ * is touched after the count drops, and the library is never unmapped. */
+static void count_thread_gone(void) {
+  atomic_fetch_sub(&pool.threads, 1);
+  eg__futex_wake(&pool.threads, INT_MAX);
+}
+
+/* Counts one more thread unless the cap is reached. */
+static int count_thread_under_cap(void) {
+  unsigned count = atomic_load(&pool.threads);
+  unsigned cap =
+      (unsigned)atomic_load_explicit(&pool.max_threads, memory_order_relaxed);
+  do {
+    if (count >= cap) {
+      atomic_fetch_add_explicit(&pool.refused, 1, memory_order_relaxed);
+      return 0;
+    }
+  } while (!atomic_compare_exchange_weak(&pool.threads, &count, count + 1));
+  return 1;
+}
+
+/* Starts a worker; `spinning`: it takes a spinner's place the caller has
+ * counted. 0 or an errno value. */
+static int spawn_worker(int spinning) {
   /* Counted before the thread exists so a racing shutdown waits for it. */
-  atomic_fetch_add(&pool.threads, 1);
-  int rc = eg__thread_start(worker_main, NULL);
+  if (!count_thread_under_cap())
+    return EAGAIN;
+  worker *w = take_record();
+  int rc = w == NULL ? ENOMEM : 0;
+  if (w != NULL) {
+    w->start_spinning = spinning;
+    rc = eg__thread_start(worker_main, w);
+    if (rc != 0)
+      put_record(w);
+  }
   if (rc != 0)
-    atomic_fetch_sub(&pool.threads, 1);
+    count_thread_gone();
   return rc;
 }
 
-/*
- * Spins for a job, from the queue or stale in another thread's next slot, if
- * fewer than max_spinners do and no more than twice as many threads as CPUs
- * are awake (beyond that, threads woken together need the CPU more than a
- * spinner does). Otherwise only looks for a stale job once. 1 and *job set
- * if found.
- *
- * It first looks at the queue a few times without counting itself as a
- * spinner (as Go's scheduler looks at the run queues before it spins): a
- * worker between two jobs of a busy queue then does not write the shared
- * spinner count, which every submitter reads, twice per job.
- */
-static int spin_for_job(eg_job *job, eg_next_scan *scan) {
-  for (int look = 0; look < EG__WORKER_LOOKS; look++) {
-    if (eg__queue_pop(&pool.queue, job))
-      return 1;
-    eg__cpu_relax();
+/* Half of RLIMIT_NPROC, one thread per EG__THREAD_MEMORY_BYTES of memory,
+ * at least EG__MIN_THREAD_CAP. */
+static int default_cap(void) {
+  long long cap = INT_MAX;
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_NPROC, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+    cap = (long long)(limit.rlim_cur / 2);
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0 &&
+      (long long)pages * page / EG__THREAD_MEMORY_BYTES < cap)
+    cap = (long long)pages * page / EG__THREAD_MEMORY_BYTES;
+  return cap < EG__MIN_THREAD_CAP ? EG__MIN_THREAD_CAP : (int)cap;
+}
+
+/* ------------------------------------------------------------- waking */
+
+/* Takes the newest parked worker off the idle list and wakes it with a
+ * spinner's place the caller has counted. 0 if none is parked. */
+static int wake_parked(void) {
+  pthread_mutex_lock(&pool.idle_lock);
+  eg__list *node = eg__list_pop_front(&pool.idle_list);
+  worker *w = node != NULL ? EG__LIST_ENTRY(node, worker, idle_link) : NULL;
+  if (w != NULL) {
+    atomic_fetch_sub(&pool.idle, 1);
+    atomic_store(&w->woken, 1);
+    /* Relaxed: a statistic (eg__pool_counts). */
+    atomic_fetch_add_explicit(&pool.wakes, 1, memory_order_relaxed);
   }
-  int spinners = atomic_load_explicit(&pool.spinning, memory_order_relaxed);
-  int awake = (int)atomic_load_explicit(&pool.threads, memory_order_relaxed) -
-              atomic_load_explicit(&pool.idle, memory_order_relaxed);
-  if (spinners >= pool.max_spinners || awake > 2 * pool.min_threads ||
-      !atomic_compare_exchange_strong(&pool.spinning, &spinners, spinners + 1))
-    return eg__next_steal(scan, eg__now_ns(), job);
+  pthread_mutex_unlock(&pool.idle_lock);
+  /* The record outlives its thread (see struct worker): a wake that comes
+   * late lands on a word nobody sleeps on, or is a spurious one. */
+  if (w != NULL)
+    eg__futex_wake(&w->woken, 1);
+  return w != NULL;
+}
+
+/* Hands a spinner's place the caller has counted to a parked worker, else to
+ * a new thread. 0 if neither: the caller takes the place back. */
+static int hand_spinner_place(void) {
+  return (atomic_load(&pool.idle) > 0 && wake_parked()) || spawn_worker(1) == 0;
+}
+
+/*
+ * The wake rule, Go's wakep, written once. Called after every push, by a
+ * spinning worker that found a job (stop_spinning), and by a worker about to
+ * sleep in a task (eg__pool_block_begin).
+ *
+ * Invariant: while a job is queued and fewer than max_awake workers are
+ * runnable (runnable = alive - parked - asleep in a task, so a worker
+ * blocked inside a task never counts as awake), a worker is spinning or has
+ * been handed a spinner's place. So:
+ * - a spinner exists: it will take the job, and when it does it calls this
+ *   again, so a burst of n jobs wakes workers one after another while jobs
+ *   remain, n of them at most, never all at once;
+ * - the runnable workers fill max_awake: nobody is woken (more threads
+ *   than CPUs only add switching); the job waits for one of them, and the
+ *   monitor adds threads when they block or compute for long;
+ * - else the caller claims the one spinner's place (0 -> 1) and hands it
+ *   to the newest parked worker (its cache is warm, and those parked
+ *   longest time out so a grown pool shrinks), or to a new thread.
+ * Returns 1 if somebody spins for the job now, 0 if it waits.
+ */
+static int wake_one(void) {
+  /* seq_cst loads: the submitter's half of park()'s handshake. */
+  if (atomic_load(&pool.spinning) != 0)
+    return 1;
+  if (runnable() >= pool.max_awake)
+    return 0;
+  int none = 0;
+  if (!atomic_compare_exchange_strong(&pool.spinning, &none, 1))
+    return 1;
+  if (hand_spinner_place())
+    return 1;
+  atomic_fetch_sub(&pool.spinning, 1);
+  return 0;
+}
+
+/* A spinner that found a job gives its place back before it runs the job;
+ * the last one wakes the next worker if more is queued (Go's
+ * resetspinning). */
+static void stop_spinning(void) {
+  if (atomic_fetch_sub(&pool.spinning, 1) == 1 && eg__queue_ready(&pool.queue))
+    wake_one();
+}
+
+static void wake_monitor(void) {
+  atomic_fetch_add(&pool.monitor_wake, 1);
+  eg__futex_wake(&pool.monitor_wake, 1);
+}
+
+/* After a push: the wake rule; a monitor asleep, or ticking slowly while
+ * this job waits for a busy worker, is woken (each once per sleep). */
+static void signal_workers(void) {
+  int taken_soon = wake_one();
+  int expected = 1;
+  if (atomic_load(&pool.monitor_asleep)) {
+    if (atomic_compare_exchange_strong(&pool.monitor_asleep, &expected, 0))
+      wake_monitor();
+  } else if (!taken_soon &&
+             atomic_load_explicit(&pool.monitor_slow, memory_order_relaxed) &&
+             atomic_exchange(&pool.monitor_slow, 0)) {
+    wake_monitor();
+  }
+}
+
+/* ---------------------------------------------------------------- workers */
+
+/*
+ * Spins for a job, from the queue or stale in another thread's next slot.
+ * With `spinning` the caller already holds a spinner's place (it was woken
+ * or spawned for a job); else it first looks at the queue a few times
+ * without counting itself (a worker between two jobs of a busy queue then
+ * does not write the shared count every submitter reads), then spins if
+ * fewer than max_spinners do and no more than twice as many threads as CPUs
+ * are runnable, else only looks for a stale job once. 1 and *job if found.
+ */
+static int spin_for_job(eg_job *job, eg_next_scan *scan, int spinning) {
+  if (!spinning) {
+    for (int look = 0; look < EG__WORKER_LOOKS; look++) {
+      if (eg__queue_pop(&pool.queue, job))
+        return 1;
+      eg__cpu_relax();
+    }
+    int spinners = atomic_load_explicit(&pool.spinning, memory_order_relaxed);
+    if (spinners >= pool.max_spinners || runnable() > 2 * pool.min_threads ||
+        !atomic_compare_exchange_strong(&pool.spinning, &spinners,
+                                        spinners + 1))
+      return eg__next_steal(scan, eg__now_ns(), job);
+  }
   int found;
   eg_spin spin = EG_SPIN_INIT;
   while (!(found = eg__queue_pop(&pool.queue, job)) &&
@@ -149,12 +389,15 @@ static int spin_for_job(eg_job *job, eg_next_scan *scan) {
       break;
     eg__cpu_relax();
   }
-  /* seq_cst: a submitter that sees no spinner must then see us idle. */
-  atomic_fetch_sub(&pool.spinning, 1);
+  if (found)
+    stop_spinning();
+  else
+    atomic_fetch_sub(&pool.spinning, 1); /* seq_cst: see park() */
   return found;
 }
 
-/* Leaves the pool if more than min_threads remain. 1 if this thread left. */
+/* Leaves the pool if more than min_threads remain. 1 if this thread left
+ * (its count dropped). */
 static int retire(void) {
   unsigned count = atomic_load(&pool.threads);
   while (count > (unsigned)pool.min_threads) {
@@ -164,42 +407,66 @@ static int retire(void) {
   return 0;
 }
 
+/* Takes `me` off the idle list unless a waker did. 1 if we did (we hold no
+ * spinner's place), 0 if a waker did (we hold one). */
+static int unpark(worker *me) {
+  pthread_mutex_lock(&pool.idle_lock);
+  int mine = !atomic_load_explicit(&me->woken, memory_order_relaxed);
+  if (mine) {
+    eg__list_remove(&me->idle_link);
+    atomic_fetch_sub(&pool.idle, 1);
+  }
+  pthread_mutex_unlock(&pool.idle_lock);
+  return mine;
+}
+
+enum { PARK_LOOK, PARK_WOKEN, PARK_EXIT };
+
 /*
- * Parks until woken. Returns 0 to keep working, 1 if the worker has left the
- * pool (its count already dropped).
+ * Parks until woken. Returns PARK_WOKEN if a waker handed us a spinner's
+ * place, PARK_LOOK to look for work again without one, PARK_EXIT if we
+ * have left the pool (count already dropped).
  *
  * The handshake with submitters (Dekker style, all seq_cst): we announce
- * ourselves idle, then look at the queue and the next slots; a submitter
- * pushes, then looks for idle workers. One of the two sees the other, so no
- * job is left queued with every worker asleep. A job in a next slot is
- * left to a spinner if there is one (it steals the job once stale). The
- * wake sequence read first makes a wake that lands between our check and
- * the futex call return at once.
+ * ourselves idle, then look for a takeable job; a submitter pushes, then
+ * looks at the spinners and the idle count (wake_one). One of the two sees
+ * the other, so no job is left queued with every worker asleep. A job in a
+ * next slot is left to a spinner if there is one (it steals the job once
+ * stale). A cell claimed but not yet published does not keep us awake:
+ * we look again every EG__UNPUBLISHED_NS, and its producer wakes somebody
+ * when it publishes.
  */
-static int park(void) {
-  unsigned sequence = atomic_load(&pool.worker_wake);
+static int park(worker *me) {
+  pthread_mutex_lock(&pool.idle_lock);
+  atomic_store(&me->woken, 0);
+  eg__list_push_front(&pool.idle_list, &me->idle_link);
   atomic_fetch_add(&pool.idle, 1);
-  if (eg__queue_length(&pool.queue) > 0 ||
-      (eg__next_pending() > 0 && atomic_load(&pool.spinning) == 0)) {
-    atomic_fetch_sub(&pool.idle, 1);
-    /* A submitter may have seen us idle and set `waking` for a wake we
-     * will not consume: clear it, or later pushes would wake nobody. */
-    if (atomic_load(&pool.worker_wake) != sequence)
-      atomic_store(&pool.waking, 0);
-    eg__cpu_relax(); /* the job may be claimed but not yet published */
-    return 0;
+  pthread_mutex_unlock(&pool.idle_lock);
+  int64_t idle_until = eg__now_ns() + EG__WORKER_IDLE_NS;
+  for (;;) {
+    if (eg__queue_ready(&pool.queue) ||
+        (eg__next_pending() > 0 && atomic_load(&pool.spinning) == 0))
+      return unpark(me) ? PARK_LOOK : PARK_WOKEN;
+    if (atomic_load(&pool.stopping)) {
+      if (!unpark(me))
+        return PARK_WOKEN; /* its spin sees `stopping` and comes back */
+      atomic_fetch_sub(&pool.threads, 1);
+      return PARK_EXIT;
+    }
+    int64_t left = idle_until - eg__now_ns();
+    int unpublished = eg__queue_length(&pool.queue) > 0;
+    if (left > 0)
+      eg__futex_wait(
+          &me->woken, 0,
+          unpublished && left > EG__UNPUBLISHED_NS ? EG__UNPUBLISHED_NS : left);
+    if (atomic_load(&me->woken))
+      return PARK_WOKEN;
+    if (eg__now_ns() < idle_until)
+      continue; /* a spurious return, or a look at an unpublished cell */
+    if (!unpark(me))
+      return PARK_WOKEN;
+    return queued_jobs() == 0 && retire() ? PARK_EXIT : PARK_LOOK;
   }
-  if (atomic_load(&pool.stopping)) {
-    atomic_fetch_sub(&pool.idle, 1);
-    atomic_fetch_sub(&pool.threads, 1);
-    return 1;
-  }
-  int rc = eg__futex_wait(&pool.worker_wake, sequence, EG__WORKER_IDLE_NS);
-  atomic_fetch_sub(&pool.idle, 1);
-  atomic_store(&pool.waking, 0);
-  if (rc == ETIMEDOUT && queued_jobs() == 0)
-    return retire();
-  return 0;
 }
 
 /* Names to the workers a job that sat in a next slot since the previous
@@ -223,9 +490,38 @@ static int take_posted_job(eg_job *job) {
          eg__next_steal_token(token, job);
 }
 
-static void *worker_main(void *unused) {
-  (void)unused;
+/* The monitor's mark, if any, goes: the job it was blocked in is over. */
+static void clear_detected(worker *w) {
+  if (atomic_load_explicit(&w->detected, memory_order_relaxed) &&
+      atomic_exchange(&w->detected, 0))
+    atomic_fetch_sub(&pool.blocked, 1);
+}
+
+/* Runs a job as `me`. 0 if, meanwhile, the thread forked and is now the
+ * child's orphan (see child_after_fork): it must leave without a trace. */
+static int run_as_worker(worker *me, const eg_job *job) {
+  /* Relaxed: the monitor only compares sequence numbers between ticks. */
+  unsigned seq = atomic_load_explicit(&me->job_seq, memory_order_relaxed);
+  atomic_store_explicit(&me->job_seq, seq + 1, memory_order_relaxed);
+  run_job(job);
+  if (self != me)
+    return 0;
+  atomic_store_explicit(&me->job_seq, seq + 2, memory_order_relaxed);
+  clear_detected(me);
+  return 1;
+}
+
+static void *worker_main(void *arg) {
+  worker *me = arg;
+  self = me;
   running_own_job = 1;
+  pthread_mutex_lock(&pool.all_lock);
+  if (pthread_getcpuclockid(pthread_self(), &me->cpu_clock) != 0)
+    me->cpu_clock = (clockid_t)-1; /* the monitor cannot look: never marked */
+  me->tid = (pid_t)syscall(SYS_gettid);
+  eg__list_push_back(&pool.all, &me->link);
+  pthread_mutex_unlock(&pool.all_lock);
+  int spinning = me->start_spinning;
   eg_job job;
   eg_next_scan scan = EG_NEXT_SCAN_INIT;
   for (;;) {
@@ -234,46 +530,201 @@ static void *worker_main(void *unused) {
      * wait until the queue drains. Then our own next slot: a job our last
      * task started, still warm in this CPU's cache (Go runs runnext first
      * too). */
-    if (take_posted_job(&job) || eg__next_take_own(NULL, &job) ||
-        eg__queue_pop(&pool.queue, &job) || spin_for_job(&job, &scan)) {
-      run_job(&job);
+    int found =
+        !spinning && (take_posted_job(&job) || eg__next_take_own(NULL, &job) ||
+                      eg__queue_pop(&pool.queue, &job));
+    if (found || spin_for_job(&job, &scan, spinning)) {
+      spinning = 0;
+      if (!run_as_worker(me, &job))
+        return NULL;
       continue;
     }
-    if (park())
+    int parked = park(me);
+    if (parked == PARK_EXIT)
       break;
+    spinning = parked == PARK_WOKEN;
   }
-  /* The count already dropped; tell a shutdown waiting for zero. Only the
-   * futex word is touched after that, and the library is never unmapped. */
-  eg__futex_wake(&pool.threads, INT_MAX);
+  self = NULL;
+  put_record(me);
+  eg__futex_wake(&pool.threads, INT_MAX); /* the count dropped in park() */
   return NULL;
 }
 
-static void wake_parked_workers(int count) {
-  atomic_fetch_add(&pool.worker_wake, 1);
-  eg__futex_wake(&pool.worker_wake, count);
+/* Nesting depth of block_begin/_end (a library wait inside a task's
+ * eg_pool_blocking_begin hint): the outermost pair counts. */
+static _Thread_local int block_depth;
+
+void eg__pool_block_begin(void) {
+  worker *me = self;
+  if (me == NULL || block_depth++ > 0)
+    return;
+  /* Relaxed: the monitor skips a worker in a wait; a stale read makes it
+   * look once more. */
+  atomic_store_explicit(&me->in_wait, 1, memory_order_relaxed);
+  /* Counted once: a block the monitor already detected carries over. */
+  if (!(atomic_load_explicit(&me->detected, memory_order_relaxed) &&
+        atomic_exchange(&me->detected, 0)))
+    atomic_fetch_add(&pool.blocked, 1);
+  if (takeable_jobs())
+    wake_one();
+}
+
+void eg__pool_block_end(void) {
+  worker *me = self;
+  if (me == NULL || --block_depth > 0)
+    return;
+  atomic_fetch_sub(&pool.blocked, 1);
+  atomic_store_explicit(&me->in_wait, 0, memory_order_relaxed);
+}
+
+void eg_pool_blocking_begin(void) {
+  eg__pool_block_begin();
+}
+
+void eg_pool_blocking_end(void) {
+  eg__pool_block_end();
 }
 
 /* ---------------------------------------------------------------- monitor */
+
+/* What the monitor remembers between ticks. */
+typedef struct monitor {
+  int64_t tick_ns;
+  size_t last_taken;
+  int streak;            /* consecutive ticks that found blocked workers */
+  int64_t stalled_since; /* last progress of a non-empty queue */
+  int64_t liveness_wait; /* stall that earns the next liveness thread */
+  int64_t empty_since;   /* the queue is empty since (0: it is not) */
+  eg_next_scan scan;
+} monitor;
+
+/* Adds up to `count` runnable workers, each with a spinner's place: parked
+ * ones first, then new threads (the cap permitting). */
+static void add_workers(size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    atomic_fetch_add(&pool.spinning, 1);
+    if (!hand_spinner_place()) {
+      atomic_fetch_sub(&pool.spinning, 1);
+      return; /* at the cap or out of threads: the next tick retries */
+    }
+  }
+}
+
+/* 1 if `w`'s CPU clock says it slept through most of the time since the
+ * monitor's last look. Updates that memory. */
+static int looks_blocked(worker *w, int64_t now) {
+  struct timespec cpu;
+  if (clock_gettime(w->cpu_clock, &cpu) != 0)
+    return 0;
+  int64_t cpu_ns = (int64_t)cpu.tv_sec * 1000000000 + cpu.tv_nsec;
+  int still =
+      (cpu_ns - w->seen_cpu_ns) * EG__BLOCKED_CPU_SHARE < now - w->seen_at_ns;
+  w->seen_cpu_ns = cpu_ns;
+  w->seen_at_ns = now;
+  return still;
+}
+
+/*
+ * 1 if the kernel says `w` sleeps (state S or D in /proc), not waiting for a
+ * CPU (R): a still CPU clock alone cannot tell a blocked thread from one
+ * preempted on a busy machine. Read only for a worker whose clock stood
+ * still, once per mark.
+ */
+static int sleeps_in_kernel(const worker *w) {
+  char path[64], stat[256];
+  snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)w->tid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 1; /* no /proc: trust the clock */
+  ssize_t got = read(fd, stat, sizeof stat - 1);
+  close(fd);
+  if (got <= 0)
+    return 1;
+  stat[got] = 0;
+  /* "tid (name) S ...": the name may hold anything, so the last ')'. */
+  const char *state = strrchr(stat, ')');
+  return state == NULL || state[1] == 0 || state[2] == 'S' || state[2] == 'D';
+}
+
+/*
+ * Looks at every worker inside a job: one whose CPU clock stood (nearly)
+ * still since the last look, in the same job, is marked blocked (it counts
+ * as not runnable); a marked one whose clock moves is unmarked. Workers in
+ * a library wait say so themselves and are skipped. Returns how many were
+ * newly marked; *unseen counts workers in a job the monitor had not seen
+ * yet (it judges them at the next tick).
+ */
+static int find_blocked(int64_t now, int *unseen) {
+  int fresh = 0;
+  *unseen = 0;
+  pthread_mutex_lock(&pool.all_lock);
+  EG__LIST_FOREACH(node, &pool.all) {
+    worker *w = EG__LIST_ENTRY(node, worker, link);
+    unsigned seq = atomic_load_explicit(&w->job_seq, memory_order_relaxed);
+    if (w->cpu_clock == (clockid_t)-1 ||
+        atomic_load_explicit(&w->in_wait, memory_order_relaxed))
+      continue;
+    if (!(seq & 1)) {
+      clear_detected(w);
+    } else if (seq != w->seen_seq) {
+      looks_blocked(w, now); /* a first sighting: a reading to compare */
+      ++*unseen;
+    } else if (looks_blocked(w, now)) {
+      int none = 0;
+      if (atomic_load_explicit(&w->detected, memory_order_relaxed) ||
+          !sleeps_in_kernel(w))
+        continue; /* already counted, or preempted: computing */
+      if (atomic_compare_exchange_strong(&w->detected, &none, 1)) {
+        atomic_fetch_add(&pool.blocked, 1);
+        fresh++;
+      }
+    } else {
+      clear_detected(w);
+    }
+    w->seen_seq = seq;
+  }
+  pthread_mutex_unlock(&pool.all_lock);
+  return fresh;
+}
 
 static size_t min_size(size_t a, size_t b) {
   return a < b ? a : b;
 }
 
 /*
- * The queue made no progress for a tick: add threads, twice as many as on
- * the previous stalled tick, never more than there are queued jobs. Returns
- * how many were added.
+ * One tick with jobs queued. Blocked workers found are replaced, by 1, 2,
+ * 4, ... threads each on consecutive ticks that find more (work that blocks
+ * keeps blocking), never more than there are queued jobs. A queue that made
+ * no progress while every runnable worker computes gets one thread for
+ * liveness after EG__LIVENESS_NS, the next after twice as long, and so on.
+ * Returns 1 if there is something to watch closely (short ticks).
  */
-static size_t relieve_stall(size_t queued, int streak) {
-  if (atomic_load(&pool.idle) > 0) {
-    wake_parked_workers(INT_MAX);
-    return 0;
+static int watch_queue(monitor *m, size_t queued, size_t taken, int64_t now) {
+  int unseen;
+  int fresh = find_blocked(now, &unseen);
+  if (fresh > 0) {
+    int shift = m->streak < EG__MAX_ADD_SHIFT ? m->streak : EG__MAX_ADD_SHIFT;
+    m->streak++;
+    add_workers(min_size(queued, (size_t)fresh << shift));
+  } else if (unseen == 0) {
+    m->streak = 0;
   }
-  int shift = streak < EG__MAX_SPAWN_SHIFT ? streak : EG__MAX_SPAWN_SHIFT;
-  size_t wanted = min_size((size_t)1 << shift, queued), added = 0;
-  while (added < wanted && spawn_worker() == 0)
-    added++; /* on failure: out of threads, try again next tick */
-  return added;
+  if (taken != m->last_taken || !takeable_jobs()) {
+    m->stalled_since = now;
+  } else if (fresh == 0) {
+    /* The wake rule failed here (no thread could be made, or at the cap):
+     * retry, on shorter ticks only while that works. */
+    if (runnable() < pool.max_awake)
+      return wake_one();
+    if (now - m->stalled_since >= m->liveness_wait) {
+      add_workers(1);
+      m->stalled_since = now;
+      if (m->liveness_wait < EG__LIVENESS_MAX_NS)
+        m->liveness_wait *= 2;
+      return 1;
+    }
+  }
+  return fresh > 0 || unseen > 0;
 }
 
 /* Sleeps until a push finds the monitor asleep. Returns at once if work is
@@ -286,38 +737,57 @@ static void monitor_sleep_until_push(void) {
   atomic_store(&pool.monitor_asleep, 0);
 }
 
+static void monitor_reset(monitor *m, int64_t now) {
+  m->tick_ns = EG__MONITOR_TICK_MIN_NS;
+  m->last_taken = taken_jobs();
+  m->streak = 0;
+  m->stalled_since = now;
+  m->liveness_wait = EG__LIVENESS_NS;
+  m->empty_since = 0;
+}
+
 /*
- * Every tick: if jobs are queued and no more were taken than the threads
- * added on the last tick (each new thread may take one job and block in it,
- * as the others did), the queue is stalled. Consecutive stalled ticks double
- * the number of threads added.
+ * The tick adapts, like Go's sysmon: the shortest while there is something
+ * to watch (blocked workers, new threads), doubling on each tick without,
+ * up to EG__MONITOR_TICK_MAX_NS; a push that finds every worker busy resets
+ * a slow monitor. After EG__MONITOR_QUIET_NS with nothing queued it sleeps
+ * until a push.
  */
 static void *monitor_main(void *unused) {
   (void)unused;
-  size_t last_taken = taken_jobs(), added = 0;
-  int streak = 0, quiet_ticks = 0;
-  eg_next_scan scan = EG_NEXT_SCAN_INIT;
+  static monitor m = {.scan = EG_NEXT_SCAN_INIT};
+  monitor_reset(&m, eg__now_ns());
   while (!atomic_load(&pool.stopping)) {
-    if (quiet_ticks >= EG__MONITOR_QUIET_TICKS) {
+    unsigned sequence = atomic_load(&pool.monitor_wake);
+    if (eg__futex_wait(&pool.monitor_wake, sequence, m.tick_ns) == 0)
+      m.tick_ns = EG__MONITOR_TICK_MIN_NS; /* poked */
+    int64_t now = eg__now_ns();
+    size_t queued = queued_jobs(), taken = taken_jobs();
+    int busy = 0;
+    if (queued > 0) {
+      m.empty_since = 0;
+      busy = watch_queue(&m, queued, taken, now);
+    } else {
+      m.stalled_since = now;
+      m.streak = 0;
+      m.liveness_wait = EG__LIVENESS_NS;
+      if (m.empty_since == 0)
+        m.empty_since = now;
+    }
+    m.last_taken = taken;
+    post_stale_job(&m.scan);
+    m.tick_ns = busy ? EG__MONITOR_TICK_MIN_NS
+                : m.tick_ns < EG__MONITOR_TICK_MAX_NS / 2
+                    ? 2 * m.tick_ns
+                    : EG__MONITOR_TICK_MAX_NS;
+    /* Relaxed: a hint for signal_workers, which exchanges it. */
+    atomic_store_explicit(&pool.monitor_slow, m.tick_ns >= EG__MONITOR_POKE_NS,
+                          memory_order_relaxed);
+    if (m.empty_since != 0 && now - m.empty_since >= EG__MONITOR_QUIET_NS) {
       atomic_store_explicit(&pool.stale_job, 0, memory_order_relaxed);
       monitor_sleep_until_push();
-      quiet_ticks = 0;
-      last_taken = taken_jobs();
-      continue;
+      monitor_reset(&m, eg__now_ns());
     }
-    unsigned sequence = atomic_load(&pool.monitor_wake);
-    eg__futex_wait(&pool.monitor_wake, sequence, EG__MONITOR_TICK_NS);
-    size_t queued = queued_jobs();
-    size_t taken = taken_jobs();
-    if (queued > 0 && taken - last_taken <= added) {
-      added = relieve_stall(queued, streak++);
-    } else {
-      added = 0;
-      streak = 0;
-    }
-    quiet_ticks = queued == 0 ? quiet_ticks + 1 : 0;
-    last_taken = taken;
-    post_stale_job(&scan);
   }
   atomic_store(&pool.monitor_alive, 0);
   eg__futex_wake(&pool.monitor_alive, INT_MAX);
@@ -335,11 +805,17 @@ static void wait_for_zero(atomic_uint *word) {
  * with the lifecycle lock held. */
 static void stop_threads(void) {
   atomic_store(&pool.stopping, 1);
-  wake_parked_workers(INT_MAX);
-  atomic_fetch_add(&pool.monitor_wake, 1);
-  eg__futex_wake(&pool.monitor_wake, 1);
+  /* Each woken worker gets a spinner's place, sees `stopping` in its spin
+   * and leaves. */
+  do
+    atomic_fetch_add(&pool.spinning, 1);
+  while (wake_parked());
+  atomic_fetch_sub(&pool.spinning, 1);
+  wake_monitor();
   wait_for_zero(&pool.threads);
   wait_for_zero(&pool.monitor_alive);
+  atomic_store(&pool.spinning, 0);
+  atomic_store(&pool.blocked, 0);
   atomic_store(&pool.stopping, 0);
 }
 
@@ -353,8 +829,10 @@ static int start_pool(void) {
     pool.min_threads = cpus > 0 ? (int)cpus : 1;
     pool.max_spinners = pool.min_threads > 1 ? pool.min_threads / 2 : 1;
     pool.max_awake = pool.min_threads > 1 ? pool.min_threads - 1 : 1;
+    int none = 0;
+    atomic_compare_exchange_strong(&pool.max_threads, &none, default_cap());
     atomic_store(&pool.monitor_alive, 1);
-    if (spawn_worker() != 0) {
+    if (spawn_worker(0) != 0) {
       atomic_store(&pool.monitor_alive, 0);
       rc = EG_EAGAIN;
     } else if (eg__thread_start(monitor_main, NULL) != 0) {
@@ -368,39 +846,6 @@ static int start_pool(void) {
   }
   pthread_mutex_unlock(&pool.lifecycle);
   return rc;
-}
-
-/*
- * After a push: make sure somebody will take the job soon. A parked worker
- * is woken only if nobody spins and fewer workers than CPUs - 1 are awake:
- * the submitting thread needs a CPU too, and a third runnable thread on two
- * CPUs costs more in preemption than it adds. If all awake workers are busy
- * for long, the monitor wakes the parked ones within a tick; a waiter runs
- * its group's queued jobs itself meanwhile.
- */
-static void signal_workers(void) {
-  /* seq_cst loads: the submitter's half of park()'s handshake. */
-  if (atomic_load(&pool.spinning) == 0) {
-    int idle = atomic_load(&pool.idle);
-    int awake = (int)atomic_load(&pool.threads) - idle;
-    int expected = 0;
-    if (idle > 0) {
-      /* One wake in flight at a time: the woken worker clears `waking`. */
-      if (awake < pool.max_awake &&
-          atomic_compare_exchange_strong(&pool.waking, &expected, 1))
-        wake_parked_workers(1);
-    } else if (atomic_load_explicit(&pool.threads, memory_order_relaxed) <
-               (unsigned)pool.min_threads) {
-      spawn_worker(); /* warm-up only; on failure the monitor retries */
-    }
-  }
-  if (atomic_load(&pool.monitor_asleep)) {
-    int expected = 1;
-    if (atomic_compare_exchange_strong(&pool.monitor_asleep, &expected, 0)) {
-      atomic_fetch_add(&pool.monitor_wake, 1);
-      eg__futex_wake(&pool.monitor_wake, 1);
-    }
-  }
 }
 
 static int ensure_started(void) {
@@ -457,19 +902,60 @@ int eg__pool_may_chain(void) {
   return running_own_job;
 }
 
+int eg__pool_live_threads(void) {
+  return (int)atomic_load(&pool.threads);
+}
+
+void eg__pool_counts(int *idle, int *blocked, uint64_t *wakes) {
+  *idle = atomic_load(&pool.idle);
+  *blocked = atomic_load(&pool.blocked);
+  *wakes = atomic_load_explicit(&pool.wakes, memory_order_relaxed);
+}
+
 int eg_pool_set_stack_size(size_t bytes) {
   return eg__set_thread_stack_size(bytes);
+}
+
+int eg_pool_set_max_threads(int max) {
+  if (max < 0)
+    return EG_EINVAL;
+  /* Relaxed: a setting, read when a thread is about to be made. */
+  atomic_store_explicit(&pool.max_threads, max != 0 ? max : default_cap(),
+                        memory_order_relaxed);
+  return EG_OK;
+}
+
+int eg_pool_threads(int *max_threads, uint64_t *refused) {
+  if (max_threads != NULL) {
+    int cap = atomic_load_explicit(&pool.max_threads, memory_order_relaxed);
+    *max_threads = cap != 0 ? cap : default_cap();
+  }
+  if (refused != NULL)
+    *refused = atomic_load_explicit(&pool.refused, memory_order_relaxed);
+  return eg__pool_live_threads();
+}
+
+/* Jobs taken and not yet counted complete. A job whose task has returned
+ * (its waiter released) is counted a few instructions later: wait a little
+ * for those before calling the pool busy. */
+static size_t running_jobs(void) {
+  int64_t until = eg__now_ns() + EG__SHUTDOWN_GRACE_NS;
+  for (;;) {
+    /* Completed first: every job it counts was taken before, so the
+     * difference cannot wrap. */
+    size_t completed = atomic_load(&pool.completed);
+    size_t running = taken_jobs() - completed;
+    if (running == 0 || eg__now_ns() >= until)
+      return running;
+    sched_yield();
+  }
 }
 
 int eg_pool_shutdown(void) {
   pthread_mutex_lock(&pool.lifecycle);
   int rc = EG_OK;
   if (atomic_load(&pool.started)) {
-    /* Completed first: every job it counts was taken before, so the
-     * difference cannot wrap. */
-    size_t completed = atomic_load(&pool.completed);
-    size_t running = taken_jobs() - completed;
-    if (queued_jobs() > 0 || running > 0) {
+    if (queued_jobs() > 0 || running_jobs() > 0) {
       rc = EG_EBUSY;
     } else {
       stop_threads();
@@ -488,6 +974,10 @@ int eg_pool_shutdown(void) {
 #include "testing.h"
 
 int eg_testing_pool_threads(void) {
-  return (int)atomic_load(&pool.threads);
+  return eg__pool_live_threads();
+}
+
+void eg_testing_pool_counts(int *idle, int *blocked, uint64_t *wakes) {
+  eg__pool_counts(idle, blocked, wakes);
 }
 #endif

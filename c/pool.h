@@ -1,14 +1,17 @@
 /*
  * The process-wide thread pool that runs every task and after-function.
  *
- * Liveness: a job never waits forever behind blocked jobs. A monitor thread
- * watches the run queue; when jobs are queued and none was taken for a whole
- * tick, it adds threads (see docs/ARCHITECTURE.md for the bound).
+ * Liveness: a job never waits forever behind blocked jobs. Workers blocked
+ * in the library's own waits say so (eg__pool_block_begin); a monitor
+ * thread finds the others by their CPU clocks and adds threads for them
+ * (see docs/ARCHITECTURE.md for the bounds and the thread cap).
  * Speed: idle workers spin briefly before parking, so a job submitted to a
  * busy pool starts without a syscall.
  */
 #ifndef EG_POOL_H
 #define EG_POOL_H
+
+#include <stdint.h>
 
 #include "queue.h"
 
@@ -46,5 +49,23 @@ int eg__pool_help(const void *owner);
  * must return before it runs other tasks).
  */
 int eg__pool_may_chain(void);
+
+/*
+ * Around a sleep of the library's own (a futex wait in eg_context_wait,
+ * eg_group_wait, a go parked at a limit): on a pool worker, the worker does
+ * not count as runnable until eg__pool_block_end, so queued work gets
+ * another worker at once. A thread-local test and nothing else on other
+ * threads. Pairs nest (a library wait inside a task's
+ * eg_pool_blocking_begin hint): the outermost one counts.
+ */
+void eg__pool_block_begin(void);
+void eg__pool_block_end(void);
+
+/* Pool worker threads alive now (for tests and eg_pool_threads). */
+int eg__pool_live_threads(void);
+
+/* Parked workers now, workers counted asleep in a task now, and parked
+ * workers ever woken (for tests). */
+void eg__pool_counts(int *idle, int *blocked, uint64_t *wakes);
 
 #endif /* EG_POOL_H */

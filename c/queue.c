@@ -11,8 +11,32 @@ void eg__queue_init(eg_queue *queue) {
   atomic_init(&queue->pop_position, 0);
   atomic_init(&queue->overflow_length, 0);
   atomic_init(&queue->overflow_taken, 0);
+  queue->taken_base = 0;
   pthread_mutex_init(&queue->overflow_lock, NULL);
-  queue->overflow_head = queue->overflow_tail = NULL;
+  eg__list_init(&queue->overflow);
+}
+
+void eg__queue_reset_after_fork(eg_queue *queue) {
+  size_t popped = atomic_load(&queue->pop_position);
+  size_t pushed = atomic_load(&queue->push_position);
+  /* Relaxed: only the forking thread exists. Each cell once, by the position it
+   * serves from `popped` on. A cell that holds a job (published or not) becomes
+   * free for its next lap; an empty one must be free for this lap, unless a
+   * consumer of the previous lap claimed it and did not live to free it. */
+  for (size_t k = 0; k < EG__RING_SIZE; k++) {
+    size_t position = popped + k;
+    size_t free_turn = position < pushed ? position + EG__RING_SIZE : position;
+    eg_ring_slot *slot = &queue->ring[position & RING_MASK];
+    if (atomic_load_explicit(&slot->sequence, memory_order_relaxed) !=
+        free_turn)
+      atomic_store_explicit(&slot->sequence, free_turn, memory_order_relaxed);
+  }
+  atomic_store(&queue->pop_position, pushed);
+  queue->taken_base = pushed;
+  atomic_store(&queue->overflow_length, 0);
+  atomic_store(&queue->overflow_taken, 0);
+  pthread_mutex_init(&queue->overflow_lock, NULL);
+  eg__list_init(&queue->overflow); /* its nodes are leaked, as their jobs */
 }
 
 static void slot_store(eg_ring_slot *slot, const eg_job *job) {
@@ -98,14 +122,9 @@ static int overflow_push(eg_queue *queue, const eg_job *job) {
   eg_overflow_node *node = eg__alloc(sizeof *node);
   if (node == NULL)
     return EG_ENOMEM;
-  node->next = NULL;
   node->job = *job;
   pthread_mutex_lock(&queue->overflow_lock);
-  if (queue->overflow_tail != NULL)
-    queue->overflow_tail->next = node;
-  else
-    queue->overflow_head = node;
-  queue->overflow_tail = node;
+  eg__list_push_back(&queue->overflow, &node->link);
   /* seq_cst for the same handshake as ring_push's claim. */
   atomic_fetch_add_explicit(&queue->overflow_length, 1, memory_order_seq_cst);
   pthread_mutex_unlock(&queue->overflow_lock);
@@ -115,11 +134,11 @@ static int overflow_push(eg_queue *queue, const eg_job *job) {
 static int overflow_pop(eg_queue *queue, const void *owner, eg_job *out) {
   eg_overflow_node *node = NULL;
   pthread_mutex_lock(&queue->overflow_lock);
-  node = queue->overflow_head;
+  eg__list *first = eg__list_first(&queue->overflow);
+  if (first != NULL)
+    node = EG__LIST_ENTRY(first, eg_overflow_node, link);
   if (node != NULL && (owner == NULL || node->job.owner == owner)) {
-    queue->overflow_head = node->next;
-    if (queue->overflow_head == NULL)
-      queue->overflow_tail = NULL;
+    eg__list_remove(&node->link);
     atomic_fetch_sub_explicit(&queue->overflow_length, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&queue->overflow_taken, 1, memory_order_relaxed);
   } else {
@@ -167,7 +186,15 @@ size_t eg__queue_length(eg_queue *queue) {
   return pushed - popped + atomic_load(&queue->overflow_length);
 }
 
+int eg__queue_ready(eg_queue *queue) {
+  size_t popped = atomic_load(&queue->pop_position);
+  eg_ring_slot *slot = &queue->ring[popped & RING_MASK];
+  return atomic_load(&slot->sequence) == popped + 1 ||
+         atomic_load(&queue->overflow_length) > 0;
+}
+
 size_t eg__queue_taken(eg_queue *queue) {
   return atomic_load_explicit(&queue->pop_position, memory_order_acquire) +
-         atomic_load_explicit(&queue->overflow_taken, memory_order_acquire);
+         atomic_load_explicit(&queue->overflow_taken, memory_order_acquire) -
+         queue->taken_base;
 }

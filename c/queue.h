@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "errgroup.h"
+#include "list.h"
 #include "platform.h"
 #include "tunables.h"
 
@@ -44,8 +45,24 @@ int eg__queue_pop(eg_queue *queue, eg_job *out);
  */
 int eg__queue_pop_owned(eg_queue *queue, const void *owner, eg_job *out);
 
-/* Jobs pushed and not yet taken (a snapshot: may be stale at once). */
+/* Jobs pushed and not yet taken (a snapshot: may be stale at once),
+ * including one whose producer has claimed its cell but not yet written it. */
 size_t eg__queue_length(eg_queue *queue);
+
+/*
+ * 1 if a pop could take a job now: the oldest ring cell is published, or
+ * the overflow list holds one. Unlike eg__queue_length, a cell claimed by a
+ * producer that has not yet published it does not count. seq_cst loads: the
+ * "check queue" half of the pool's sleep handshake.
+ */
+int eg__queue_ready(eg_queue *queue);
+
+/*
+ * In a child after fork(): drops every queued job, including cells that a
+ * producer or consumer of the parent left half done. Writes only the cells
+ * that need it (a fork child pays a page copy for each page it writes).
+ */
+void eg__queue_reset_after_fork(eg_queue *queue);
 
 /* A counter that grows by one for every job taken: progress for the
  * starvation monitor. */
@@ -68,7 +85,7 @@ typedef struct eg_ring_slot {
 } eg_ring_slot;
 
 typedef struct eg_overflow_node {
-  struct eg_overflow_node *next;
+  eg__list link;
   eg_job job;
 } eg_overflow_node;
 
@@ -78,8 +95,11 @@ struct eg_queue {
   /* Jobs in the overflow list, and jobs ever taken from it. */
   _Alignas(EG_CACHE_LINE) atomic_size_t overflow_length;
   atomic_size_t overflow_taken;
+  /* pop_position where the count of taken jobs starts (a fork child's
+   * count starts at zero). */
+  size_t taken_base;
   pthread_mutex_t overflow_lock;
-  eg_overflow_node *overflow_head, *overflow_tail;
+  eg__list overflow; /* of eg_overflow_node, oldest first */
   _Alignas(EG_CACHE_LINE) eg_ring_slot ring[EG__RING_SIZE];
 };
 

@@ -27,6 +27,10 @@ int eg_testing_blocked_go_callers(eg_group *group);
 /* Number of pool worker threads alive right now. */
 int eg_testing_pool_threads(void);
 
+/* Pool workers parked now, workers counted asleep inside a task now, and
+ * how many times a parked worker was woken since the process started. */
+void eg_testing_pool_counts(int *idle, int *blocked, uint64_t *wakes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -401,8 +401,36 @@ EG_API void eg_group_free(eg_group *group);
 EG_API int eg_pool_set_stack_size(size_t bytes);
 
 /**
+ * Caps the number of pool threads. `max` >= 1, or 0 for the default: half
+ * of the RLIMIT_NPROC soft limit, at most one thread per 512 KiB of physical
+ * memory, at least 64. A lowered cap stops no thread; threads above it exit
+ * once idle.
+ *
+ * At the cap the pool creates no more threads: queued tasks wait until a
+ * pool thread returns from a task. That is the one guarantee that yields:
+ * an unlimited group whose running tasks all wait for a task still queued
+ * deadlocks once the cap is reached (below the cap every task can run at
+ * the same time as every other). Nothing is lost and no call fails because
+ * of the cap; eg_pool_threads reports how often it refused a thread.
+ * EG_EINVAL for a negative `max`. Thread-safe. Since 1.1.
+ */
+EG_API int eg_pool_set_max_threads(int max);
+
+/**
+ * Returns the number of pool threads alive now. If `max_threads` is not
+ * NULL it receives the cap in force; if `refused` is not NULL, the number
+ * of threads the pool wanted and did not create because of the cap since
+ * the process started (or since fork() in a child): a count that grows
+ * means tasks waited for a thread. A snapshot; thread-safe. Since 1.1.
+ */
+EG_API int eg_pool_threads(int *max_threads, uint64_t *refused);
+
+/**
  * Stops every pool thread and waits until all have exited. Refused with
- * EG_EBUSY while any task or after-function is queued or running. The pool
+ * EG_EBUSY while any task or after-function is queued or running (a task
+ * that has returned, as after eg_group_wait, no longer counts: the call
+ * waits up to 100 ms for its thread to finish the bookkeeping, so a refusal
+ * can take that long). The pool
  * restarts by itself on the next use. No other thread may use the library
  * while this call runs. Not needed before exit or dlclose: the shared
  * library is linked with -z nodelete, so its code is never unmapped under

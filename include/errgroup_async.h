@@ -91,6 +91,19 @@ EG_API int eg_group_wait_async(eg_group *group, eg_wait_fn done, void *arg,
  */
 EG_API eg_payload_release_fn eg_error_payload_release(const eg_error *error);
 
+/**
+ * A hint from a task about to block where the library cannot see it (a
+ * read, a poll, a lock of its own), after Java's ForkJoinPool.managedBlock:
+ * from eg_pool_blocking_begin to eg_pool_blocking_end the calling pool
+ * thread does not count as runnable, so a queued task gets another thread
+ * at once instead of when the pool's monitor notices the block (tens of
+ * microseconds later). Pairs may nest and may contain the library's own
+ * waits; each begin needs its end on the same thread. No-op on a thread
+ * that is not a pool thread. Never fails, never blocks.
+ */
+EG_API void eg_pool_blocking_begin(void);
+EG_API void eg_pool_blocking_end(void);
+
 #ifdef __cplusplus
 }
 #endif

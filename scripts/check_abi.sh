@@ -18,10 +18,15 @@ err() { echo "check_abi: $*" >&2; fail=1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# "version name" for every EG_API function declared in a header.
+# "version name" for every EG_API function declared in a header: the
+# header's node, or LIBERRGROUP_X.Y for one whose comment says "Since X.Y".
 declared() { # header version
-  grep -v '^[[:space:]]*#' "$1" | grep -o 'EG_API[^(;]*(' |
-    sed -E 's/.*[ *]([A-Za-z_0-9]+)[[:space:]]*\($/\1/' | sed "s/^/$2 /"
+  grep -v '^[[:space:]]*#' "$1" | awk -v node="$2" '
+    match($0, /Since [0-9]+\.[0-9]+/) { since = substr($0, RSTART + 6, RLENGTH - 6) }
+    /EG_API[^(;]*\(/ {
+      line = $0; sub(/\(.*/, "", line); n = split(line, words, /[ *]+/)
+      print (since != "" ? "LIBERRGROUP_" since : node), words[n]; since = ""
+    }'
 }
 {
   declared "$root/include/errgroup.h" LIBERRGROUP_1.0

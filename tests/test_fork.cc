@@ -1,8 +1,12 @@
 // fork() in a process whose pool is running: the child can use the library
 // at once (a new pool is built lazily), and nothing deadlocks on either
 // side, also when tasks are running or being submitted while it forks.
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <thread>
 
 #include "helpers.h"
 
@@ -23,7 +27,7 @@ namespace {
 #endif
 #endif
 #ifdef SANITIZED
-#define SKIP_UNDER_SANITIZERS() \
+#define SKIP_UNDER_SANITIZERS()                                                \
   GTEST_SKIP() << "sanitizer runtimes do not support fork() with threads"
 #else
 #define SKIP_UNDER_SANITIZERS() (void)0
@@ -33,48 +37,57 @@ namespace {
 // a deadline. Returns the exit status (0 = all as expected). Uses only the
 // library and atomics, and leaves with _exit.
 int ChildUsesTheLibrary() {
-  eg_group* group = nullptr;
-  eg_context* ctx = nullptr;
+  eg_group *group = nullptr;
+  eg_context *ctx = nullptr;
   if (eg_group_with_context(eg_context_background(), &group, &ctx) != EG_OK)
     return 10;
   static std::atomic<int> ran{0};
   for (int i = 0; i < 64; ++i) {
-    auto task = [](eg_context*, void*) -> eg_error* {
+    auto task = [](eg_context *, void *) -> eg_error * {
       ran++;
       return nullptr;
     };
-    if (eg_group_go(group, task, nullptr) != EG_OK) return 11;
+    if (eg_group_go(group, task, nullptr) != EG_OK)
+      return 11;
   }
   // Two tasks that can only finish together: the child needs real pool
   // threads, not just the waiter running tasks itself.
   static std::atomic<int> arrived{0};
-  auto meet = [](eg_context* ctx, void*) -> eg_error* {
+  auto meet = [](eg_context *ctx, void *) -> eg_error * {
     arrived++;
     for (int i = 0; arrived.load() < 2 && i < 30000; ++i)
-      eg_context_wait(ctx, kMillisecond);  // at most 30 s in all
+      eg_context_wait(ctx, kMillisecond); // at most 30 s in all
     return arrived.load() < 2 ? eg_error_new(99, "never met") : nullptr;
   };
-  if (eg_group_go(group, meet, nullptr) != EG_OK) return 19;
-  if (eg_group_go(group, meet, nullptr) != EG_OK) return 19;
-  auto failing = [](eg_context*, void*) -> eg_error* {
+  if (eg_group_go(group, meet, nullptr) != EG_OK)
+    return 19;
+  if (eg_group_go(group, meet, nullptr) != EG_OK)
+    return 19;
+  auto failing = [](eg_context *, void *) -> eg_error * {
     return eg_error_new(5, "child failure");
   };
-  if (eg_group_go(group, failing, nullptr) != EG_OK) return 12;
-  eg_error* error = eg_group_wait(group);
-  if (error == nullptr || eg_error_code(error) != 5) return 13;
-  if (ran.load() != 64) return 14;
-  if (eg_context_cause(ctx) != error) return 15;
+  if (eg_group_go(group, failing, nullptr) != EG_OK)
+    return 12;
+  eg_error *error = eg_group_wait(group);
+  if (error == nullptr || eg_error_code(error) != 5)
+    return 13;
+  if (ran.load() != 64)
+    return 14;
+  if (eg_context_cause(ctx) != error)
+    return 15;
   eg_group_free(group);
   eg_context_release(ctx);
 
-  eg_context* timed = nullptr;
+  eg_context *timed = nullptr;
   if (eg_context_with_timeout(eg_context_background(), 10 * kMillisecond,
                               &timed) != EG_OK)
     return 16;
   // Generous: the deadline must fire in the child, where the timer
   // thread has to be started anew.
-  if (eg_context_wait(timed, 30 * kSecond) != EG_OK) return 17;
-  if (eg_context_err(timed) != EG_EDEADLINE_EXCEEDED) return 18;
+  if (eg_context_wait(timed, 30 * kSecond) != EG_OK)
+    return 17;
+  if (eg_context_err(timed) != EG_EDEADLINE_EXCEEDED)
+    return 18;
   eg_context_release(timed);
 
   // The child's pool counts only its own jobs: once they are done it can be
@@ -82,16 +95,19 @@ int ChildUsesTheLibrary() {
   int shutdown = EG_EBUSY;
   for (int i = 0; i < 10000 && shutdown == EG_EBUSY; ++i) {
     shutdown = eg_pool_shutdown();
-    if (shutdown == EG_EBUSY) usleep(1000);  // at most 10 s in all
+    if (shutdown == EG_EBUSY)
+      usleep(1000); // at most 10 s in all
   }
-  if (shutdown != EG_OK) return 20;
+  if (shutdown != EG_OK)
+    return 20;
   return 0;
 }
 
 // Forks; the child runs ChildUsesTheLibrary. Returns the child's status.
 int ForkAndUseTheLibraryInTheChild() {
   pid_t pid = fork();
-  if (pid == 0) _exit(ChildUsesTheLibrary());
+  if (pid == 0)
+    _exit(ChildUsesTheLibrary());
   EXPECT_GT(pid, 0);
   int status = 0;
   EXPECT_EQ(pid, waitpid(pid, &status, 0));
@@ -102,8 +118,8 @@ int ForkAndUseTheLibraryInTheChild() {
 TEST(Fork, ChildOfAnIdlePoolUsesTheLibrary) {
   SKIP_UNDER_SANITIZERS();
   GroupPtr g = NewGroup();
-  ASSERT_EQ(EG_OK, GoFn(g.get(), [](eg_context*) { return nullptr; }));
-  ASSERT_EQ(nullptr, eg_group_wait(g.get()));  // the pool is running
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [](eg_context *) { return nullptr; }));
+  ASSERT_EQ(nullptr, eg_group_wait(g.get())); // the pool is running
   EXPECT_EQ(0, ForkAndUseTheLibraryInTheChild());
 }
 
@@ -112,7 +128,7 @@ TEST(Fork, WhileTasksAreRunningBothSidesCarryOn) {
   auto gc = NewGroupWithContext(eg_context_background());
   Latch running(8);
   for (int i = 0; i < 8; ++i)
-    ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context* ctx) {
+    ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context *ctx) {
                 running.CountDown();
                 eg_context_wait(ctx, -1);
                 return nullptr;
@@ -122,8 +138,8 @@ TEST(Fork, WhileTasksAreRunningBothSidesCarryOn) {
   ContextPtr timed = NewTimeoutContext(eg_context_background(), kSecond);
   EXPECT_EQ(0, ForkAndUseTheLibraryInTheChild());
   // The parent's tasks are unaffected and finish on cancellation.
-  eg_error* stop = eg_error_new(1, "stop");
-  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context*) { return stop; }));
+  eg_error *stop = eg_error_new(1, "stop");
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [&](eg_context *) { return stop; }));
   EXPECT_EQ(stop, eg_group_wait(gc.group.get()));
 }
 
@@ -135,7 +151,7 @@ TEST(Fork, WhileAnotherThreadSubmitsTasks) {
   std::thread submitter([&] {
     while (!stop.load()) {
       for (int i = 0; i < 100; ++i)
-        EXPECT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {
+        EXPECT_EQ(EG_OK, GoFn(g.get(), [&](eg_context *) {
                     ran++;
                     return nullptr;
                   }));
@@ -149,5 +165,56 @@ TEST(Fork, WhileAnotherThreadSubmitsTasks) {
   submitter.join();
 }
 
-}  // namespace
-}  // namespace egtest
+// Issue 11, suspected: fork() inside a task. In the child the forking
+// thread is a worker of no pool; when its task returns it must leave
+// without touching the child's counts, so a shutdown in the child (from
+// another thread) neither hangs nor sees a count underflow.
+TEST(Pool, ForkInsideATaskLeavesTheChildsCountsRight) {
+  SKIP_UNDER_SANITIZERS();
+  GroupPtr g = NewGroup();
+  std::atomic<pid_t> child{-1};
+  Gate forked;
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context *) {
+              pid_t pid = fork();
+              if (pid != 0) {
+                child = pid;
+                forked.Open();
+                return nullptr;
+              }
+              // The child: a thread that outlives this task uses the pool.
+              std::thread([] {
+                for (int round = 0; round < 3; ++round) {
+                  GroupPtr inner = NewGroup();
+                  for (int i = 0; i < 8; ++i)
+                    if (GoFn(inner.get(),
+                             [](eg_context *) { return nullptr; }) != EG_OK)
+                      _exit(2);
+                  if (eg_group_wait(inner.get()) != nullptr)
+                    _exit(3);
+                  inner.reset();
+                  if (ShutdownPoolWhenIdle() != EG_OK)
+                    _exit(4);
+                  if (eg_testing_pool_threads() != 0)
+                    _exit(5);
+                }
+                _exit(0);
+              }).detach();
+              return nullptr; // back to the (orphaned) worker loop
+            }));
+  forked.Wait(); // on a pool thread: eg_group_wait would run it here
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  ASSERT_GT(child.load(), 0);
+  int status = 0;
+  bool exited = WaitUntil(
+      [&] { return waitpid(child.load(), &status, WNOHANG) == child.load(); });
+  if (!exited) {
+    kill(child.load(), SIGKILL);
+    waitpid(child.load(), &status, 0);
+  }
+  ASSERT_TRUE(exited) << "the child hung";
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+} // namespace
+} // namespace egtest

@@ -44,6 +44,7 @@
  * ------------------------------------------------------------------------ */
 
 #define EG_STABLE_NODE "LIBERRGROUP_1.0"
+#define EG_STABLE_1_1_NODE "LIBERRGROUP_1.1"
 #define EG_EXPERIMENTAL_NODE "LIBERRGROUP_EXPERIMENTAL"
 
 /* X(name, node) for every EG_API function of include/errgroup.h and
@@ -88,11 +89,15 @@
   X(eg_group_free, EG_STABLE_NODE)                                             \
   X(eg_pool_set_stack_size, EG_STABLE_NODE)                                    \
   X(eg_pool_shutdown, EG_STABLE_NODE)                                          \
+  X(eg_pool_set_max_threads, EG_STABLE_1_1_NODE)                               \
+  X(eg_pool_threads, EG_STABLE_1_1_NODE)                                       \
   X(eg_group_admit, EG_EXPERIMENTAL_NODE)                                      \
   X(eg_group_try_admit, EG_EXPERIMENTAL_NODE)                                  \
   X(eg_group_external_done, EG_EXPERIMENTAL_NODE)                              \
   X(eg_group_wait_async, EG_EXPERIMENTAL_NODE)                                 \
-  X(eg_error_payload_release, EG_EXPERIMENTAL_NODE)
+  X(eg_error_payload_release, EG_EXPERIMENTAL_NODE)                            \
+  X(eg_pool_blocking_begin, EG_EXPERIMENTAL_NODE)                              \
+  X(eg_pool_blocking_end, EG_EXPERIMENTAL_NODE)
 
 /* One typed pointer per function, typed by the header's prototype. The
  * __typeof__ operand is not evaluated: nothing here references the

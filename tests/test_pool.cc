@@ -1,0 +1,311 @@
+// The pool's rules on real work: tasks that block (in the library's own
+// waits or elsewhere) and tasks that compute; the thread cap; shutdown and
+// restart; signals on library threads. Each TEST runs in its own process
+// (gtest_discover_tests), so each starts from a fresh pool.
+#include <dirent.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "helpers.h"
+
+namespace egtest {
+namespace {
+
+int Cpus() {
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  return cpus > 0 ? static_cast<int>(cpus) : 1;
+}
+
+int64_t ThreadCpuNs() {
+  timespec now;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
+// Burns `ns` of this thread's CPU time (not wall time: on a loaded machine
+// the task still computes, it only takes longer).
+void Compute(int64_t ns) {
+  int64_t until = ThreadCpuNs() + ns;
+  while (ThreadCpuNs() < until) {
+  }
+}
+
+int CountProcessThreads() {
+  DIR *dir = opendir("/proc/self/task");
+  int count = 0;
+  if (dir == nullptr)
+    return -1;
+  while (dirent *entry = readdir(dir))
+    if (entry->d_name[0] != '.')
+      ++count;
+  closedir(dir);
+  return count;
+}
+
+// Starts `n` tasks of `group` that each wait in eg_context_wait on `ctx`
+// until it is canceled; `running` counts them as they start.
+void StartContextWaiters(eg_group *group, int n, eg_context *ctx,
+                         Latch *running) {
+  for (int i = 0; i < n; ++i)
+    ASSERT_EQ(EG_OK, GoFn(group, [ctx, running](eg_context *) {
+                running->CountDown();
+                eg_context_wait(ctx, -1);
+                return nullptr;
+              }));
+}
+
+// With every worker asleep in eg_context_wait, a new task still starts:
+// a worker in a library wait does not count as awake, so the push itself
+// adds a runnable thread (it does not wait for the monitor to notice).
+TEST(Pool, TaskBlockedInLibraryWaitDoesNotHoldBackANewTask) {
+  const int blocked = 2 * Cpus();
+  ContextPtr stop = NewCancelContext(eg_context_background());
+  GroupPtr holders = NewGroup();
+  Latch running(blocked);
+  StartContextWaiters(holders.get(), blocked, stop.get(), &running);
+  running.Wait();
+  int idle = 0, asleep = 0;
+  uint64_t wakes = 0;
+  // A state without a notification: each holder between its count-down
+  // and its sleep.
+  ASSERT_TRUE(WaitUntil([&] {
+    eg_testing_pool_counts(&idle, &asleep, &wakes);
+    return asleep == blocked;
+  }));
+  GroupPtr g = NewGroup();
+  Gate started;
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context *) {
+              started.Open();
+              return nullptr;
+            }));
+  // The push made (or woke) a thread for it before returning: the blocked
+  // workers plus the new one.
+  EXPECT_GE(eg_testing_pool_threads(), blocked + 1);
+  EXPECT_TRUE(started.WaitFor(kEventBound));
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  eg_context_cancel(stop.get(), nullptr);
+  EXPECT_EQ(nullptr, eg_group_wait(holders.get()));
+}
+
+// A burst of tasks that can only finish together (each waits, in the
+// library, for the last one to arrive): every woken worker that finds more
+// queued work wakes the next, so all of them run.
+TEST(Pool, WokenWorkerWakesTheNextWhileWorkIsQueued) {
+  const int tasks = 8 * Cpus();
+  for (int round = 0; round < 3; ++round) {
+    ContextPtr all_arrived = NewCancelContext(eg_context_background());
+    std::atomic<int> arrived{0};
+    GroupPtr g = NewGroup();
+    eg_context *ctx = all_arrived.get();
+    for (int i = 0; i < tasks; ++i)
+      ASSERT_EQ(EG_OK, GoFn(g.get(), [&, ctx](eg_context *) {
+                  if (arrived.fetch_add(1) + 1 == tasks)
+                    eg_context_cancel(ctx, nullptr);
+                  EXPECT_EQ(EG_OK, eg_context_wait(ctx, -1));
+                  return nullptr;
+                }));
+    EXPECT_EQ(nullptr, eg_group_wait(g.get())) << "round " << round;
+    EXPECT_EQ(tasks, arrived.load());
+  }
+}
+
+// A pool with many parked workers wakes one per job, not all of them (no
+// thundering herd), so the workers parked longest can time out and leave.
+TEST(Pool, ParkedPoolWakesNoMoreWorkersThanJobs) {
+  const int parked = 32;
+  {
+    GroupPtr warm = NewGroup();
+    Latch running(parked);
+    Gate release;
+    ASSERT_TRUE(StartBlockedTasks(warm.get(), parked, &running, &release));
+    running.Wait();
+    release.Open();
+    EXPECT_EQ(nullptr, eg_group_wait(warm.get()));
+  }
+  int idle = 0;
+  uint64_t wakes_before = 0;
+  // A state without a notification: the workers park after their spin.
+  ASSERT_TRUE(WaitUntil([&] {
+    int asleep = 0;
+    eg_testing_pool_counts(&idle, &asleep, &wakes_before);
+    return idle >= parked - 1;
+  }));
+  const int jobs = 20;
+  for (int i = 0; i < jobs; ++i) {
+    GroupPtr g = NewGroup();
+    Gate ran;
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context *) {
+                ran.Open();
+                return nullptr;
+              }));
+    ran.Wait(); // not eg_group_wait: the caller must not run it itself
+    EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  }
+  uint64_t wakes_after = 0;
+  int asleep = 0;
+  eg_testing_pool_counts(&idle, &asleep, &wakes_after);
+  // One wake per job at most, plus one for the monitor per job if the job
+  // sat in its submitter's slot when a tick came.
+  EXPECT_LE(wakes_after - wakes_before, static_cast<uint64_t>(2 * jobs));
+}
+
+// CPU-bound fan-out runs on about as many threads as CPUs: computing
+// workers are not replaced, only (slowly) supplemented for liveness.
+TEST(Pool, CpuBoundFanOutStaysWithinTheThreadBound) {
+  const int cpus = Cpus();
+  const int tasks = 10 * cpus;
+  std::atomic<bool> done{false};
+  std::atomic<int> peak{0};
+  std::thread sampler([&] {
+    while (!done.load()) {
+      int now = eg_testing_pool_threads();
+      if (now > peak.load())
+        peak = now;
+      std::this_thread::sleep_for(200us);
+    }
+  });
+  GroupPtr g = NewGroup();
+  for (int i = 0; i < tasks; ++i)
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [](eg_context *) {
+                Compute(20 * kMillisecond);
+                return nullptr;
+              }));
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  done = true;
+  sampler.join();
+  EXPECT_LE(peak.load(), 4 * cpus + 4);
+  EXPECT_LE(CountProcessThreads(), 4 * cpus + 8); // + main, timer, ...
+}
+
+// Pairs of tasks where the first spins (computing, never blocking) until
+// the second, queued after all the spinners, sets its flag: the pool must
+// add threads even though every worker computes, or they never finish.
+TEST(Pool, SpinUntilFlagPairsFinish) {
+  const int pairs = 2 * Cpus();
+  std::vector<std::atomic<bool>> flags(pairs);
+  for (auto &flag : flags)
+    flag = false;
+  GroupPtr g = NewGroup();
+  for (int i = 0; i < pairs; ++i)
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [&flags, i](eg_context *) {
+                while (!flags[i].load()) {
+                }
+                return nullptr;
+              }));
+  for (int i = 0; i < pairs; ++i)
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [&flags, i](eg_context *) {
+                flags[i] = true;
+                return nullptr;
+              }));
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+}
+
+// At the cap the pool makes no more threads: the tasks beyond it wait (the
+// guarantee that yields), eg_pool_threads reports the refusals, and nothing
+// is lost: they run once threads return.
+TEST(Pool, TheCapIsEnforcedAndReported) {
+  const int cap = 3;
+  EXPECT_EQ(EG_EINVAL, eg_pool_set_max_threads(-1));
+  ASSERT_EQ(EG_OK, eg_pool_set_max_threads(cap));
+  int max = 0;
+  uint64_t refused_before = 0;
+  eg_pool_threads(&max, &refused_before);
+  EXPECT_EQ(cap, max);
+  ContextPtr stop = NewCancelContext(eg_context_background());
+  GroupPtr g = NewGroup();
+  const int tasks = cap + 5;
+  std::atomic<int> started{0};
+  eg_context *ctx = stop.get();
+  for (int i = 0; i < tasks; ++i)
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [&, ctx](eg_context *) {
+                started++;
+                eg_context_wait(ctx, -1);
+                return nullptr;
+              }));
+  uint64_t refused = 0;
+  // The refusals are counted when the pool wants a thread; no notification.
+  EXPECT_TRUE(WaitUntil([&] {
+    eg_pool_threads(nullptr, &refused);
+    return started.load() == cap && refused > refused_before;
+  }));
+  EXPECT_LE(eg_pool_threads(nullptr, nullptr), cap);
+  EXPECT_TRUE(StaysFalse([&] { return started.load() > cap; }));
+  eg_context_cancel(ctx, nullptr);
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  EXPECT_EQ(tasks, started.load());
+  ASSERT_EQ(EG_OK, eg_pool_set_max_threads(0));
+  eg_pool_threads(&max, nullptr);
+  EXPECT_GE(max, 64);
+}
+
+// Issue 11, bug 8: once eg_group_wait has returned, every task has
+// returned, and shutdown must succeed (the pool used to count the job as
+// finished only after its task had released the waiter).
+TEST(Pool, ShutdownRightAfterWaitSucceeds) {
+  for (int round = 0; round < 1000; ++round) {
+    GroupPtr g = NewGroup();
+    for (int i = 0; i < 1 + round % 4; ++i)
+      ASSERT_EQ(EG_OK, GoFn(g.get(), [](eg_context *) { return nullptr; }));
+    ASSERT_EQ(nullptr, eg_group_wait(g.get()));
+    ASSERT_EQ(EG_OK, eg_pool_shutdown()) << "round " << round;
+  }
+}
+
+// Issue 11, suspected: after a shutdown and a restart, pushes still wake
+// parked workers (a burst that only finishes if all its tasks run at once).
+TEST(Pool, RestartedPoolStillWakesParkedWorkers) {
+  for (int round = 0; round < 3; ++round) {
+    const int tasks = 4 * Cpus();
+    ContextPtr all_arrived = NewCancelContext(eg_context_background());
+    eg_context *ctx = all_arrived.get();
+    std::atomic<int> arrived{0};
+    GroupPtr g = NewGroup();
+    for (int i = 0; i < tasks; ++i)
+      ASSERT_EQ(EG_OK, GoFn(g.get(), [&, ctx](eg_context *) {
+                  if (arrived.fetch_add(1) + 1 == tasks)
+                    eg_context_cancel(ctx, nullptr);
+                  eg_context_wait(ctx, -1);
+                  return nullptr;
+                }));
+    EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+    ASSERT_EQ(EG_OK, ShutdownPoolWhenIdle());
+    EXPECT_EQ(0, eg_testing_pool_threads());
+  }
+}
+
+std::atomic<int> handled{0};
+void CountSignal(int) {
+  handled++;
+}
+
+// Issue 11, suspected: library threads block asynchronous signals, so a
+// process-directed signal that the program's only willing thread waits for
+// with sigwait reaches it (instead of running the handler on a pool thread).
+TEST(Pool, LibraryThreadsBlockAsynchronousSignals) {
+  GroupPtr g = NewGroup();
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [](eg_context *) { return nullptr; }));
+  ASSERT_EQ(nullptr, eg_group_wait(g.get())); // the pool and monitor exist
+  ContextPtr timed = NewTimeoutContext(eg_context_background(), 60 * kSecond);
+  struct sigaction action = {};
+  action.sa_handler = CountSignal;
+  ASSERT_EQ(0, sigaction(SIGUSR1, &action, nullptr));
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR1);
+  ASSERT_EQ(0, pthread_sigmask(SIG_BLOCK, &set, nullptr));
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(0, kill(getpid(), SIGUSR1));
+    timespec bound = {10, 0};
+    EXPECT_EQ(SIGUSR1, sigtimedwait(&set, nullptr, &bound)) << "round " << i;
+  }
+  EXPECT_EQ(0, handled.load());
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
+} // namespace
+} // namespace egtest
