@@ -582,7 +582,8 @@ void eg_pool_blocking_begin(void) {
 }
 
 void eg_pool_blocking_end(void) {
-  eg__pool_block_end();
+  if (block_depth > 0) /* an end without its begin changes nothing */
+    eg__pool_block_end();
 }
 
 /* ---------------------------------------------------------------- monitor */

@@ -102,6 +102,13 @@ EG_API eg_payload_release_fn eg_error_payload_release(const eg_error *error);
  * that is not a pool thread. Never fails, never blocks.
  */
 EG_API void eg_pool_blocking_begin(void);
+
+/**
+ * Ends the innermost eg_pool_blocking_begin of the calling thread: the
+ * thread counts as runnable again once no pair is open. No-op on a thread
+ * that is not a pool thread, and for an end without a begin. Never fails,
+ * never blocks.
+ */
 EG_API void eg_pool_blocking_end(void);
 
 #ifdef __cplusplus

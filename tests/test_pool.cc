@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "errgroup_async.h"
 #include "helpers.h"
 
 namespace egtest {
@@ -305,6 +306,47 @@ TEST(Pool, LibraryThreadsBlockAsynchronousSignals) {
   }
   EXPECT_EQ(0, handled.load());
   pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
+int BlockedNow() {
+  int idle = 0, blocked = 0;
+  uint64_t wakes = 0;
+  eg_testing_pool_counts(&idle, &blocked, &wakes);
+  return blocked;
+}
+
+// The explicit hint (errgroup_async.h): a pool thread between
+// eg_pool_blocking_begin and _end counts as blocked; pairs nest; an end
+// without its begin, or either call off the pool, changes nothing.
+TEST(Pool, BlockingHintCountsThePoolThreadOutAndNests) {
+  eg_pool_blocking_end(); // off the pool, unpaired: nothing to undo
+  eg_pool_blocking_begin();
+  EXPECT_EQ(0, BlockedNow());
+  eg_pool_blocking_end();
+  GroupPtr g = NewGroup();
+  std::atomic<int> failures{0};
+  Latch ran(1); // waited for before eg_group_wait, which would run the task
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [&failures, &ran](eg_context *) {
+              auto expect = [&failures](bool ok) { failures += ok ? 0 : 1; };
+              eg_pool_blocking_end(); // unpaired on a pool thread
+              expect(BlockedNow() == 0);
+              eg_pool_blocking_begin();
+              expect(BlockedNow() == 1);
+              eg_pool_blocking_begin(); // nested: counted once
+              expect(BlockedNow() == 1);
+              eg_pool_blocking_end();
+              expect(BlockedNow() == 1);
+              eg_pool_blocking_end();
+              expect(BlockedNow() == 0);
+              eg_pool_blocking_end(); // one end too many
+              expect(BlockedNow() == 0);
+              ran.CountDown();
+              return nullptr;
+            }));
+  ran.Wait();
+  ASSERT_EQ(nullptr, eg_group_wait(g.get()));
+  EXPECT_EQ(0, failures.load());
+  EXPECT_EQ(0, BlockedNow());
 }
 
 } // namespace
