@@ -461,7 +461,7 @@ func osThreads(t *testing.T) int {
 	if err != nil {
 		t.Skip("no /proc/self/status")
 	}
-	for line := range strings.Lines(string(status)) {
+	for _, line := range strings.Split(string(status), "\n") {
 		if rest, ok := strings.CutPrefix(line, "Threads:"); ok {
 			n, _ := strconv.Atoi(strings.TrimSpace(rest))
 			return n

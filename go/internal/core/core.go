@@ -1,5 +1,5 @@
 // Package core is the cgo layer shared by the Go packages of this repository
-// (go/errgroup, go/kratos): it is the only package that compiles the C
+// (go/errgroup, go/kratos/errgroup): it is the only package that compiles the C
 // library in (bundle_*.c) or links it (build tag liberrgroup_system), holds
 // the C bridge (bridge.c), the functions the C library calls back
 // (exports.go), the cgo handle bookkeeping and the conversion of errors
@@ -43,12 +43,12 @@ type CErrorFunc func(code int, message string) error
 
 // Group is the Go side of one C group. It is referenced by the Go group
 // that made it and by the goroutines running the group's functions. When it
-// becomes unreachable, a cleanup gives the C side back (cSide.release).
+// becomes unreachable, a finalizer gives the C side back (cSide.release).
+// (A finalizer, not runtime.AddCleanup: the module supports Go 1.22.)
 type Group struct {
-	group   *C.eg_group // == side.group, read on every call
-	bridge  *errorBridge
-	side    *cSide
-	cleanup runtime.Cleanup
+	group  *C.eg_group // == side.group, read on every call
+	bridge *errorBridge
+	side   *cSide
 }
 
 // errorBridge turns C errors into Go errors for one group and cancels its Go
@@ -66,7 +66,7 @@ type errorBridge struct {
 }
 
 // cSide is what the C library holds for one group, given back by the
-// Group's cleanup; it must not reference the Group.
+// Group's finalizer; it must not reference the Group.
 type cSide struct {
 	group          *C.eg_group
 	cctx, cparent  *C.eg_context   // NULL for a group made by New
@@ -92,7 +92,7 @@ type contextWatch struct {
 // with room for the one value the notification sends, and the cgo handle of
 // that channel, which is the notification's argument. Parkers are reused
 // through parkers, so the handle is made once per parker, not per call; a
-// parker dropped by the pool deletes its handle in a cleanup (the handle
+// parker dropped by the pool deletes its handle in a finalizer (the handle
 // references the channel, not the parker).
 type parker struct {
 	notified chan *C.eg_error // admission sends nil, a wait its retained result
@@ -102,7 +102,7 @@ type parker struct {
 var parkers = sync.Pool{New: func() any {
 	p := &parker{notified: make(chan *C.eg_error, 1)}
 	p.handle = newHandle(p.notified)
-	runtime.AddCleanup(p, deleteHandle, p.handle)
+	runtime.SetFinalizer(p, func(p *parker) { deleteHandle(p.handle) })
 	return p
 }}
 
@@ -185,7 +185,7 @@ func Load(slot *atomic.Pointer[Group], newCError CErrorFunc) *Group {
 // Release gives the C side of c back at once, for a group that was never
 // used (the loser of a race to make a zero group's core).
 func (c *Group) Release() {
-	c.cleanup.Stop()
+	runtime.SetFinalizer(c, nil)
 	c.side.release()
 }
 
@@ -214,7 +214,7 @@ func NewWithContext(parent context.Context, cancel context.CancelCauseFunc, newC
 
 func newCore(side *cSide) *Group {
 	c := &Group{group: side.group, bridge: side.bridge, side: side}
-	c.cleanup = runtime.AddCleanup(c, (*cSide).release, side)
+	runtime.SetFinalizer(c, func(c *Group) { c.side.release() })
 	return c
 }
 

@@ -1,4 +1,4 @@
-package kratos_test
+package errgroup_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	errgroup "github.com/liberrgroup/liberrgroup/go/kratos"
+	"github.com/liberrgroup/liberrgroup/go/kratos/errgroup"
 )
 
 // GOMAXPROCS bounds the running functions without blocking Go; WithCancel

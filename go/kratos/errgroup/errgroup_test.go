@@ -1,4 +1,4 @@
-package kratos
+package errgroup
 
 import (
 	"context"
@@ -81,7 +81,7 @@ func TestWithContextPassesContextAndDoesNotCancel(t *testing.T) {
 	if parent.Err() != nil {
 		t.Fatal("Wait canceled the context given to WithContext")
 	}
-	// nil is taken as context.Background(), as in go-kratos.
+	// nil is taken as context.Background(), as in go-errgroup.
 	//lint:ignore SA1012 the nil context is the point
 	g = WithContext(nil) //nolint:staticcheck
 	var background atomic.Bool
@@ -416,7 +416,7 @@ func TestPanicIsRecoveredWithValueAndStack(t *testing.T) {
 		if !strings.HasPrefix(text, panicPrefix+"2233\ngoroutine ") {
 			t.Fatalf("%s: the error is %q...; want %q, the value, a newline and the stack", name, text[:min(len(text), 80)], panicPrefix)
 		}
-		if !strings.Contains(text, "kratos.panickingFunction(") || !strings.Contains(text, "[running]") {
+		if !strings.Contains(text, "errgroup.panickingFunction(") || !strings.Contains(text, "[running]") {
 			t.Fatalf("%s: the error does not hold the panicking goroutine's stack:\n%s", name, text)
 		}
 	}

@@ -1,12 +1,12 @@
-package kratos_test
+package errgroup_test
 
 import (
 	"context"
 	"errors"
 	"testing"
 
-	"github.com/liberrgroup/liberrgroup/go/errgroup"
-	"github.com/liberrgroup/liberrgroup/go/kratos"
+	xsync "github.com/liberrgroup/liberrgroup/go/errgroup"
+	"github.com/liberrgroup/liberrgroup/go/kratos/errgroup"
 )
 
 // A program may import both packages: the C library is compiled in (or
@@ -14,10 +14,10 @@ import (
 // A go/errgroup group and a go/kratos group then work side by side.
 func TestBothPackagesInOneProgram(t *testing.T) {
 	errRef := errors.New("reference")
-	ref, refCtx := errgroup.WithContext(context.Background())
+	ref, refCtx := xsync.WithContext(context.Background())
 	ref.Go(func() error { return errRef })
 
-	k := kratos.WithCancel(refCtx)
+	k := errgroup.WithCancel(refCtx)
 	k.GOMAXPROCS(1)
 	saw := make(chan error, 1)
 	k.Go(func(ctx context.Context) error { <-ctx.Done(); saw <- context.Cause(ctx); return nil })

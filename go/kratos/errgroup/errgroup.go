@@ -1,4 +1,4 @@
-// Package kratos is the enhanced errgroup of go-kratos v1
+// Package errgroup is the enhanced errgroup of go-kratos v1
 // (github.com/go-kratos/kratos/pkg/sync/errgroup), with its exported API and
 // behaviour, on liberrgroup, the C library of this repository: the count of
 // active functions, the worker limit and its first-in, first-out queue, the
@@ -16,9 +16,10 @@
 //   - GOMAXPROCS(n) bounds how many functions run at once without ever
 //     blocking Go: functions beyond n wait in a queue and hold no goroutine.
 //
-// To use it in place of go-kratos v1's package, change only the import:
+// To use it in place of go-kratos v1's package, change only the import
+// path; the package name is the same:
 //
-//	import errgroup "github.com/liberrgroup/liberrgroup/go/kratos"
+//	import "github.com/liberrgroup/liberrgroup/go/kratos/errgroup"
 //
 // # Differences from go-kratos v1
 //
@@ -35,7 +36,7 @@
 //   - A Group may be reused after Wait, also with GOMAXPROCS (go-kratos
 //     closes its worker channel in Wait).
 //   - Go, GOMAXPROCS and Wait may be called from any goroutine, concurrently.
-package kratos
+package errgroup
 
 import (
 	"context"

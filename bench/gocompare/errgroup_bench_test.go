@@ -1,9 +1,9 @@
-package errgroup_test
+package gocompare_test
 
-// Benchmarks of this package side by side with the reference,
+// Benchmarks of go/errgroup side by side with the reference,
 // golang.org/x/sync/errgroup (imported as ref): each benchmark has the
 // sub-benchmarks impl=liberrgroup and impl=reference, doing the same calls.
-// Run: go test -run '^$' -bench . -benchmem ./go/errgroup
+// Run (from bench/): go test -run '^$' -bench . -benchmem ./gocompare
 
 import (
 	"context"

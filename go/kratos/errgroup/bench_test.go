@@ -1,12 +1,12 @@
-package kratos_test
+package errgroup_test
 
-// Run: go test -run '^$' -bench . -benchmem ./go/kratos
+// Run: go test -run '^$' -bench . -benchmem ./go/kratos/errgroup
 
 import (
 	"context"
 	"testing"
 
-	"github.com/liberrgroup/liberrgroup/go/kratos"
+	"github.com/liberrgroup/liberrgroup/go/kratos/errgroup"
 )
 
 func nothing(context.Context) error { return nil }
@@ -14,12 +14,13 @@ func nothing(context.Context) error { return nil }
 // b.N empty functions with Go (after GOMAXPROCS(n) if n > 0), then one
 // Wait; ns/op is per function. Under GOMAXPROCS most of them are queued.
 func benchmarkGo(b *testing.B, n int) {
-	g := kratos.WithCancel(context.Background())
+	g := errgroup.WithCancel(context.Background())
 	if n > 0 {
 		g.GOMAXPROCS(n)
 	}
 	b.ReportAllocs()
-	for b.Loop() {
+	b.ResetTimer()
+	for range b.N {
 		g.Go(nothing)
 	}
 	if err := g.Wait(); err != nil {
@@ -33,9 +34,10 @@ func BenchmarkGoGOMAXPROCS8(b *testing.B) { benchmarkGo(b, 8) }
 
 // One op: one Go and one Wait on a reused Group.
 func BenchmarkGoWaitRoundTrip(b *testing.B) {
-	var g kratos.Group
+	var g errgroup.Group
 	b.ReportAllocs()
-	for b.Loop() {
+	b.ResetTimer()
+	for range b.N {
 		g.Go(nothing)
 		g.Wait()
 	}
