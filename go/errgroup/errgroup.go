@@ -145,9 +145,7 @@ func (g *Group) Wait() error {
 // in any goroutine. runtime.Goexit in f counts as returning nil.
 func (g *Group) Go(f func() error) {
 	c := g.load()
-	if !c.TryAdmit() {
-		c.Admit()
-	}
+	c.Admit()
 	go c.Run(f)
 }
 

@@ -5,12 +5,15 @@
 // (exports.go), the cgo handle bookkeeping and the conversion of errors
 // between the two sides.
 //
-// A [Group] is the Go side of one C group: admission of goroutines that run
-// on the caller's side (eg_group_admit / eg_group_try_admit, parking the
-// goroutine on a channel while the C library owes it a slot), their end
-// (eg_group_external_done), Wait (eg_group_wait_async, parked), the limit,
-// worker mode (eg_group_set_workers) with its FIFO of queued functions that
-// are started only when admitted, and the C handle.
+// A [Group] (group.go) keeps its books in Go while it needs nothing of C:
+// no limit, no worker mode, no C handle. The first SetLimit(n >= 0),
+// SetWorkers or CHandle moves it onto a C group for good (a cGroup, this
+// file): admission of goroutines that run on the caller's side
+// (eg_group_admit / eg_group_try_admit, parking the goroutine on a channel
+// while the C library owes it a slot), their end (eg_group_external_done),
+// Wait (eg_group_wait_async, parked), the limit, worker mode
+// (eg_group_set_workers) with its FIFO of queued functions that are started
+// only when admitted, and the C handle.
 package core
 
 /*
@@ -41,19 +44,19 @@ const GoErrorCode = 0x476f // "Go"
 // of the C error); one value per group and C error is made and reused.
 type CErrorFunc func(code int, message string) error
 
-// Group is the Go side of one C group. It is referenced by the Go group
-// that made it and by the goroutines running the group's functions. When it
+// cGroup is the Go side of one C group. It is referenced by the Group that
+// made it (and so by the goroutines running the group's functions). When it
 // becomes unreachable, a finalizer gives the C side back (cSide.release).
 // (A finalizer, not runtime.AddCleanup: the module supports Go 1.22.)
-type Group struct {
+type cGroup struct {
 	group  *C.eg_group // == side.group, read on every call
 	bridge *errorBridge
 	side   *cSide
 }
 
 // errorBridge turns C errors into Go errors for one group and cancels its Go
-// context. It is shared by the Group and the C context's after-function,
-// and must not reference the Group (the after-function would keep it
+// context. It is shared by the cGroup and the C context's after-function,
+// and must not reference the cGroup (the after-function would keep it
 // alive).
 type errorBridge struct {
 	cancel    context.CancelCauseFunc // nil for a group made by New
@@ -66,7 +69,7 @@ type errorBridge struct {
 }
 
 // cSide is what the C library holds for one group, given back by the
-// Group's finalizer; it must not reference the Group.
+// cGroup's finalizer; it must not reference the cGroup.
 type cSide struct {
 	group          *C.eg_group
 	cctx, cparent  *C.eg_context   // NULL for a group made by New
@@ -155,9 +158,9 @@ func ParkedGoCallers() int64 { return parkedGoCallers.Load() }
 // groups and not yet admitted.
 func QueuedFunctions() int64 { return queuedFunctions.Load() }
 
-// New makes the Go side of a C group made by eg_group_new: no context, no
-// limit. newCError makes the Go form of errors made by C code.
-func New(newCError CErrorFunc) *Group {
+// newCGroup makes the Go side of a C group made by eg_group_new: no
+// context, no limit. newCError makes the Go form of errors made by C code.
+func newCGroup(newCError CErrorFunc) *cGroup {
 	made := C.egb_group_new()
 	if made.status != C.EG_OK {
 		panic(statusError("eg_group_new", made.status))
@@ -167,36 +170,14 @@ func New(newCError CErrorFunc) *Group {
 	return newCore(side)
 }
 
-// Load returns the core in *slot, making it with New(newCError) for a zero
-// group. Several goroutines may race to make it: one wins the
-// compare-and-swap and the others give their C group back at once.
-func Load(slot *atomic.Pointer[Group], newCError CErrorFunc) *Group {
-	if c := slot.Load(); c != nil {
-		return c
-	}
-	fresh := New(newCError)
-	if slot.CompareAndSwap(nil, fresh) {
-		return fresh
-	}
-	fresh.Release()
-	return slot.Load()
-}
-
-// Release gives the C side of c back at once, for a group that was never
-// used (the loser of a race to make a zero group's core).
-func (c *Group) Release() {
-	runtime.SetFinalizer(c, nil)
-	c.side.release()
-}
-
-// NewWithContext makes the Go side of a group whose Go context is canceled
-// by cancel: a C parent context, eg_context_with_cancel(background),
+// newCGroupWithContext makes the Go side of a group whose Go context is
+// canceled by cancel: a C parent context, eg_context_with_cancel(background),
 // standing for parent, and the C group with its C context,
 // eg_group_with_context(C parent). The first error recorded (by Done or by a
 // C task) and Wait call cancel with that error. The links between the two
 // sides that only C tasks need are made by the first CHandle
 // (cSide.link).
-func NewWithContext(parent context.Context, cancel context.CancelCauseFunc, newCError CErrorFunc) *Group {
+func newCGroupWithContext(parent context.Context, cancel context.CancelCauseFunc, newCError CErrorFunc) *cGroup {
 	made := C.egb_group_with_context()
 	if made.status != C.EG_OK {
 		panic(statusError("eg_group_with_context", made.status))
@@ -212,15 +193,15 @@ func NewWithContext(parent context.Context, cancel context.CancelCauseFunc, newC
 	return newCore(side)
 }
 
-func newCore(side *cSide) *Group {
-	c := &Group{group: side.group, bridge: side.bridge, side: side}
-	runtime.SetFinalizer(c, func(c *Group) { c.side.release() })
+func newCore(side *cSide) *cGroup {
+	c := &cGroup{group: side.group, bridge: side.bridge, side: side}
+	runtime.SetFinalizer(c, func(c *cGroup) { c.side.release() })
 	return c
 }
 
 // CHandle returns the C group (an eg_group *) for C code; for a group made
 // by NewWithContext it first links the two sides (once).
-func (c *Group) CHandle() unsafe.Pointer {
+func (c *cGroup) CHandle() unsafe.Pointer {
 	if c.side.cctx != nil {
 		c.side.linkOnce.Do(c.side.link)
 	}
@@ -351,7 +332,7 @@ func cancelC(ctx *C.eg_context, cause error) {
 // TryAdmit admits one function if a slot (or, in worker mode, a worker) is
 // free right now and no admission is waiting for one: it then counts as
 // active and the caller must run it and call Done. Never blocks.
-func (c *Group) TryAdmit() bool {
+func (c *cGroup) TryAdmit() bool {
 	switch rc := C.eg_group_try_admit(c.group); rc {
 	case 1:
 		return true
@@ -367,7 +348,7 @@ func (c *Group) TryAdmit() bool {
 // freed slot straight to the oldest). The caller must then run it and call
 // Done. On a limit of zero it never returns. Not for worker mode (it returns
 // at once there: use Start).
-func (c *Group) Admit() {
+func (c *cGroup) Admit() {
 	p := parkers.Get().(*parker)
 	switch rc := C.egb_admit(c.group, C.uintptr_t(p.handle)); rc {
 	case 1:
@@ -389,7 +370,7 @@ func (c *Group) Admit() {
 // library admits it (a running function returns). It never blocks; in
 // worker mode the function counts as active from this call, so Wait waits
 // for it. run must call Done exactly once, as its last action.
-func (c *Group) Start(run func()) {
+func (c *cGroup) Start(run func()) {
 	if c.TryAdmit() {
 		go run()
 		return
@@ -410,22 +391,13 @@ func (c *Group) Start(run func()) {
 	}
 }
 
-// Run is the body of the goroutine of one admitted function: it calls f,
-// then reports its end with Done even if f calls runtime.Goexit (a panic
-// also runs it, then crashes the program as usual).
-func (c *Group) Run(f func() error) {
-	var err error
-	defer func() { c.Done(err) }()
-	err = f()
-}
-
 // Done reports the end of one admitted function of the group with its
 // result, then delivers the notifications the C library made meanwhile (a
 // parked Go call admitted into the freed slot, a queued function to start,
 // completed Waits, a losing error to free). When err is the group's first
 // error (the C library has then canceled the C context with it), it cancels
 // the Go context with err, before delivering.
-func (c *Group) Done(err error) {
+func (c *cGroup) Done(err error) {
 	var result C.egb_done_result
 	if err == nil {
 		result = C.egb_external_done(c.group, nil)
@@ -462,7 +434,7 @@ func deliver(result *C.egb_done_result) {
 // very Go error a function returned, context.Canceled or
 // context.DeadlineExceeded for the C library's static errors, or the
 // CErrorFunc's value for an error made by C code.
-func (c *Group) Wait() error {
+func (c *cGroup) Wait() error {
 	p := parkers.Get().(*parker)
 	var err error
 	switch waited := C.egb_wait_async(c.group, C.uintptr_t(p.handle)); waited.status {
@@ -487,7 +459,7 @@ func (c *Group) Wait() error {
 // negative n removes the limit; n >= 0 while functions are active panics
 // with the reference's error text (an *errors.errorString) and changes
 // nothing. Limits above math.MaxInt32 are taken as math.MaxInt32.
-func (c *Group) SetLimit(n int) {
+func (c *cGroup) SetLimit(n int) {
 	limit := C.int(-1)
 	if n >= 0 {
 		limit = C.int(min(n, math.MaxInt32))
@@ -518,7 +490,7 @@ var (
 // the group's FIFO. Errors: ErrWorkersNotPos (n <= 0), ErrWorkersSet (already
 // in worker mode), ErrGroupUsed (a function was ever admitted, or a limit
 // was set). Values above math.MaxInt32 are taken as math.MaxInt32.
-func (c *Group) SetWorkers(n int) error {
+func (c *cGroup) SetWorkers(n int) error {
 	if n <= 0 {
 		return ErrWorkersNotPos
 	}
