@@ -362,6 +362,19 @@ func (c *cGroup) Admit() {
 	parkers.Put(p)
 }
 
+// requeue queues the Go call parked on p (a Go-mode group's FIFO, moving
+// to this C group) in the C group's FIFO: its parker is notified when the C
+// library admits it, at once if there is room.
+func (c *cGroup) requeue(p *parker) {
+	switch rc := C.egb_admit(c.group, C.uintptr_t(p.handle)); rc {
+	case 1:
+		p.notified <- nil
+	case 0: // admitted() notifies it
+	default:
+		panic(statusError("eg_group_admit", rc))
+	}
+}
+
 // Start runs `go run()` now if the group admits a function right now (no
 // limit, a free slot of the limit, or in worker mode a free worker), else
 // queues run without a goroutine: the C library holds a cgo handle to it, in

@@ -2,30 +2,36 @@ package core
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"unsafe"
 )
 
 // A Group is the core of one group of go/errgroup or go/kratos/errgroup. It
-// starts in Go mode: the count of active functions, the first error and the
+// starts in Go mode: the count of active functions, the limit with its
+// first-come-first-served queue of parked Go calls, the first error and the
 // parked Waits are kept here, with sync/atomic and a mutex, and no C object
-// exists. That is all an unlimited group needs, and it keeps cgo calls
-// (each one a process-wide release and acquire for the race detector, and
-// tens of nanoseconds) off Go, a function's end and Wait.
+// exists. That keeps cgo calls (each one a process-wide release and acquire
+// for the race detector, and tens of nanoseconds) off Go, TryGo, a
+// function's end and Wait.
 //
-// The first SetLimit(n >= 0), SetWorkers or CHandle moves the group onto a
-// C group for good (migrate): the C group gets the first error, a finished
-// Wait and one admitted slot for every function still active, which reports
-// its end to C. From then on every call goes to the cGroup.
+// SetWorkers or CHandle moves the group onto a C group for good (migrate):
+// the C group gets the first error, a finished Wait, the limit, one
+// admitted slot for every function still active (which reports its end to
+// C) and the parked Go calls in their order. From then on every call goes
+// to the cGroup. The rules are the C library's: see eg_group_set_limit.
 type Group struct {
 	// state holds the count of active functions (stateCount) and the bits
-	// below. Go mode changes it only by compare-and-swap, so that the
-	// change that sets stateC (under mu) fixes how many functions report
-	// to C.
+	// below. Go mode changes it only by compare-and-swap; the bits
+	// stateQueued and stateWaiters change only under mu, and so does
+	// stateC, whose setting fixes how many functions report to C.
 	state atomic.Uint64
+	limit atomic.Pointer[goLimit] // nil: no limit; replaced under mu
 
-	mu      sync.Mutex // serialises migrate, parking Waits and waking them
+	mu      sync.Mutex // serialises migrate, the limit's queue, parking Waits
 	woken   sync.Cond  // L: &mu; broadcast when the count drops to zero
 	rounds  uint64     // under mu: how many times woken was broadcast
 	c       atomic.Pointer[cGroup]
@@ -38,11 +44,22 @@ type Group struct {
 	newCErr CErrorFunc
 }
 
+// A goLimit is one SetLimit(n >= 0) of a Go-mode group: its slots are the
+// group's count, and queue (under the group's mu) holds the Go calls parked
+// until a slot frees, oldest first. A limit that is replaced keeps its
+// queue: those callers stay parked for good, as in the C library (nothing
+// gives the old limit's slots back any more).
+type goLimit struct {
+	n     uint64
+	queue []*parker
+}
+
 const (
 	stateCount   = 1<<32 - 1 // active functions (Go mode)
 	stateWaiters = 1 << 32   // a Wait is parked on woken
 	stateC       = 1 << 33   // migrated: every call goes to the cGroup
-	stateUsed    = 1 << 34   // a function was ever admitted (SetWorkers)
+	stateUsed    = 1 << 34   // a function was ever admitted or a limit set
+	stateQueued  = 1 << 35   // the current limit's queue is not empty
 )
 
 // New makes a group with no context and no limit. newCError makes the Go
@@ -73,6 +90,17 @@ func Load(slot *atomic.Pointer[Group], newCError CErrorFunc) *Group {
 	return slot.Load()
 }
 
+// update applies f to the state under mu, by compare-and-swap (functions
+// change the count outside mu); it returns the state f saw.
+func (g *Group) update(f func(uint64) uint64) uint64 {
+	for {
+		s := g.state.Load()
+		if g.state.CompareAndSwap(s, f(s)) {
+			return s
+		}
+	}
+}
+
 // migrate moves the group onto a C group, once, and returns it.
 func (g *Group) migrate() *cGroup {
 	if g.state.Load()&stateC != 0 {
@@ -91,19 +119,15 @@ func (g *Group) migrate() *cGroup {
 	}
 	g.c.Store(c) // before stateC: whoever sees the bit finds c
 	g.errMu.Lock()
-	var s uint64
-	for {
-		s = g.state.Load()
-		if g.state.CompareAndSwap(s, s|stateC) {
-			break
-		}
-	}
+	s := g.update(func(s uint64) uint64 { return s | stateC })
 	err, hasErr, waited := g.err, g.hasErr, g.waited
 	g.errMu.Unlock()
-	// The C group is empty and has no limit: every admission below
-	// succeeds. The first error first (it cancels the C context with its
-	// cause), then a finished Wait (it cancels the C context with
-	// context.Canceled if there was no error), then the active functions.
+	// The C group is empty and unlimited until SetLimit below. The first
+	// error first (it cancels the C context with its cause), then a
+	// finished Wait (it cancels the C context with context.Canceled if
+	// there was no error), then the limit, the active functions (at most
+	// the limit: a limit is set only while none is active) and the parked
+	// Go calls, oldest first.
 	if hasErr {
 		c.TryAdmit()
 		c.Done(err)
@@ -111,8 +135,18 @@ func (g *Group) migrate() *cGroup {
 	if waited {
 		c.Wait()
 	}
+	limit := g.limit.Load()
+	if limit != nil {
+		c.SetLimit(int(limit.n))
+	}
 	for n := s & stateCount; n > 0; n-- {
 		c.TryAdmit()
+	}
+	if limit != nil {
+		for _, p := range limit.queue {
+			c.requeue(p)
+		}
+		limit.queue = nil
 	}
 	if s&stateWaiters != 0 { // parked Waits wait on the C group instead
 		g.rounds++
@@ -121,14 +155,17 @@ func (g *Group) migrate() *cGroup {
 	return c
 }
 
-// TryAdmit admits one function if the group has room for it right now: it
-// then counts as active and the caller must run it and call Done. In Go
-// mode (no limit) it always does.
+// TryAdmit admits one function if the group has room for it right now (no
+// limit, or a free slot and no Go call waiting for one): it then counts as
+// active and the caller must run it and call Done. Never blocks.
 func (g *Group) TryAdmit() bool {
 	for {
 		s := g.state.Load()
 		if s&stateC != 0 {
 			return g.c.Load().TryAdmit()
+		}
+		if limit := g.limit.Load(); limit != nil && (s&stateQueued != 0 || s&stateCount >= limit.n) {
+			return false
 		}
 		if g.state.CompareAndSwap(s, (s+1)|stateUsed) {
 			return true
@@ -137,26 +174,53 @@ func (g *Group) TryAdmit() bool {
 }
 
 // Admit admits one function, parking the goroutine until a slot of the
-// limit frees (first come, first served). The caller must then run it and
-// call Done. On a limit of zero it never returns. Not for worker mode (use
-// Start).
+// limit frees (first come, first served; a freed slot goes straight to the
+// oldest). The caller must then run it and call Done. On a limit of zero it
+// never returns. Not for worker mode (use Start).
 func (g *Group) Admit() {
-	if !g.TryAdmit() {
-		g.c.Load().Admit() // refused: only a C group with a limit refuses
+	if g.TryAdmit() {
+		return
+	}
+	g.mu.Lock()
+	for {
+		s := g.state.Load()
+		if s&stateC != 0 {
+			g.mu.Unlock()
+			g.c.Load().Admit()
+			return
+		}
+		limit := g.limit.Load()
+		if limit == nil || s&stateQueued == 0 && s&stateCount < limit.n {
+			if g.state.CompareAndSwap(s, (s+1)|stateUsed) {
+				g.mu.Unlock()
+				return
+			}
+			continue
+		}
+		if !g.state.CompareAndSwap(s, s|stateQueued) {
+			continue
+		}
+		p := parkers.Get().(*parker)
+		limit.queue = append(limit.queue, p)
+		g.mu.Unlock()
+		parkedGoCallers.Add(1)
+		<-p.notified // from Done's hand-off, or the C group after migrate
+		parkedGoCallers.Add(-1)
+		parkers.Put(p)
+		return
 	}
 }
 
 // Start runs `go run()` now if the group admits a function right now, else
-// queues run without a goroutine (cGroup.Start): in worker mode
-// (SetWorkers) in the group's first-in, first-out queue, and at a limit
-// behind waiting Admit calls. It never blocks. run must call Done exactly
-// once, as its last action.
+// (only a C group in worker mode refuses; Start is not for limits) queues
+// run in the C group's first-in, first-out queue (cGroup.Start). It never
+// blocks. run must call Done exactly once, as its last action.
 func (g *Group) Start(run func()) {
 	if g.TryAdmit() {
 		go run()
 		return
 	}
-	g.c.Load().Start(run) // refused: only a C group (workers, limit) refuses
+	g.c.Load().Start(run)
 }
 
 // Run is the body of the goroutine of one admitted function: it calls f,
@@ -169,7 +233,8 @@ func (g *Group) Run(f func() error) {
 }
 
 // Done reports the end of one admitted function with its result. The first
-// error recorded cancels the group's context (NewWithContext) with it.
+// error recorded cancels the group's context (NewWithContext) with it. Its
+// slot goes to the oldest parked Go call if there is one.
 func (g *Group) Done(err error) {
 	if err != nil && g.record(err) && g.cancel != nil {
 		g.cancel(err)
@@ -181,22 +246,51 @@ func (g *Group) Done(err error) {
 			return
 		}
 		next := s - 1
-		if next&stateCount != 0 || next&stateWaiters == 0 {
+		if s&stateQueued == 0 && (next&stateCount != 0 || next&stateWaiters == 0) {
 			if g.state.CompareAndSwap(s, next) {
 				return
 			}
 			continue
 		}
-		// The last function out with Waits parked: wake them under mu.
-		g.mu.Lock()
-		if g.state.CompareAndSwap(s, next&^stateWaiters) {
-			g.rounds++
-			g.woken.Broadcast()
-			g.mu.Unlock()
+		if g.doneLocked(s) {
 			return
 		}
-		g.mu.Unlock()
 	}
+}
+
+// doneLocked is Done's slow path, under mu, for a state s with parked Go
+// calls or Waits: it hands the slot to the oldest parked Go call, or counts
+// the function out and wakes the Waits if it was the last. It reports false
+// if the state changed meanwhile (the caller looks again).
+func (g *Group) doneLocked(s uint64) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.state.Load() != s {
+		return false
+	}
+	if s&stateQueued != 0 {
+		limit := g.limit.Load()
+		p := limit.queue[0]
+		limit.queue[0] = nil
+		limit.queue = limit.queue[1:]
+		if len(limit.queue) == 0 {
+			g.update(func(s uint64) uint64 { return s &^ stateQueued })
+		}
+		p.notified <- nil // the slot passes on: the count stays
+		return true
+	}
+	next := s - 1
+	if next&stateCount == 0 {
+		next &^= stateWaiters
+	}
+	if !g.state.CompareAndSwap(s, next) {
+		return false
+	}
+	if s&stateWaiters != 0 && next&stateCount == 0 {
+		g.rounds++
+		g.woken.Broadcast()
+	}
+	return true
 }
 
 // record keeps err as the first error if there is none and the group is in
@@ -242,27 +336,55 @@ func (g *Group) Wait() error {
 }
 
 // park waits on woken until the count drops to zero or the group migrates,
-// if the state is still s (plus or minus the waiters bit).
+// if the state is still s (give or take the waiters bit).
 func (g *Group) park(s uint64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if !g.state.CompareAndSwap(s, s|stateWaiters) {
 		return // changed meanwhile: the caller looks again
 	}
+	parkedWaits.Add(1)
 	for round := g.rounds; g.rounds == round; {
 		g.woken.Wait()
 	}
+	parkedWaits.Add(-1)
 }
 
+// parkedWaits counts Waits parked on a Go-mode group (the tests look).
+var parkedWaits atomic.Int64
+
+// ParkedWaits is the number of Waits parked on groups in Go mode.
+func ParkedWaits() int64 { return parkedWaits.Load() }
+
 // SetLimit is golang.org/x/sync/errgroup's SetLimit: a negative n removes
-// the limit (nothing to do for a group in Go mode, which has none); n >= 0
-// moves the group onto its C group, which refuses while functions are
-// active (a panic with the reference's text) and then keeps the limit.
+// the limit; n >= 0 while functions are active panics with the reference's
+// error text (an *errors.errorString) and changes nothing. Limits above
+// math.MaxInt32 are taken as math.MaxInt32, as on the C side. Go calls
+// parked on a replaced limit stay parked.
 func (g *Group) SetLimit(n int) {
-	if n < 0 && g.state.Load()&stateC == 0 {
+	if g.state.Load()&stateC != 0 {
+		g.c.Load().SetLimit(n)
 		return
 	}
-	g.migrate().SetLimit(n)
+	g.mu.Lock()
+	if g.state.Load()&stateC != 0 {
+		g.mu.Unlock()
+		g.c.Load().SetLimit(n)
+		return
+	}
+	defer g.mu.Unlock()
+	if n < 0 {
+		g.limit.Store(nil)
+		g.update(func(s uint64) uint64 { return s &^ stateQueued })
+		return
+	}
+	if active := g.state.Load() & stateCount; active != 0 {
+		// The reference panics with fmt.Errorf(...) without %w, which is
+		// an *errors.errorString: the same type and text.
+		panic(errors.New(fmt.Sprintf("errgroup: modify limit while %d goroutines in the group are still active", active)))
+	}
+	g.limit.Store(&goLimit{n: uint64(min(n, math.MaxInt32))})
+	g.update(func(s uint64) uint64 { return (s &^ stateQueued) | stateUsed })
 }
 
 // SetWorkers puts the group in worker mode (cGroup.SetWorkers) on its C
