@@ -24,6 +24,7 @@ var expected = map[string]reported{
 	"nested-trygo-between":    {true, false},
 	"other-group-between":     {true, true},
 	"fresh-group-between":     {true, true},
+	"shared-groups-between":   {true, false},
 	"error-cancels-then-read": {false, false},
 	"two-writers":             {true, true},
 	"write-before-go":         {false, false},

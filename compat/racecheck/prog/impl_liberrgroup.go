@@ -9,3 +9,7 @@ import "github.com/liberrgroup/liberrgroup/go/errgroup"
 type Group = errgroup.Group
 
 var WithContext = errgroup.WithContext
+
+// shareWithC hands the group's C group out (to nobody): from then on the
+// group's calls are cgo calls.
+func shareWithC(g *Group) { g.CHandle() }

@@ -71,6 +71,17 @@ var cases = map[string]func(){
 		})
 		_ = g.Wait()
 	},
+	// As other-group-between, with both groups shared with C (CHandle;
+	// nothing for the reference).
+	"shared-groups-between": func() {
+		var g, other Group
+		shareWithC(&g)
+		shareWithC(&other)
+		g.Go(func() error { x = 1; return nil })
+		g.Go(func() error { time.Sleep(pause); other.Go(nothing); _ = x; return nil })
+		_ = g.Wait()
+		_ = other.Wait()
+	},
 	// The same with WithContext groups, the error path: A writes x and
 	// fails; B waits for the context, then reads x. The cancellation orders
 	// them in the reference too (context's mutex): no race anywhere.

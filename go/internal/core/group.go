@@ -51,7 +51,8 @@ type Group struct {
 // gives the old limit's slots back any more).
 type goLimit struct {
 	n     uint64
-	queue []*parker
+	queue []*parker // queue[head:] wait, oldest first
+	head  int
 }
 
 const (
@@ -143,10 +144,10 @@ func (g *Group) migrate() *cGroup {
 		c.TryAdmit()
 	}
 	if limit != nil {
-		for _, p := range limit.queue {
+		for _, p := range limit.queue[limit.head:] {
 			c.requeue(p)
 		}
-		limit.queue = nil
+		limit.queue, limit.head = nil, 0
 	}
 	if s&stateWaiters != 0 { // parked Waits wait on the C group instead
 		g.rounds++
@@ -270,10 +271,11 @@ func (g *Group) doneLocked(s uint64) bool {
 	}
 	if s&stateQueued != 0 {
 		limit := g.limit.Load()
-		p := limit.queue[0]
-		limit.queue[0] = nil
-		limit.queue = limit.queue[1:]
-		if len(limit.queue) == 0 {
+		p := limit.queue[limit.head]
+		limit.queue[limit.head] = nil
+		limit.head++
+		if limit.head == len(limit.queue) { // empty: reuse the array
+			limit.queue, limit.head = limit.queue[:0], 0
 			g.update(func(s uint64) uint64 { return s &^ stateQueued })
 		}
 		p.notified <- nil // the slot passes on: the count stays

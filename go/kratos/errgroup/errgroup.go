@@ -1,9 +1,10 @@
 // Package errgroup is the enhanced errgroup of go-kratos v1
 // (github.com/go-kratos/kratos/pkg/sync/errgroup), with its exported API and
-// behaviour, on liberrgroup, the C library of this repository: the count of
-// active functions, the worker limit and its first-in, first-out queue, the
-// first error and the cancellation all live in one C group, the same core
-// as package github.com/liberrgroup/liberrgroup/go/errgroup.
+// behaviour, on the same core as package
+// github.com/liberrgroup/liberrgroup/go/errgroup: a group keeps its count,
+// first error and cancellation in Go, and GOMAXPROCS moves it onto a C group
+// of liberrgroup, the C library of this repository, whose worker mode holds
+// the worker limit and the first-in, first-out queue of waiting functions.
 //
 // Compared with golang.org/x/sync/errgroup:
 //
