@@ -10,7 +10,9 @@
 #      reference);
 #   2. go test -race of go/... and examples/gobridge, default build (the C
 #      sources compiled into go/internal/core);
-#   3. the same with GOEXPERIMENT=cgocheck2 (full cgo pointer checks);
+#   3. the same with GOEXPERIMENT=cgocheck2 (full cgo pointer checks), and
+#      with the oldest toolchain go.mod allows (fetched through the module
+#      proxy as golang.org/toolchain);
 #   4. the reference's own tests (scripts/go_reference_tests.sh), -race;
 #   5. go-kratos v1's own errgroup tests against go/kratos/errgroup
 #      (scripts/go_kratos_tests.sh), -race;
@@ -64,6 +66,8 @@ step "vet compat/" bash -c 'cd compat && go vet ./...'
 step "vet bench/" bash -c 'cd bench && go vet ./...'
 step "test -race" go test -race -count=1 "${pkgs[@]}"
 step "test cgocheck2" env GOEXPERIMENT=cgocheck2 go test -count=1 "${pkgs[@]}"
+oldest=go$(sed -n 's/^go \([0-9.]*\)$/\1/p' go.mod).0
+step "test with $oldest (go.mod's go line)" env GOWORK=off GOTOOLCHAIN="$oldest" go test -count=1 "${pkgs[@]}"
 step "reference tests" bash scripts/go_reference_tests.sh
 step "go-kratos tests" bash scripts/go_kratos_tests.sh
 step "race-detector visibility" bash -c 'cd compat && go test -count=1 ./racecheck'

@@ -1,19 +1,19 @@
 // Package core is the cgo layer shared by the Go packages of this repository
-// (go/errgroup, go/kratos/errgroup): it is the only package that compiles the C
-// library in (bundle_*.c) or links it (build tag liberrgroup_system), holds
+// (go/errgroup, go/kratos/errgroup): it is the only package that compiles the
+// C library in (the generated copies of c/ and include/ in this directory)
+// or links it (build tag liberrgroup_system), holds
 // the C bridge (bridge.c), the functions the C library calls back
 // (exports.go), the cgo handle bookkeeping and the conversion of errors
 // between the two sides.
 //
 // A [Group] (group.go) keeps its books in Go while it needs nothing of C:
-// no limit, no worker mode, no C handle. The first SetLimit(n >= 0),
-// SetWorkers or CHandle moves it onto a C group for good (a cGroup, this
-// file): admission of goroutines that run on the caller's side
-// (eg_group_admit / eg_group_try_admit, parking the goroutine on a channel
-// while the C library owes it a slot), their end (eg_group_external_done),
-// Wait (eg_group_wait_async, parked), the limit, worker mode
-// (eg_group_set_workers) with its FIFO of queued functions that are started
-// only when admitted, and the C handle.
+// no worker mode, no C handle. SetWorkers or the first CHandle moves it
+// onto a C group for good (a cGroup, this file): admission of goroutines
+// that run on the caller's side (eg_group_admit / eg_group_try_admit,
+// parking the goroutine on a channel while the C library owes it a slot),
+// their end (eg_group_external_done), Wait (eg_group_wait_async, parked),
+// the limit, worker mode (eg_group_set_workers) with its FIFO of queued
+// functions that are started only when admitted, and the C handle.
 package core
 
 /*
