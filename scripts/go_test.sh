@@ -18,8 +18,10 @@
 #      (scripts/go_kratos_tests.sh), -race;
 #   6. what the race detector reports under the reference and under this
 #      package, case by case (compat/racecheck);
-#   7. a client module (scripts/go_client_tests.sh): the oldest supported
-#      toolchain, go mod vendor, CGO_ENABLED=0 and cross-compiling;
+#   7. the pure-Go build (CGO_ENABLED=0): vet, go/kratos/errgroup's tests,
+#      the reference's and go-kratos's tests and the conformance suite;
+#      then a client module (scripts/go_client_tests.sh): the oldest
+#      supported toolchain, go mod vendor, CGO_ENABLED=0, cross-compiling;
 #   8. the example program (go run);
 #   9. build mode liberrgroup_system: the C library is configured, built and
 #      installed into a temporary prefix, then vet, tests with -race, the
@@ -71,6 +73,13 @@ step "test with $oldest (go.mod's go line)" env GOWORK=off GOTOOLCHAIN="$oldest"
 step "reference tests" bash scripts/go_reference_tests.sh
 step "go-kratos tests" bash scripts/go_kratos_tests.sh
 step "race-detector visibility" bash -c 'cd compat && go test -count=1 ./racecheck'
+# The pure-Go build (no cgo, no CHandle): what builds without cgo is
+# tested without it (go/errgroup's own tests start C tasks: not here).
+step "pure Go: vet, go/kratos/errgroup and core tests" env CGO_ENABLED=0 bash -c \
+  'go vet ./go/errgroup ./go/kratos/errgroup ./go/internal/core && go test -count=1 ./go/kratos/errgroup ./go/internal/core'
+step "pure Go: reference tests" env CGO_ENABLED=0 bash scripts/go_reference_tests.sh
+step "pure Go: go-kratos tests" env CGO_ENABLED=0 bash scripts/go_kratos_tests.sh
+step "pure Go: conformance" env CGO_ENABLED=0 bash compat/run.sh
 step "client module" bash scripts/go_client_tests.sh
 step "example" go run ./examples/gobridge
 if [[ ${GO_BENCH:-0} == 1 ]]; then

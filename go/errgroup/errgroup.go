@@ -11,6 +11,11 @@
 // function's end and Wait make no cgo call; the first CHandle moves them
 // onto the C group for good.
 //
+// Built without cgo (CGO_ENABLED=0, the go command's default when
+// cross-compiling), the package is the same code without CHandle: a
+// program that does not call CHandle builds everywhere and behaves the
+// same, and one that does needs cgo anyway.
+//
 // Functions passed to [Group.Go] and [Group.TryGo] always run in goroutines,
 // never on the C library's threads. A goroutine blocked in Go (at the limit)
 // or in Wait is parked on a channel and holds no OS thread.
@@ -56,7 +61,6 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/liberrgroup/liberrgroup/go/internal/core"
 )
@@ -199,21 +203,4 @@ func (g *Group) TryGo(f func() error) bool {
 // Limits above math.MaxInt32 are taken as math.MaxInt32.
 func (g *Group) SetLimit(n int) {
 	g.load().SetLimit(n)
-}
-
-// CHandle returns the group's C group (an eg_group *) for C code called
-// through cgo. The zero Group makes it on first use.
-//
-// C code may start C tasks on it with eg_group_go and eg_group_try_go, and
-// may call eg_group_wait on it; it must not free it. C tasks count as
-// goroutines of the group: they take slots of the limit, Wait waits for
-// them, the first of their errors to be recorded is returned by Wait as a
-// *CError, and it cancels the context made by WithContext. C tasks receive
-// the group's C context, which is canceled when the Go context is (by a Go
-// function's error, whose text is the C error's message, by Wait, or by the
-// parent context). The handle stays valid while the Group is reachable and
-// while C tasks started on it run: keep the Group alive
-// (runtime.KeepAlive) until C code no longer uses the handle.
-func (g *Group) CHandle() unsafe.Pointer {
-	return g.load().CHandle()
 }

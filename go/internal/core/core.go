@@ -1,20 +1,18 @@
-// Package core is the cgo layer shared by the Go packages of this repository
-// (go/errgroup, go/kratos/errgroup): it is the only package that compiles the
-// C library in (the generated copies of c/ and include/ in this directory)
-// or links it (build tag liberrgroup_system), holds
-// the C bridge (bridge.c), the functions the C library calls back
-// (exports.go), the cgo handle bookkeeping and the conversion of errors
-// between the two sides.
-//
-// A [Group] (group.go) keeps its books in Go while it needs nothing of C:
-// no worker mode, no C handle. SetWorkers or the first CHandle moves it
-// onto a C group for good (a cGroup, this file): admission of goroutines
-// that run on the caller's side (eg_group_admit / eg_group_try_admit,
-// parking the goroutine on a channel while the C library owes it a slot),
-// their end (eg_group_external_done), Wait (eg_group_wait_async, parked),
-// the limit, worker mode (eg_group_set_workers) with its FIFO of queued
-// functions that are started only when admitted, and the C handle.
 package core
+
+// The cgo side of the package (see group.go for the package documentation):
+// the only code that compiles the C library in (the generated copies of c/
+// and include/ in this directory) or links it (build tag
+// liberrgroup_system), the C bridge (bridge.c), the functions the C library
+// calls back (exports.go), the cgo handle bookkeeping and the conversion of
+// errors between the two sides.
+//
+// A [Group] keeps its books in Go until C code needs its C group: the first
+// CHandle (group_cgo.go) moves it onto one for good (a cGroup, this file):
+// admission of goroutines that run on the caller's side
+// (eg_group_admit / eg_group_try_admit, parking the goroutine on a channel
+// while the C library owes it a slot), their end (eg_group_external_done),
+// Wait (eg_group_wait_async, parked), the limit, and the C handle.
 
 /*
 #include "bridge.h"
@@ -29,20 +27,8 @@ import (
 	"runtime"
 	"runtime/cgo"
 	"sync"
-	"sync/atomic"
 	"unsafe"
 )
-
-// GoErrorCode is the code (eg_error_code) of the C error that carries a Go
-// error to the C side: an error returned by a Go function of a group, or a Go
-// parent context's cause. Its message (eg_error_message) is the Go error's
-// Error() text. context.Canceled and context.DeadlineExceeded are carried as
-// eg_error_canceled() and eg_error_deadline_exceeded() instead.
-const GoErrorCode = 0x476f // "Go"
-
-// CErrorFunc makes the Go form of an error made by C code (code and message
-// of the C error); one value per group and C error is made and reused.
-type CErrorFunc func(code int, message string) error
 
 // cGroup is the Go side of one C group. It is referenced by the Group that
 // made it (and so by the goroutines running the group's functions). When it
@@ -79,9 +65,6 @@ type cSide struct {
 	afterFunc      *C.eg_after_func
 	afterHandle    cgo.Handle
 	stopParentLink func() bool // stops the Go parent -> C parent AfterFunc
-
-	workersMu  sync.Mutex // serialises SetWorkers
-	workerMode bool       // SetWorkers succeeded
 }
 
 // contextWatch is the argument of the after-function of a group's C context.
@@ -109,54 +92,24 @@ var parkers = sync.Pool{New: func() any {
 	return p
 }}
 
-// A queuedStart is a function queued in a worker-mode group's FIFO (by
-// Start): the C library holds only its handle, and when it admits the
-// function, admitted deletes the handle and starts the goroutine.
-type queuedStart struct {
-	run func()
-}
-
 // notify sends value to the parker whose channel handle is h; the channel
 // has room, so it never blocks.
 func notify(h cgo.Handle, value *C.eg_error) {
 	h.Value().(chan *C.eg_error) <- value
 }
 
-// admitted delivers an admission: it wakes a parked Go call, or starts the
-// goroutine of a queued function. It never blocks.
+// admitted delivers an admission: it wakes a parked cGroup.Admit, or a Go
+// call parked in a Go-mode group's queue before the group moved to C
+// (requeue), whose handle is used once. It never blocks.
 func admitted(h cgo.Handle) {
 	switch v := h.Value().(type) {
 	case chan *C.eg_error:
 		v <- nil
-	case *queuedStart:
+	case chan struct{}:
 		deleteHandle(h)
-		queuedFunctions.Add(-1)
-		go v.run()
+		v <- struct{}{}
 	}
 }
-
-// liveCGroups counts the C groups made and not yet given back (the tests
-// check that garbage groups release theirs).
-var liveCGroups atomic.Int64
-
-// parkedGoCallers counts Go calls parked until the C library admits them.
-var parkedGoCallers atomic.Int64
-
-// queuedFunctions counts functions queued by Start and not yet admitted.
-var queuedFunctions atomic.Int64
-
-// LiveCGroups is the number of C groups made and not yet given back.
-func LiveCGroups() int64 { return liveCGroups.Load() }
-
-// LiveHandles is the number of cgo handles made and not yet deleted.
-func LiveHandles() int64 { return liveHandles.Load() }
-
-// ParkedGoCallers is the number of Admit calls parked until a slot frees.
-func ParkedGoCallers() int64 { return parkedGoCallers.Load() }
-
-// QueuedFunctions is the number of functions queued by Start in worker-mode
-// groups and not yet admitted.
-func QueuedFunctions() int64 { return queuedFunctions.Load() }
 
 // newCGroup makes the Go side of a C group made by eg_group_new: no
 // context, no limit. newCError makes the Go form of errors made by C code.
@@ -329,8 +282,7 @@ func cancelC(ctx *C.eg_context, cause error) {
 	C.eg_error_release(ce)
 }
 
-// TryAdmit admits one function if a slot (or, in worker mode, a worker) is
-// free right now and no admission is waiting for one: it then counts as
+// TryAdmit admits one function if a slot is free right now and no admission is waiting for one: it then counts as
 // active and the caller must run it and call Done. Never blocks.
 func (c *cGroup) TryAdmit() bool {
 	switch rc := C.eg_group_try_admit(c.group); rc {
@@ -346,8 +298,7 @@ func (c *cGroup) TryAdmit() bool {
 // Admit admits one function, parking the goroutine until a slot frees (the
 // C library admits waiting calls first come, first served, and hands a
 // freed slot straight to the oldest). The caller must then run it and call
-// Done. On a limit of zero it never returns. Not for worker mode (it returns
-// at once there: use Start).
+// Done. On a limit of zero it never returns.
 func (c *cGroup) Admit() {
 	p := parkers.Get().(*parker)
 	switch rc := C.egb_admit(c.group, C.uintptr_t(p.handle)); rc {
@@ -362,44 +313,18 @@ func (c *cGroup) Admit() {
 	parkers.Put(p)
 }
 
-// requeue queues the Go call parked on p (a Go-mode group's FIFO, moving
-// to this C group) in the C group's FIFO: its parker is notified when the C
-// library admits it, at once if there is room.
-func (c *cGroup) requeue(p *parker) {
-	switch rc := C.egb_admit(c.group, C.uintptr_t(p.handle)); rc {
+// requeue queues the Go call parked on ch (in a Go-mode group's FIFO,
+// moving to this C group) in the C group's FIFO: ch receives a value when
+// the C library admits it, at once if there is room.
+func (c *cGroup) requeue(ch chan struct{}) {
+	h := newHandle(ch)
+	switch rc := C.egb_admit(c.group, C.uintptr_t(h)); rc {
 	case 1:
-		p.notified <- nil
+		deleteHandle(h)
+		ch <- struct{}{}
 	case 0: // admitted() notifies it
 	default:
-		panic(statusError("eg_group_admit", rc))
-	}
-}
-
-// Start runs `go run()` now if the group admits a function right now (no
-// limit, a free slot of the limit, or in worker mode a free worker), else
-// queues run without a goroutine: the C library holds a cgo handle to it, in
-// the group's first-in, first-out queue in worker mode (SetWorkers), behind
-// waiting Admit calls at a limit, and its goroutine starts when the C
-// library admits it (a running function returns). It never blocks; in
-// worker mode the function counts as active from this call, so Wait waits
-// for it. run must call Done exactly once, as its last action.
-func (c *cGroup) Start(run func()) {
-	if c.TryAdmit() {
-		go run()
-		return
-	}
-	queued := &queuedStart{run: run}
-	h := newHandle(queued)
-	queuedFunctions.Add(1)
-	switch rc := C.egb_admit(c.group, C.uintptr_t(h)); rc {
-	case 1: // a worker freed meanwhile
 		deleteHandle(h)
-		queuedFunctions.Add(-1)
-		go run()
-	case 0: // admitted() starts it
-	default:
-		deleteHandle(h)
-		queuedFunctions.Add(-1)
 		panic(statusError("eg_group_admit", rc))
 	}
 }
@@ -440,9 +365,8 @@ func deliver(result *C.egb_done_result) {
 	}
 }
 
-// Wait parks the goroutine until no function of the group (and no C task,
-// and in worker mode no queued function) is active; then, for a group made
-// by NewWithContext, cancels the Go context with the first error as cause
+// Wait parks the goroutine until no function of the group (and no C task)
+// is active; then, for a group made by NewWithContext, cancels the Go context with the first error as cause
 // (context.Canceled if there was none); then returns the first error: the
 // very Go error a function returned, context.Canceled or
 // context.DeadlineExceeded for the C library's static errors, or the
@@ -489,40 +413,6 @@ func (c *cGroup) SetLimit(n int) {
 		panic(statusError("eg_group_set_limit", set.status))
 	}
 	runtime.KeepAlive(c)
-}
-
-// Worker-mode refusals of SetWorkers.
-var (
-	ErrWorkersSet    = errors.New("errgroup: worker mode already set")
-	ErrGroupUsed     = errors.New("errgroup: worker mode must be set before the group's first function")
-	ErrWorkersNotPos = errors.New("errgroup: the number of workers must be greater than 0")
-)
-
-// SetWorkers puts the group in worker mode (eg_group_set_workers): at most n
-// functions run at once, and those started with Start beyond that wait in
-// the group's FIFO. Errors: ErrWorkersNotPos (n <= 0), ErrWorkersSet (already
-// in worker mode), ErrGroupUsed (a function was ever admitted, or a limit
-// was set). Values above math.MaxInt32 are taken as math.MaxInt32.
-func (c *cGroup) SetWorkers(n int) error {
-	if n <= 0 {
-		return ErrWorkersNotPos
-	}
-	c.side.workersMu.Lock()
-	defer c.side.workersMu.Unlock()
-	if c.side.workerMode {
-		return ErrWorkersSet
-	}
-	rc := C.eg_group_set_workers(c.group, C.int(min(n, math.MaxInt32)))
-	runtime.KeepAlive(c)
-	switch rc {
-	case C.EG_OK:
-		c.side.workerMode = true
-		return nil
-	case C.EG_EBUSY:
-		return ErrGroupUsed
-	default:
-		return statusError("eg_group_set_workers", rc)
-	}
 }
 
 // statusError describes a failed call into the C library.

@@ -1,5 +1,14 @@
-//go:build cgo
-
+// Package core is the core shared by the Go packages of this repository
+// (go/errgroup, go/kratos/errgroup): the Group that both wrap, and, built
+// with cgo, the C side (core.go) that a Group moves onto when C code needs
+// it (CHandle).
+//
+// Without cgo (CGO_ENABLED=0, the go command's default when
+// cross-compiling) the package is this file alone: Groups keep their books
+// in Go, as every group of a cgo build does until its first CHandle, and
+// there is no CHandle. The programs that get this build are exactly those
+// that do not call CHandle (a program that does calls C through cgo
+// itself), and they run the code that the same program runs with cgo.
 package core
 
 import (
@@ -12,6 +21,28 @@ import (
 	"unsafe"
 )
 
+// GoErrorCode is the code (eg_error_code) of the C error that carries a Go
+// error to the C side: an error returned by a Go function of a group, or a Go
+// parent context's cause. Its message (eg_error_message) is the Go error's
+// Error() text. context.Canceled and context.DeadlineExceeded are carried as
+// eg_error_canceled() and eg_error_deadline_exceeded() instead.
+const GoErrorCode = 0x476f // "Go"
+
+// CErrorFunc makes the Go form of an error made by C code (code and message
+// of the C error); one value per group and C error is made and reused.
+type CErrorFunc func(code int, message string) error
+
+// cBackend is the C group a Group moved onto (core.go's cGroup; a build
+// without cgo has none, and no Group moves).
+type cBackend interface {
+	TryAdmit() bool
+	Admit()
+	Done(err error)
+	Wait() error
+	SetLimit(n int)
+	CHandle() unsafe.Pointer
+}
+
 // A Group is the core of one group of go/errgroup or go/kratos/errgroup. It
 // starts in Go mode: the count of active functions, the limit with its
 // first-come-first-served queue of parked Go calls, the first error and the
@@ -20,11 +51,13 @@ import (
 // for the race detector, and tens of nanoseconds) off Go, TryGo, a
 // function's end and Wait.
 //
-// SetWorkers or CHandle moves the group onto a C group for good (migrate):
-// the C group gets the first error, a finished Wait, the limit, one
-// admitted slot for every function still active (which reports its end to
-// C) and the parked Go calls in their order. From then on every call goes
-// to the cGroup. The rules are the C library's: see eg_group_set_limit.
+// Worker mode (SetWorkers, go-kratos's GOMAXPROCS) is kept in Go too. The
+// first CHandle (group_cgo.go) moves a group without worker mode onto a C
+// group for good (migrate): the C group gets the first error, a finished
+// Wait, the limit, one admitted slot for every function still active
+// (which reports its end to C) and the parked Go calls in their order. From
+// then on every call goes to the C group. The rules are the C library's:
+// see eg_group_set_limit and eg_group_set_workers.
 type Group struct {
 	// state holds the count of active functions (stateCount) and the bits
 	// below. Go mode changes it only by compare-and-swap; the bits
@@ -33,10 +66,13 @@ type Group struct {
 	state atomic.Uint64
 	limit atomic.Pointer[goLimit] // nil: no limit; replaced under mu
 
-	mu      sync.Mutex // serialises migrate, the limit's queue, parking Waits
+	mu      sync.Mutex // serialises migrate, the queues, parking Waits
 	woken   sync.Cond  // L: &mu; broadcast when the count drops to zero
 	rounds  uint64     // under mu: how many times woken was broadcast
-	c       atomic.Pointer[cGroup]
+	workers *goWorkers // under mu; set once, with stateWorkers
+	// c is written before the compare-and-swap that sets stateC and read
+	// only after a load that saw it: that orders the two.
+	c       cBackend
 	errMu   sync.Mutex // guards err, hasErr, waited against migrate
 	err     error      // Go mode: the first error
 	hasErr  bool
@@ -53,9 +89,47 @@ type Group struct {
 // gives the old limit's slots back any more).
 type goLimit struct {
 	n     uint64
-	queue []*parker // queue[head:] wait, oldest first
+	queue []chan struct{} // queue[head:] wait, oldest first
 	head  int
 }
+
+// goWorkers is a group's worker mode: at most n functions run; Start
+// queues the others (counted active at once, so Wait waits for them),
+// without a goroutine, oldest first, and a finishing function starts the
+// oldest. Under the group's mu.
+type goWorkers struct {
+	n       int
+	running int
+	queue   []func() // queue[head:] wait
+	head    int
+}
+
+// A parked Go call waits on a channel from goParkers (room for one value).
+var goParkers = sync.Pool{New: func() any { return make(chan struct{}, 1) }}
+
+// parkedGoCallers counts Go calls parked until a slot frees (the tests look).
+var parkedGoCallers atomic.Int64
+
+// queuedFunctions counts functions queued by Start in worker mode.
+var queuedFunctions atomic.Int64
+
+// liveCGroups counts the C groups made and not yet given back (the tests
+// check that garbage groups release theirs), liveHandles the cgo handles
+// made and not yet deleted. Both stay 0 without cgo.
+var liveCGroups, liveHandles atomic.Int64
+
+// LiveCGroups is the number of C groups made and not yet given back.
+func LiveCGroups() int64 { return liveCGroups.Load() }
+
+// LiveHandles is the number of cgo handles made and not yet deleted.
+func LiveHandles() int64 { return liveHandles.Load() }
+
+// ParkedGoCallers is the number of Admit calls parked until a slot frees.
+func ParkedGoCallers() int64 { return parkedGoCallers.Load() }
+
+// QueuedFunctions is the number of functions queued by Start in worker-mode
+// groups and not yet started.
+func QueuedFunctions() int64 { return queuedFunctions.Load() }
 
 const (
 	stateCount   = 1<<32 - 1 // active functions (Go mode)
@@ -63,10 +137,12 @@ const (
 	stateC       = 1 << 33   // migrated: every call goes to the cGroup
 	stateUsed    = 1 << 34   // a function was ever admitted or a limit set
 	stateQueued  = 1 << 35   // the current limit's queue is not empty
+	stateWorkers = 1 << 36   // worker mode: Start and Done go through mu
 )
 
 // New makes a group with no context and no limit. newCError makes the Go
-// form of errors made by C code (C tasks started on the C handle).
+// form of errors made by C code (C tasks started on the C handle); it may
+// be nil for a group whose CHandle is never called.
 func New(newCError CErrorFunc) *Group {
 	g := &Group{newCErr: newCError}
 	g.woken.L = &g.mu
@@ -104,60 +180,6 @@ func (g *Group) update(f func(uint64) uint64) uint64 {
 	}
 }
 
-// migrate moves the group onto a C group, once, and returns it.
-func (g *Group) migrate() *cGroup {
-	if g.state.Load()&stateC != 0 {
-		return g.c.Load()
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.state.Load()&stateC != 0 {
-		return g.c.Load()
-	}
-	var c *cGroup
-	if g.cancel != nil {
-		c = newCGroupWithContext(g.parent, g.cancel, g.newCErr)
-	} else {
-		c = newCGroup(g.newCErr)
-	}
-	g.c.Store(c) // before stateC: whoever sees the bit finds c
-	g.errMu.Lock()
-	s := g.update(func(s uint64) uint64 { return s | stateC })
-	err, hasErr, waited := g.err, g.hasErr, g.waited
-	g.errMu.Unlock()
-	// The C group is empty and unlimited until SetLimit below. The first
-	// error first (it cancels the C context with its cause), then a
-	// finished Wait (it cancels the C context with context.Canceled if
-	// there was no error), then the limit, the active functions (at most
-	// the limit: a limit is set only while none is active) and the parked
-	// Go calls, oldest first.
-	if hasErr {
-		c.TryAdmit()
-		c.Done(err)
-	}
-	if waited {
-		c.Wait()
-	}
-	limit := g.limit.Load()
-	if limit != nil {
-		c.SetLimit(int(limit.n))
-	}
-	for n := s & stateCount; n > 0; n-- {
-		c.TryAdmit()
-	}
-	if limit != nil {
-		for _, p := range limit.queue[limit.head:] {
-			c.requeue(p)
-		}
-		limit.queue, limit.head = nil, 0
-	}
-	if s&stateWaiters != 0 { // parked Waits wait on the C group instead
-		g.rounds++
-		g.woken.Broadcast()
-	}
-	return c
-}
-
 // TryAdmit admits one function if the group has room for it right now (no
 // limit, or a free slot and no Go call waiting for one): it then counts as
 // active and the caller must run it and call Done. Never blocks.
@@ -165,7 +187,10 @@ func (g *Group) TryAdmit() bool {
 	for {
 		s := g.state.Load()
 		if s&stateC != 0 {
-			return g.c.Load().TryAdmit()
+			return g.c.TryAdmit()
+		}
+		if s&stateWorkers != 0 {
+			return false // worker mode admits through Start only
 		}
 		if limit := g.limit.Load(); limit != nil && (s&stateQueued != 0 || s&stateCount >= limit.n) {
 			return false
@@ -189,7 +214,7 @@ func (g *Group) Admit() {
 		s := g.state.Load()
 		if s&stateC != 0 {
 			g.mu.Unlock()
-			g.c.Load().Admit()
+			g.c.Admit()
 			return
 		}
 		limit := g.limit.Load()
@@ -203,27 +228,41 @@ func (g *Group) Admit() {
 		if !g.state.CompareAndSwap(s, s|stateQueued) {
 			continue
 		}
-		p := parkers.Get().(*parker)
-		limit.queue = append(limit.queue, p)
+		ch := goParkers.Get().(chan struct{})
+		limit.queue = append(limit.queue, ch)
 		g.mu.Unlock()
 		parkedGoCallers.Add(1)
-		<-p.notified // from Done's hand-off, or the C group after migrate
+		<-ch // from Done's hand-off, or the C group after migrate
 		parkedGoCallers.Add(-1)
-		parkers.Put(p)
+		goParkers.Put(ch)
 		return
 	}
 }
 
 // Start runs `go run()` now if the group admits a function right now, else
-// (only a C group in worker mode refuses; Start is not for limits) queues
-// run in the C group's first-in, first-out queue (cGroup.Start). It never
-// blocks. run must call Done exactly once, as its last action.
+// (a limit or worker mode) queues run: in worker mode it counts as active at
+// once and waits in the group's first-in, first-out queue without a
+// goroutine, and a finishing function starts it. Start never blocks in
+// worker mode; at a limit it parks as Admit does. run must call Done exactly
+// once, as its last action.
 func (g *Group) Start(run func()) {
-	if g.TryAdmit() {
+	if g.state.Load()&stateWorkers == 0 {
+		g.Admit()
 		go run()
 		return
 	}
-	g.c.Load().Start(run)
+	g.mu.Lock()
+	g.update(func(s uint64) uint64 { return s + 1 })
+	w := g.workers
+	if w.running < w.n {
+		w.running++
+		g.mu.Unlock()
+		go run()
+		return
+	}
+	w.queue = append(w.queue, run)
+	queuedFunctions.Add(1)
+	g.mu.Unlock()
 }
 
 // Run is the body of the goroutine of one admitted function: it calls f,
@@ -242,10 +281,13 @@ func (g *Group) Done(err error) {
 	if err != nil && g.record(err) && g.cancel != nil {
 		g.cancel(err)
 	}
+	if g.state.Load()&stateWorkers != 0 {
+		g.nextWorker()
+	}
 	for {
 		s := g.state.Load()
 		if s&stateC != 0 {
-			g.c.Load().Done(err) // records err there unless it was first here
+			g.c.Done(err) // records err there unless it was first here
 			return
 		}
 		next := s - 1
@@ -261,6 +303,27 @@ func (g *Group) Done(err error) {
 	}
 }
 
+// nextWorker gives a finishing function's worker to the oldest queued
+// function, which is already counted active, or frees it.
+func (g *Group) nextWorker() {
+	g.mu.Lock()
+	w := g.workers
+	if w.head == len(w.queue) {
+		w.running--
+		g.mu.Unlock()
+		return
+	}
+	run := w.queue[w.head]
+	w.queue[w.head] = nil
+	w.head++
+	if w.head == len(w.queue) { // empty: reuse the array
+		w.queue, w.head = w.queue[:0], 0
+	}
+	queuedFunctions.Add(-1)
+	g.mu.Unlock()
+	go run()
+}
+
 // doneLocked is Done's slow path, under mu, for a state s with parked Go
 // calls or Waits: it hands the slot to the oldest parked Go call, or counts
 // the function out and wakes the Waits if it was the last. It reports false
@@ -273,14 +336,14 @@ func (g *Group) doneLocked(s uint64) bool {
 	}
 	if s&stateQueued != 0 {
 		limit := g.limit.Load()
-		p := limit.queue[limit.head]
+		ch := limit.queue[limit.head]
 		limit.queue[limit.head] = nil
 		limit.head++
 		if limit.head == len(limit.queue) { // empty: reuse the array
 			limit.queue, limit.head = limit.queue[:0], 0
 			g.update(func(s uint64) uint64 { return s &^ stateQueued })
 		}
-		p.notified <- nil // the slot passes on: the count stays
+		ch <- struct{}{} // the slot passes on: the count stays
 		return true
 	}
 	next := s - 1
@@ -318,7 +381,7 @@ func (g *Group) Wait() error {
 	for {
 		s := g.state.Load()
 		if s&stateC != 0 {
-			return g.c.Load().Wait()
+			return g.c.Wait()
 		}
 		if s&stateCount != 0 {
 			g.park(s)
@@ -367,13 +430,13 @@ func ParkedWaits() int64 { return parkedWaits.Load() }
 // parked on a replaced limit stay parked.
 func (g *Group) SetLimit(n int) {
 	if g.state.Load()&stateC != 0 {
-		g.c.Load().SetLimit(n)
+		g.c.SetLimit(n)
 		return
 	}
 	g.mu.Lock()
 	if g.state.Load()&stateC != 0 {
 		g.mu.Unlock()
-		g.c.Load().SetLimit(n)
+		g.c.SetLimit(n)
 		return
 	}
 	defer g.mu.Unlock()
@@ -391,23 +454,32 @@ func (g *Group) SetLimit(n int) {
 	g.update(func(s uint64) uint64 { return (s &^ stateQueued) | stateUsed })
 }
 
-// SetWorkers puts the group in worker mode (cGroup.SetWorkers) on its C
-// group. Errors: ErrWorkersNotPos (n <= 0), ErrWorkersSet (already in
-// worker mode), ErrGroupUsed (a function was ever admitted, or a limit was
-// set).
+// Worker-mode refusals of SetWorkers.
+var (
+	ErrWorkersSet    = errors.New("errgroup: worker mode already set")
+	ErrGroupUsed     = errors.New("errgroup: worker mode must be set before the group's first function")
+	ErrWorkersNotPos = errors.New("errgroup: the number of workers must be greater than 0")
+)
+
+// SetWorkers puts the group in worker mode (go-kratos v1's GOMAXPROCS): at
+// most n functions run at once, and those started with Start beyond that
+// wait in the group's FIFO. Errors: ErrWorkersNotPos (n <= 0), ErrWorkersSet
+// (already in worker mode), ErrGroupUsed (a function was ever admitted, a
+// limit was set, or the group has moved to C). Values above math.MaxInt32
+// are taken as math.MaxInt32, as in the C library.
 func (g *Group) SetWorkers(n int) error {
 	if n <= 0 {
 		return ErrWorkersNotPos
 	}
-	if s := g.state.Load(); s&stateC == 0 && s&stateUsed != 0 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.workers != nil {
+		return ErrWorkersSet
+	}
+	if g.state.Load()&(stateUsed|stateC) != 0 {
 		return ErrGroupUsed
 	}
-	return g.migrate().SetWorkers(n)
-}
-
-// CHandle returns the C group (an eg_group *) for C code, moving the group
-// onto it first; for a group made by NewWithContext it also links the two
-// sides' cancellations (once).
-func (g *Group) CHandle() unsafe.Pointer {
-	return g.migrate().CHandle()
+	g.workers = &goWorkers{n: min(n, math.MaxInt32)}
+	g.update(func(s uint64) uint64 { return s | stateWorkers | stateUsed })
+	return nil
 }

@@ -1,10 +1,11 @@
 // Package errgroup is the enhanced errgroup of go-kratos v1
 // (github.com/go-kratos/kratos/pkg/sync/errgroup), with its exported API and
 // behaviour, on the same core as package
-// github.com/liberrgroup/liberrgroup/go/errgroup: a group keeps its count,
-// first error and cancellation in Go, and GOMAXPROCS moves it onto a C group
-// of liberrgroup, the C library of this repository, whose worker mode holds
-// the worker limit and the first-in, first-out queue of waiting functions.
+// github.com/liberrgroup/liberrgroup/go/errgroup, which keeps a group's
+// books (count, first error, cancellation, the worker limit and its
+// first-in, first-out queue) in Go with the rules of liberrgroup's C groups
+// (eg_group_set_workers). It never needs C (it has no CHandle), so it builds
+// and behaves the same with or without cgo.
 //
 // Compared with golang.org/x/sync/errgroup:
 //
@@ -57,7 +58,7 @@ import (
 type Group struct {
 	noCopy noCopy
 	ctx    context.Context            // given to the functions; nil: Background
-	core   atomic.Pointer[core.Group] // the Go side of the C group
+	core   atomic.Pointer[core.Group] // the group's books
 }
 
 // noCopy makes go vet's copylocks check report copies of a Group.
@@ -84,28 +85,21 @@ func WithContext(ctx context.Context) *Group {
 func WithCancel(ctx context.Context) *Group {
 	groupCtx, cancel := context.WithCancelCause(ctx)
 	g := &Group{ctx: groupCtx}
-	g.core.Store(core.NewWithContext(ctx, cancel, newCError))
+	g.core.Store(core.NewWithContext(ctx, cancel, nil))
 	return g
-}
-
-// newCError is the CErrorFunc of this package's groups: the functions of a
-// Group are all Go functions, so the only C errors are the C library's own
-// (an allocation failure while recording an error).
-func newCError(code int, message string) error {
-	return fmt.Errorf("errgroup: C error %d: %s", code, message)
 }
 
 // load returns the Group's core, making it for a zero Group or one made by
 // WithContext (core.Load).
 func (g *Group) load() *core.Group {
-	return core.Load(&g.core, newCError)
+	return core.Load(&g.core, nil) // no C tasks: no C errors to convert
 }
 
 // GOMAXPROCS set max goroutine to work.
 //
 // From now on at most n functions of the group run at once, and Go never
 // blocks: functions beyond n wait in a first-in, first-out queue held by
-// the C group (no goroutine per queued function) and start, in order, as
+// the group (no goroutine per queued function) and start, in order, as
 // soon as running ones return. Wait waits for the queued functions too.
 //
 // n <= 0 panics with go-kratos's text "errgroup: GOMAXPROCS must great than
@@ -144,12 +138,12 @@ func (g *Group) Go(f func(ctx context.Context) error) {
 }
 
 // testHookReported, set only by tests, is called with a function's error
-// once its end has been reported to the C group (the error recorded, if it
+// once its end has been reported to the group (the error recorded, if it
 // is the first).
 var testHookReported atomic.Pointer[func(error)]
 
 // do runs f with ctx, recovering a panic into f's error exactly as go-kratos
-// v1 does, and reports f's end to the C group.
+// v1 does, and reports f's end to the group.
 func do(c *core.Group, ctx context.Context, f func(ctx context.Context) error) {
 	var err error
 	defer func() {
