@@ -1,3 +1,5 @@
+//go:build cgo
+
 package errgroup
 
 // A group keeps its books in Go until it needs its C group (SetLimit(n >=
@@ -72,7 +74,7 @@ func TestParkedWaitWaitsForCTasksAfterCHandle(t *testing.T) {
 	release := make(chan struct{})
 	g.Go(func() error { <-release; return nil })
 	waited := waitInBackground(g)
-	testwait.Eventually(t, "Wait to park", func() bool { return core.ParkedWaits() == 1 })
+	testwait.Eventually(t, "Wait to park", func() bool { return g.core.Load().ParkedWaits() == 1 })
 	latch := ctest.NewLatch()
 	defer latch.Free()
 	task := ctest.Go(g.CHandle(), ctest.Spec{Latch: latch})
@@ -140,7 +142,7 @@ func TestParkedGoCallersMoveToCInOrder(t *testing.T) {
 	order := make(chan int, 3)
 	for i := range 3 {
 		go g.Go(func() error { order <- i; return nil })
-		testwait.Eventually(t, "the Go caller to park", func() bool { return core.ParkedGoCallers() == int64(i+1) })
+		testwait.Eventually(t, "the Go caller to park", func() bool { return g.core.Load().ParkedGoCallers() == int64(i+1) })
 	}
 	handle := g.CHandle()
 	if task := ctest.TryGo(handle, ctest.Spec{}); task != nil {

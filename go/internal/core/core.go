@@ -27,6 +27,7 @@ import (
 	"runtime"
 	"runtime/cgo"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -38,7 +39,10 @@ type cGroup struct {
 	group  *C.eg_group // == side.group, read on every call
 	bridge *errorBridge
 	side   *cSide
+	parked atomic.Int64 // Admit calls parked (for the tests)
 }
+
+func (c *cGroup) parkedGoCallers() int64 { return c.parked.Load() }
 
 // errorBridge turns C errors into Go errors for one group and cancels its Go
 // context. It is shared by the cGroup and the C context's after-function,
@@ -304,9 +308,9 @@ func (c *cGroup) Admit() {
 	switch rc := C.egb_admit(c.group, C.uintptr_t(p.handle)); rc {
 	case 1:
 	case 0:
-		parkedGoCallers.Add(1)
+		c.parked.Add(1)
 		<-p.notified
-		parkedGoCallers.Add(-1)
+		c.parked.Add(-1)
 	default:
 		panic(statusError("eg_group_admit", rc))
 	}

@@ -41,6 +41,7 @@ type cBackend interface {
 	Wait() error
 	SetLimit(n int)
 	CHandle() unsafe.Pointer
+	parkedGoCallers() int64
 }
 
 // A Group is the core of one group of go/errgroup or go/kratos/errgroup. It
@@ -80,6 +81,8 @@ type Group struct {
 	parent  context.Context         // NewWithContext's parent
 	cancel  context.CancelCauseFunc // nil for New
 	newCErr CErrorFunc
+
+	parkedGo, parkedWaits atomic.Int64 // for the tests (ParkedGoCallers)
 }
 
 // A goLimit is one SetLimit(n >= 0) of a Go-mode group: its slots are the
@@ -107,11 +110,14 @@ type goWorkers struct {
 // A parked Go call waits on a channel from goParkers (room for one value).
 var goParkers = sync.Pool{New: func() any { return make(chan struct{}, 1) }}
 
-// parkedGoCallers counts Go calls parked until a slot frees (the tests look).
-var parkedGoCallers atomic.Int64
-
-// queuedFunctions counts functions queued by Start in worker mode.
-var queuedFunctions atomic.Int64
+// newParker returns a channel for a Go call to park on: from goParkers,
+// except under the race detector (race_on.go says why).
+func newParker() chan struct{} {
+	if raceEnabled {
+		return make(chan struct{}, 1)
+	}
+	return goParkers.Get().(chan struct{})
+}
 
 // liveCGroups counts the C groups made and not yet given back (the tests
 // check that garbage groups release theirs), liveHandles the cgo handles
@@ -124,12 +130,32 @@ func LiveCGroups() int64 { return liveCGroups.Load() }
 // LiveHandles is the number of cgo handles made and not yet deleted.
 func LiveHandles() int64 { return liveHandles.Load() }
 
-// ParkedGoCallers is the number of Admit calls parked until a slot frees.
-func ParkedGoCallers() int64 { return parkedGoCallers.Load() }
+// The counts below are for the tests. They are per group, never global:
+// an atomic that every group touched would order unrelated goroutines for
+// the race detector.
 
-// QueuedFunctions is the number of functions queued by Start in worker-mode
-// groups and not yet started.
-func QueuedFunctions() int64 { return queuedFunctions.Load() }
+// ParkedGoCallers is the number of Admit calls parked until a slot frees.
+func (g *Group) ParkedGoCallers() int64 {
+	n := g.parkedGo.Load()
+	if g.state.Load()&stateC != 0 {
+		n += g.c.parkedGoCallers()
+	}
+	return n
+}
+
+// ParkedWaits is the number of Waits parked while the group is in Go mode.
+func (g *Group) ParkedWaits() int64 { return g.parkedWaits.Load() }
+
+// QueuedFunctions is the number of functions queued by Start in worker mode
+// and not yet started.
+func (g *Group) QueuedFunctions() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.workers == nil {
+		return 0
+	}
+	return len(g.workers.queue) - g.workers.head
+}
 
 const (
 	stateCount   = 1<<32 - 1 // active functions (Go mode)
@@ -228,13 +254,15 @@ func (g *Group) Admit() {
 		if !g.state.CompareAndSwap(s, s|stateQueued) {
 			continue
 		}
-		ch := goParkers.Get().(chan struct{})
+		ch := newParker()
 		limit.queue = append(limit.queue, ch)
 		g.mu.Unlock()
-		parkedGoCallers.Add(1)
+		g.parkedGo.Add(1)
 		<-ch // from Done's hand-off, or the C group after migrate
-		parkedGoCallers.Add(-1)
-		goParkers.Put(ch)
+		g.parkedGo.Add(-1)
+		if !raceEnabled {
+			goParkers.Put(ch)
+		}
 		return
 	}
 }
@@ -261,7 +289,6 @@ func (g *Group) Start(run func()) {
 		return
 	}
 	w.queue = append(w.queue, run)
-	queuedFunctions.Add(1)
 	g.mu.Unlock()
 }
 
@@ -319,7 +346,6 @@ func (g *Group) nextWorker() {
 	if w.head == len(w.queue) { // empty: reuse the array
 		w.queue, w.head = w.queue[:0], 0
 	}
-	queuedFunctions.Add(-1)
 	g.mu.Unlock()
 	go run()
 }
@@ -410,18 +436,12 @@ func (g *Group) park(s uint64) {
 	if !g.state.CompareAndSwap(s, s|stateWaiters) {
 		return // changed meanwhile: the caller looks again
 	}
-	parkedWaits.Add(1)
+	g.parkedWaits.Add(1)
 	for round := g.rounds; g.rounds == round; {
 		g.woken.Wait()
 	}
-	parkedWaits.Add(-1)
+	g.parkedWaits.Add(-1)
 }
-
-// parkedWaits counts Waits parked on a Go-mode group (the tests look).
-var parkedWaits atomic.Int64
-
-// ParkedWaits is the number of Waits parked on groups in Go mode.
-func ParkedWaits() int64 { return parkedWaits.Load() }
 
 // SetLimit is golang.org/x/sync/errgroup's SetLimit: a negative n removes
 // the limit; n >= 0 while functions are active panics with the reference's

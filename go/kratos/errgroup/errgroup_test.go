@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/liberrgroup/liberrgroup/go/internal/core"
 	"github.com/liberrgroup/liberrgroup/go/internal/testwait"
 )
 
@@ -223,7 +222,7 @@ func TestGOMAXPROCSQueueIsFIFOAndGoNeverBlocks(t *testing.T) {
 		g.Go(func(context.Context) error { order = append(order, i); return nil })
 	}
 	// Every Go above returned while the only worker is held.
-	if n := core.QueuedFunctions(); n != queued {
+	if n := g.core.Load().QueuedFunctions(); n != queued {
 		t.Fatalf("%d functions queued; want %d", n, queued)
 	}
 	waited := waitInBackground(g)
@@ -266,7 +265,7 @@ func TestGOMAXPROCSMaxConcurrency(t *testing.T) {
 		})
 	}
 	firstWave.Wait() // the first n run at once
-	if n := core.QueuedFunctions(); n != total-workers {
+	if n := g.core.Load().QueuedFunctions(); n != total-workers {
 		t.Fatalf("%d functions queued while %d workers are held; want %d", n, workers, total-workers)
 	}
 	close(release)
@@ -296,7 +295,7 @@ func TestHundredThousandQueuedWithFlatGoroutineCount(t *testing.T) {
 	for range queued {
 		g.Go(func(context.Context) error { ran.Add(1); return nil })
 	}
-	if n := core.QueuedFunctions(); n != queued {
+	if n := g.core.Load().QueuedFunctions(); n != queued {
 		t.Fatalf("%d functions queued; want %d", n, queued)
 	}
 	if n := runtime.NumGoroutine(); n-before > flat {
@@ -387,7 +386,7 @@ func TestGOMAXPROCSPanicsAndSecondCallIsIgnored(t *testing.T) {
 	release := make(chan struct{})
 	g.Go(func(context.Context) error { <-release; return nil })
 	g.Go(func(context.Context) error { return nil })
-	if n := core.QueuedFunctions(); n != 1 {
+	if n := g.core.Load().QueuedFunctions(); n != 1 {
 		t.Fatalf("%d functions queued behind one running; want 1 (the limit is still 1)", n)
 	}
 	close(release)
