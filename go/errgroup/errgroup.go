@@ -49,9 +49,9 @@
 // TryGo on that group after A returned and before the read; the reference
 // reports it. Races across groups, between functions that make no call of
 // the group in between, and between two functions running at once are
-// reported as under the reference, though not in every run: measured, about
-// one run in four misses such a race, where the reference reports it every
-// time (the cause is not known yet). Once [Group.CHandle] has been called,
+// reported as under the reference. (The same holds for the goroutine that
+// calls Go: its Go after function A returned orders A before the function
+// it starts.) Once [Group.CHandle] has been called,
 // every call of the group is a cgo call, and the detector orders every cgo
 // call of the process before every later one: a group shared with C hides
 // races between any two goroutines that each made such a call.

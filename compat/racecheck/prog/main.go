@@ -7,7 +7,10 @@
 //
 // In the cases, a task that must run after another is delayed with
 // time.Sleep, which orders nothing for the detector: whatever the detector
-// sees as ordered, it sees through the errgroup calls.
+// sees as ordered, it sees through the errgroup calls. Task A waits until
+// both tasks are started (a channel closed by main): otherwise A could end
+// before main's second Go, which on this package orders A's write before B
+// (see go/errgroup's package documentation).
 package main
 
 import (
@@ -30,37 +33,55 @@ var cases = map[string]func(){
 	// errgroup call in B between the two: a race on every implementation.
 	"two-tasks": func() {
 		var g Group
-		g.Go(func() error { x = 1; return nil })
+		started := make(chan struct{})
+		g.Go(func() error { <-started; x = 1; return nil })
 		g.Go(func() error { time.Sleep(pause); _ = x; return nil })
+		close(started)
 		_ = g.Wait()
 	},
 	// The same, but B starts a nested Go before reading x.
 	"nested-go-between": func() {
 		var g Group
-		g.Go(func() error { x = 1; return nil })
+		started := make(chan struct{})
+		g.Go(func() error { <-started; x = 1; return nil })
 		g.Go(func() error { time.Sleep(pause); g.Go(nothing); _ = x; return nil })
+		close(started)
+		_ = g.Wait()
+	},
+	// Task A ends, then main starts task B, which reads x: main's Go comes
+	// after A's end in time only.
+	"go-after-end": func() {
+		var g Group
+		g.Go(func() error { x = 1; return nil })
+		time.Sleep(pause)
+		g.Go(func() error { _ = x; return nil })
 		_ = g.Wait()
 	},
 	// The same with TryGo.
 	"nested-trygo-between": func() {
 		var g Group
-		g.Go(func() error { x = 1; return nil })
+		started := make(chan struct{})
+		g.Go(func() error { <-started; x = 1; return nil })
 		g.Go(func() error { time.Sleep(pause); g.TryGo(nothing); _ = x; return nil })
+		close(started)
 		_ = g.Wait()
 	},
 	// A's write, then B's nested Go on another, unrelated group, then B's
 	// read.
 	"other-group-between": func() {
 		var g, other Group
-		g.Go(func() error { x = 1; return nil })
+		started := make(chan struct{})
+		g.Go(func() error { <-started; x = 1; return nil })
 		g.Go(func() error { time.Sleep(pause); other.Go(nothing); _ = x; return nil })
+		close(started)
 		_ = g.Wait()
 		_ = other.Wait()
 	},
 	// The same with a group made and waited for inside B.
 	"fresh-group-between": func() {
 		var g Group
-		g.Go(func() error { x = 1; return nil })
+		started := make(chan struct{})
+		g.Go(func() error { <-started; x = 1; return nil })
 		g.Go(func() error {
 			time.Sleep(pause)
 			var inner Group
@@ -69,6 +90,7 @@ var cases = map[string]func(){
 			_ = x
 			return nil
 		})
+		close(started)
 		_ = g.Wait()
 	},
 	// As other-group-between, with both groups shared with C (CHandle;
@@ -77,8 +99,10 @@ var cases = map[string]func(){
 		var g, other Group
 		shareWithC(&g)
 		shareWithC(&other)
-		g.Go(func() error { x = 1; return nil })
+		started := make(chan struct{})
+		g.Go(func() error { <-started; x = 1; return nil })
 		g.Go(func() error { time.Sleep(pause); other.Go(nothing); _ = x; return nil })
+		close(started)
 		_ = g.Wait()
 		_ = other.Wait()
 	},
