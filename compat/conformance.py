@@ -60,16 +60,18 @@ def find_go():
     return go
 
 
-def run_cmd(cmd, **kw):
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
+def run_cmd(cmd, cwd=ROOT, **kw):
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, **kw)
 
 
 def build_go_runner(go, tags, out, fatal=True):
+    # compat/ is a Go module of its own (it requires the reference,
+    # golang.org/x/sync; the repository's module comes from ../ by replace).
     cmd = [go, "build", "-o", out]
     if tags:
         cmd += ["-tags", tags]
-    cmd.append("./compat/runner")
-    res = run_cmd(cmd)
+    cmd.append("./runner")
+    res = run_cmd(cmd, cwd=COMPAT)
     if res.returncode != 0:
         msg = "building %s failed:\n%s%s" % (rel(out), res.stdout, res.stderr)
         if fatal:

@@ -1,26 +1,35 @@
 #!/usr/bin/env bash
 # Everything Go-related, in order:
-#   0. scripts/go_bundle_sources.sh: the bundle_*.c wrappers of
-#      go/internal/core (the one package that compiles the C library in, for
-#      go/errgroup and go/kratos alike) and the bundle_sources.h stamp, so
-#      the go command's cache never reuses C objects of older sources (commit
-#      the result if it changed);
-#   1. gofmt and go vet;
-#   2. go test -race of go/... (go/internal/core, go/errgroup, go/kratos)
-#      and examples/gobridge, default build (the C sources compiled into
-#      go/internal/core);
-#   3. the same with GOEXPERIMENT=cgocheck2 (full cgo pointer checks);
+#   0. scripts/go_bundle_sources.sh --check: the copies of c/ and include/
+#      in go/internal/core (the one package that compiles the C library in,
+#      for go/errgroup and go/kratos/errgroup alike) are current; if not,
+#      run scripts/go_bundle_sources.sh and commit the result;
+#   1. gofmt, and go vet of the three modules: the root module (go/,
+#      examples/gobridge), compat/ (the conformance runner and the
+#      race-detector comparison) and bench/ (benchmarks against the
+#      reference);
+#   2. go test -race of go/... and examples/gobridge, default build (the C
+#      sources compiled into go/internal/core);
+#   3. the same with GOEXPERIMENT=cgocheck2 (full cgo pointer checks), and
+#      with the oldest toolchain go.mod allows (fetched through the module
+#      proxy as golang.org/toolchain);
 #   4. the reference's own tests (scripts/go_reference_tests.sh), -race;
-#   5. go-kratos v1's own errgroup tests against go/kratos
+#   5. go-kratos v1's own errgroup tests against go/kratos/errgroup
 #      (scripts/go_kratos_tests.sh), -race;
-#   6. the example program (go run);
-#   7. build mode liberrgroup_system: the C library is configured, built and
+#   6. what the race detector reports under the reference and under this
+#      package, case by case (compat/racecheck);
+#   7. the pure-Go build (CGO_ENABLED=0): vet, go/kratos/errgroup's tests,
+#      the reference's and go-kratos's tests and the conformance suite;
+#      then a client module (scripts/go_client_tests.sh): the oldest
+#      supported toolchain, go mod vendor, CGO_ENABLED=0, cross-compiling;
+#   8. the example program (go run);
+#   9. build mode liberrgroup_system: the C library is configured, built and
 #      installed into a temporary prefix, then vet, tests with -race, the
 #      reference tests, go-kratos's tests and the example run against the
 #      installed shared library through pkg-config.
 # Keeps going after a failure and exits non-zero if anything failed.
 #
-# Step 7 builds in build/go-system/ (gitignored) and installs into
+# Step 9 builds in build/go-system/ (gitignored) and installs into
 # build/go-system/prefix: a fixed prefix, because the go command caches the
 # package with pkg-config's -L path baked in and does not notice when that
 # path changes. GO_BENCH=1 also runs the benchmarks once.
@@ -48,20 +57,34 @@ step() { # step NAME COMMAND...: runs it, records a failure
 
 gofmt_clean() {
   local unformatted
-  unformatted=$(gofmt -l go examples/gobridge)
+  unformatted=$(gofmt -l go examples/gobridge compat bench)
   [[ -z $unformatted ]] || { echo "gofmt needed: $unformatted"; return 1; }
 }
 
-step "bundle wrappers" bash scripts/go_bundle_sources.sh
+step "bundled C sources current" bash scripts/go_bundle_sources.sh --check
 step "gofmt" gofmt_clean
 step "vet" go vet "${pkgs[@]}"
+step "vet compat/" bash -c 'cd compat && go vet ./...'
+step "vet bench/" bash -c 'cd bench && go vet ./...'
 step "test -race" go test -race -count=1 "${pkgs[@]}"
 step "test cgocheck2" env GOEXPERIMENT=cgocheck2 go test -count=1 "${pkgs[@]}"
+oldest=go$(sed -n 's/^go \([0-9.]*\)$/\1/p' go.mod).0
+step "test with $oldest (go.mod's go line)" env GOWORK=off GOTOOLCHAIN="$oldest" go test -count=1 "${pkgs[@]}"
 step "reference tests" bash scripts/go_reference_tests.sh
 step "go-kratos tests" bash scripts/go_kratos_tests.sh
+step "race-detector visibility" bash -c 'cd compat && go test -count=1 ./racecheck'
+# The pure-Go build (no cgo, no CHandle): what builds without cgo is
+# tested without it (go/errgroup's own tests start C tasks: cgo only).
+step "pure Go: vet and tests" env CGO_ENABLED=0 bash -c \
+  'go vet ./go/... && go test -count=1 ./go/...'
+step "pure Go: reference tests" env CGO_ENABLED=0 bash scripts/go_reference_tests.sh
+step "pure Go: go-kratos tests" env CGO_ENABLED=0 bash scripts/go_kratos_tests.sh
+step "pure Go: conformance" env CGO_ENABLED=0 bash compat/run.sh
+step "client module" bash scripts/go_client_tests.sh
 step "example" go run ./examples/gobridge
 if [[ ${GO_BENCH:-0} == 1 ]]; then
-  step "benchmarks" go test -run '^$' -bench . -benchmem -count=1 ./go/errgroup ./go/kratos
+  step "benchmarks" go test -run '^$' -bench . -benchmem -count=1 ./go/kratos/errgroup
+  step "benchmarks vs reference" bash -c "cd bench && go test -run '^\$' -bench . -benchmem -count=1 ./gocompare"
 fi
 
 # --- build mode liberrgroup_system, against an installed library ----------

@@ -1,13 +1,20 @@
 // Package errgroup provides synchronization, error propagation, and Context
 // cancellation for groups of goroutines working on subtasks of a common task.
 //
-// It has the API and the behaviour of golang.org/x/sync/errgroup, with the
-// group's state kept in liberrgroup, the C library of this repository: the
-// count of active goroutines, the limit and its first-come-first-served
-// admission, the first error and the cancellation all live in a C group.
-// That C group can be handed to C code ([Group.CHandle]), which may start C
-// tasks on it: Go functions and C tasks then share one count, one limit, one
-// first error and one context.
+// It has the API and the behaviour of golang.org/x/sync/errgroup, and its
+// groups can be shared with C code through liberrgroup, the C library of
+// this repository: [Group.CHandle] returns a C group on which C code may
+// start C tasks, and Go functions and C tasks then share one count, one
+// limit, one first error and one context. Until CHandle is called a group
+// keeps its books in Go (the count, the limit with its first-come,
+// first-served queue, the first error, the parked Waits), so Go, TryGo, a
+// function's end and Wait make no cgo call; the first CHandle moves them
+// onto the C group for good.
+//
+// Built without cgo (CGO_ENABLED=0, the go command's default when
+// cross-compiling), the package is the same code without CHandle: a
+// program that does not call CHandle builds everywhere and behaves the
+// same, and one that does needs cgo anyway.
 //
 // Functions passed to [Group.Go] and [Group.TryGo] always run in goroutines,
 // never on the C library's threads. A goroutine blocked in Go (at the limit)
@@ -28,13 +35,34 @@
 //   - Between a parent context's cancellation and the moment the C side of
 //     a group learns of it, a C task may fail; its error is then the cause
 //     C code sees, while the Go context keeps the parent's cause.
+//
+// # What the race detector sees
+//
+// The reference orders, for the race detector, exactly what its
+// sync.WaitGroup and semaphore channel order: a function's end before the
+// Wait that returns after it, and before the Go call that takes the slot it
+// freed at a limit. This package orders those too, and in addition, on one
+// group, every function's end before every later Go or TryGo of the same
+// group (both change the group's count with sync/atomic, which the detector
+// takes as synchronisation). So a race between a write in function A and a
+// read in function B of the same group is not reported when B calls Go or
+// TryGo on that group after A returned and before the read; the reference
+// reports it. Races across groups, between functions that make no call of
+// the group in between, and between two functions running at once are
+// reported as under the reference. (The same holds for the goroutine that
+// calls Go: its Go after function A returned orders A before the function
+// it starts.) Once [Group.CHandle] has been called,
+// every call of the group is a cgo call, and the detector orders every cgo
+// call of the process before every later one: a group shared with C hides
+// races between any two goroutines that each made such a call.
+// github.com/liberrgroup/liberrgroup/compat/racecheck checks these cases
+// on both packages.
 package errgroup
 
 import (
 	"context"
 	"fmt"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/liberrgroup/liberrgroup/go/internal/core"
 )
@@ -145,9 +173,7 @@ func (g *Group) Wait() error {
 // in any goroutine. runtime.Goexit in f counts as returning nil.
 func (g *Group) Go(f func() error) {
 	c := g.load()
-	if !c.TryAdmit() {
-		c.Admit()
-	}
+	c.Admit()
 	go c.Run(f)
 }
 
@@ -179,21 +205,4 @@ func (g *Group) TryGo(f func() error) bool {
 // Limits above math.MaxInt32 are taken as math.MaxInt32.
 func (g *Group) SetLimit(n int) {
 	g.load().SetLimit(n)
-}
-
-// CHandle returns the group's C group (an eg_group *) for C code called
-// through cgo. The zero Group makes it on first use.
-//
-// C code may start C tasks on it with eg_group_go and eg_group_try_go, and
-// may call eg_group_wait on it; it must not free it. C tasks count as
-// goroutines of the group: they take slots of the limit, Wait waits for
-// them, the first of their errors to be recorded is returned by Wait as a
-// *CError, and it cancels the context made by WithContext. C tasks receive
-// the group's C context, which is canceled when the Go context is (by a Go
-// function's error, whose text is the C error's message, by Wait, or by the
-// parent context). The handle stays valid while the Group is reachable and
-// while C tasks started on it run: keep the Group alive
-// (runtime.KeepAlive) until C code no longer uses the handle.
-func (g *Group) CHandle() unsafe.Pointer {
-	return g.load().CHandle()
 }

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package errgroup
 
 import (
@@ -330,7 +332,7 @@ func TestCTasksShareTheLimit(t *testing.T) {
 	ran := make(chan struct{})
 	goReturned := make(chan struct{})
 	go func() { g.Go(func() error { close(ran); return nil }); close(goReturned) }()
-	testwait.Eventually(t, "Go to park at the limit", func() bool { return core.ParkedGoCallers() == 1 })
+	testwait.Eventually(t, "Go to park at the limit", func() bool { return g.core.Load().ParkedGoCallers() == 1 })
 	latch.Open()
 	testwait.Receive(t, "the Go function", ran)
 	testwait.Receive(t, "Go to return", goReturned)
@@ -386,13 +388,13 @@ func TestBlockedGoIsFIFOAndNotBarged(t *testing.T) {
 	var mu sync.Mutex
 	for i := range callers {
 		go g.Go(func() error { mu.Lock(); order = append(order, i); mu.Unlock(); return nil })
-		testwait.Eventually(t, "the Go caller to park", func() bool { return core.ParkedGoCallers() == int64(i+1) })
+		testwait.Eventually(t, "the Go caller to park", func() bool { return g.core.Load().ParkedGoCallers() == int64(i+1) })
 	}
 	if g.TryGo(func() error { return nil }) {
 		t.Fatal("TryGo barged past waiting Go callers")
 	}
 	close(release)
-	testwait.Eventually(t, "every waiting Go caller to be admitted", func() bool { return core.ParkedGoCallers() == 0 })
+	testwait.Eventually(t, "every waiting Go caller to be admitted", func() bool { return g.core.Load().ParkedGoCallers() == 0 })
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
@@ -432,7 +434,7 @@ func TestHundredThousandBlockedGoCallers(t *testing.T) {
 		returned.Add(1)
 		go func() { defer returned.Done(); g.Go(func() error { ran.Add(1); return nil }) }()
 	}
-	testwait.Eventually(t, "every Go caller to park", func() bool { return core.ParkedGoCallers() == callers })
+	testwait.Eventually(t, "every Go caller to park", func() bool { return g.core.Load().ParkedGoCallers() == callers })
 	const waiters = 10_000
 	waits := make([]<-chan error, waiters)
 	for i := range waits {
@@ -461,7 +463,7 @@ func osThreads(t *testing.T) int {
 	if err != nil {
 		t.Skip("no /proc/self/status")
 	}
-	for line := range strings.Lines(string(status)) {
+	for _, line := range strings.Split(string(status), "\n") {
 		if rest, ok := strings.CutPrefix(line, "Threads:"); ok {
 			n, _ := strconv.Atoi(strings.TrimSpace(rest))
 			return n

@@ -1,17 +1,18 @@
-// Package core is the cgo layer shared by the Go packages of this repository
-// (go/errgroup, go/kratos): it is the only package that compiles the C
-// library in (bundle_*.c) or links it (build tag liberrgroup_system), holds
-// the C bridge (bridge.c), the functions the C library calls back
-// (exports.go), the cgo handle bookkeeping and the conversion of errors
-// between the two sides.
-//
-// A [Group] is the Go side of one C group: admission of goroutines that run
-// on the caller's side (eg_group_admit / eg_group_try_admit, parking the
-// goroutine on a channel while the C library owes it a slot), their end
-// (eg_group_external_done), Wait (eg_group_wait_async, parked), the limit,
-// worker mode (eg_group_set_workers) with its FIFO of queued functions that
-// are started only when admitted, and the C handle.
 package core
+
+// The cgo side of the package (see group.go for the package documentation):
+// the only code that compiles the C library in (the generated copies of c/
+// and include/ in this directory) or links it (build tag
+// liberrgroup_system), the C bridge (bridge.c), the functions the C library
+// calls back (exports.go), the cgo handle bookkeeping and the conversion of
+// errors between the two sides.
+//
+// A [Group] keeps its books in Go until C code needs its C group: the first
+// CHandle (group_cgo.go) moves it onto one for good (a cGroup, this file):
+// admission of goroutines that run on the caller's side
+// (eg_group_admit / eg_group_try_admit, parking the goroutine on a channel
+// while the C library owes it a slot), their end (eg_group_external_done),
+// Wait (eg_group_wait_async, parked), the limit, and the C handle.
 
 /*
 #include "bridge.h"
@@ -30,30 +31,22 @@ import (
 	"unsafe"
 )
 
-// GoErrorCode is the code (eg_error_code) of the C error that carries a Go
-// error to the C side: an error returned by a Go function of a group, or a Go
-// parent context's cause. Its message (eg_error_message) is the Go error's
-// Error() text. context.Canceled and context.DeadlineExceeded are carried as
-// eg_error_canceled() and eg_error_deadline_exceeded() instead.
-const GoErrorCode = 0x476f // "Go"
-
-// CErrorFunc makes the Go form of an error made by C code (code and message
-// of the C error); one value per group and C error is made and reused.
-type CErrorFunc func(code int, message string) error
-
-// Group is the Go side of one C group. It is referenced by the Go group
-// that made it and by the goroutines running the group's functions. When it
-// becomes unreachable, a cleanup gives the C side back (cSide.release).
-type Group struct {
-	group   *C.eg_group // == side.group, read on every call
-	bridge  *errorBridge
-	side    *cSide
-	cleanup runtime.Cleanup
+// cGroup is the Go side of one C group. It is referenced by the Group that
+// made it (and so by the goroutines running the group's functions). When it
+// becomes unreachable, a finalizer gives the C side back (cSide.release).
+// (A finalizer, not runtime.AddCleanup: the module supports Go 1.22.)
+type cGroup struct {
+	group  *C.eg_group // == side.group, read on every call
+	bridge *errorBridge
+	side   *cSide
+	parked atomic.Int64 // Admit calls parked (for the tests)
 }
 
+func (c *cGroup) parkedGoCallers() int64 { return c.parked.Load() }
+
 // errorBridge turns C errors into Go errors for one group and cancels its Go
-// context. It is shared by the Group and the C context's after-function,
-// and must not reference the Group (the after-function would keep it
+// context. It is shared by the cGroup and the C context's after-function,
+// and must not reference the cGroup (the after-function would keep it
 // alive).
 type errorBridge struct {
 	cancel    context.CancelCauseFunc // nil for a group made by New
@@ -66,7 +59,7 @@ type errorBridge struct {
 }
 
 // cSide is what the C library holds for one group, given back by the
-// Group's cleanup; it must not reference the Group.
+// cGroup's finalizer; it must not reference the cGroup.
 type cSide struct {
 	group          *C.eg_group
 	cctx, cparent  *C.eg_context   // NULL for a group made by New
@@ -76,9 +69,6 @@ type cSide struct {
 	afterFunc      *C.eg_after_func
 	afterHandle    cgo.Handle
 	stopParentLink func() bool // stops the Go parent -> C parent AfterFunc
-
-	workersMu  sync.Mutex // serialises SetWorkers
-	workerMode bool       // SetWorkers succeeded
 }
 
 // contextWatch is the argument of the after-function of a group's C context.
@@ -92,7 +82,7 @@ type contextWatch struct {
 // with room for the one value the notification sends, and the cgo handle of
 // that channel, which is the notification's argument. Parkers are reused
 // through parkers, so the handle is made once per parker, not per call; a
-// parker dropped by the pool deletes its handle in a cleanup (the handle
+// parker dropped by the pool deletes its handle in a finalizer (the handle
 // references the channel, not the parker).
 type parker struct {
 	notified chan *C.eg_error // admission sends nil, a wait its retained result
@@ -102,16 +92,9 @@ type parker struct {
 var parkers = sync.Pool{New: func() any {
 	p := &parker{notified: make(chan *C.eg_error, 1)}
 	p.handle = newHandle(p.notified)
-	runtime.AddCleanup(p, deleteHandle, p.handle)
+	runtime.SetFinalizer(p, func(p *parker) { deleteHandle(p.handle) })
 	return p
 }}
-
-// A queuedStart is a function queued in a worker-mode group's FIFO (by
-// Start): the C library holds only its handle, and when it admits the
-// function, admitted deletes the handle and starts the goroutine.
-type queuedStart struct {
-	run func()
-}
 
 // notify sends value to the parker whose channel handle is h; the channel
 // has room, so it never blocks.
@@ -119,45 +102,22 @@ func notify(h cgo.Handle, value *C.eg_error) {
 	h.Value().(chan *C.eg_error) <- value
 }
 
-// admitted delivers an admission: it wakes a parked Go call, or starts the
-// goroutine of a queued function. It never blocks.
+// admitted delivers an admission: it wakes a parked cGroup.Admit, or a Go
+// call parked in a Go-mode group's queue before the group moved to C
+// (requeue), whose handle is used once. It never blocks.
 func admitted(h cgo.Handle) {
 	switch v := h.Value().(type) {
 	case chan *C.eg_error:
 		v <- nil
-	case *queuedStart:
+	case chan struct{}:
 		deleteHandle(h)
-		queuedFunctions.Add(-1)
-		go v.run()
+		v <- struct{}{}
 	}
 }
 
-// liveCGroups counts the C groups made and not yet given back (the tests
-// check that garbage groups release theirs).
-var liveCGroups atomic.Int64
-
-// parkedGoCallers counts Go calls parked until the C library admits them.
-var parkedGoCallers atomic.Int64
-
-// queuedFunctions counts functions queued by Start and not yet admitted.
-var queuedFunctions atomic.Int64
-
-// LiveCGroups is the number of C groups made and not yet given back.
-func LiveCGroups() int64 { return liveCGroups.Load() }
-
-// LiveHandles is the number of cgo handles made and not yet deleted.
-func LiveHandles() int64 { return liveHandles.Load() }
-
-// ParkedGoCallers is the number of Admit calls parked until a slot frees.
-func ParkedGoCallers() int64 { return parkedGoCallers.Load() }
-
-// QueuedFunctions is the number of functions queued by Start in worker-mode
-// groups and not yet admitted.
-func QueuedFunctions() int64 { return queuedFunctions.Load() }
-
-// New makes the Go side of a C group made by eg_group_new: no context, no
-// limit. newCError makes the Go form of errors made by C code.
-func New(newCError CErrorFunc) *Group {
+// newCGroup makes the Go side of a C group made by eg_group_new: no
+// context, no limit. newCError makes the Go form of errors made by C code.
+func newCGroup(newCError CErrorFunc) *cGroup {
 	made := C.egb_group_new()
 	if made.status != C.EG_OK {
 		panic(statusError("eg_group_new", made.status))
@@ -167,36 +127,14 @@ func New(newCError CErrorFunc) *Group {
 	return newCore(side)
 }
 
-// Load returns the core in *slot, making it with New(newCError) for a zero
-// group. Several goroutines may race to make it: one wins the
-// compare-and-swap and the others give their C group back at once.
-func Load(slot *atomic.Pointer[Group], newCError CErrorFunc) *Group {
-	if c := slot.Load(); c != nil {
-		return c
-	}
-	fresh := New(newCError)
-	if slot.CompareAndSwap(nil, fresh) {
-		return fresh
-	}
-	fresh.Release()
-	return slot.Load()
-}
-
-// Release gives the C side of c back at once, for a group that was never
-// used (the loser of a race to make a zero group's core).
-func (c *Group) Release() {
-	c.cleanup.Stop()
-	c.side.release()
-}
-
-// NewWithContext makes the Go side of a group whose Go context is canceled
-// by cancel: a C parent context, eg_context_with_cancel(background),
+// newCGroupWithContext makes the Go side of a group whose Go context is
+// canceled by cancel: a C parent context, eg_context_with_cancel(background),
 // standing for parent, and the C group with its C context,
 // eg_group_with_context(C parent). The first error recorded (by Done or by a
 // C task) and Wait call cancel with that error. The links between the two
 // sides that only C tasks need are made by the first CHandle
 // (cSide.link).
-func NewWithContext(parent context.Context, cancel context.CancelCauseFunc, newCError CErrorFunc) *Group {
+func newCGroupWithContext(parent context.Context, cancel context.CancelCauseFunc, newCError CErrorFunc) *cGroup {
 	made := C.egb_group_with_context()
 	if made.status != C.EG_OK {
 		panic(statusError("eg_group_with_context", made.status))
@@ -212,15 +150,15 @@ func NewWithContext(parent context.Context, cancel context.CancelCauseFunc, newC
 	return newCore(side)
 }
 
-func newCore(side *cSide) *Group {
-	c := &Group{group: side.group, bridge: side.bridge, side: side}
-	c.cleanup = runtime.AddCleanup(c, (*cSide).release, side)
+func newCore(side *cSide) *cGroup {
+	c := &cGroup{group: side.group, bridge: side.bridge, side: side}
+	runtime.SetFinalizer(c, func(c *cGroup) { c.side.release() })
 	return c
 }
 
 // CHandle returns the C group (an eg_group *) for C code; for a group made
 // by NewWithContext it first links the two sides (once).
-func (c *Group) CHandle() unsafe.Pointer {
+func (c *cGroup) CHandle() unsafe.Pointer {
 	if c.side.cctx != nil {
 		c.side.linkOnce.Do(c.side.link)
 	}
@@ -348,10 +286,9 @@ func cancelC(ctx *C.eg_context, cause error) {
 	C.eg_error_release(ce)
 }
 
-// TryAdmit admits one function if a slot (or, in worker mode, a worker) is
-// free right now and no admission is waiting for one: it then counts as
+// TryAdmit admits one function if a slot is free right now and no admission is waiting for one: it then counts as
 // active and the caller must run it and call Done. Never blocks.
-func (c *Group) TryAdmit() bool {
+func (c *cGroup) TryAdmit() bool {
 	switch rc := C.eg_group_try_admit(c.group); rc {
 	case 1:
 		return true
@@ -365,58 +302,35 @@ func (c *Group) TryAdmit() bool {
 // Admit admits one function, parking the goroutine until a slot frees (the
 // C library admits waiting calls first come, first served, and hands a
 // freed slot straight to the oldest). The caller must then run it and call
-// Done. On a limit of zero it never returns. Not for worker mode (it returns
-// at once there: use Start).
-func (c *Group) Admit() {
+// Done. On a limit of zero it never returns.
+func (c *cGroup) Admit() {
 	p := parkers.Get().(*parker)
 	switch rc := C.egb_admit(c.group, C.uintptr_t(p.handle)); rc {
 	case 1:
 	case 0:
-		parkedGoCallers.Add(1)
+		c.parked.Add(1)
 		<-p.notified
-		parkedGoCallers.Add(-1)
+		c.parked.Add(-1)
 	default:
 		panic(statusError("eg_group_admit", rc))
 	}
 	parkers.Put(p)
 }
 
-// Start runs `go run()` now if the group admits a function right now (no
-// limit, a free slot of the limit, or in worker mode a free worker), else
-// queues run without a goroutine: the C library holds a cgo handle to it, in
-// the group's first-in, first-out queue in worker mode (SetWorkers), behind
-// waiting Admit calls at a limit, and its goroutine starts when the C
-// library admits it (a running function returns). It never blocks; in
-// worker mode the function counts as active from this call, so Wait waits
-// for it. run must call Done exactly once, as its last action.
-func (c *Group) Start(run func()) {
-	if c.TryAdmit() {
-		go run()
-		return
-	}
-	queued := &queuedStart{run: run}
-	h := newHandle(queued)
-	queuedFunctions.Add(1)
+// requeue queues the Go call parked on ch (in a Go-mode group's FIFO,
+// moving to this C group) in the C group's FIFO: ch receives a value when
+// the C library admits it, at once if there is room.
+func (c *cGroup) requeue(ch chan struct{}) {
+	h := newHandle(ch)
 	switch rc := C.egb_admit(c.group, C.uintptr_t(h)); rc {
-	case 1: // a worker freed meanwhile
+	case 1:
 		deleteHandle(h)
-		queuedFunctions.Add(-1)
-		go run()
-	case 0: // admitted() starts it
+		ch <- struct{}{}
+	case 0: // admitted() notifies it
 	default:
 		deleteHandle(h)
-		queuedFunctions.Add(-1)
 		panic(statusError("eg_group_admit", rc))
 	}
-}
-
-// Run is the body of the goroutine of one admitted function: it calls f,
-// then reports its end with Done even if f calls runtime.Goexit (a panic
-// also runs it, then crashes the program as usual).
-func (c *Group) Run(f func() error) {
-	var err error
-	defer func() { c.Done(err) }()
-	err = f()
 }
 
 // Done reports the end of one admitted function of the group with its
@@ -425,7 +339,7 @@ func (c *Group) Run(f func() error) {
 // completed Waits, a losing error to free). When err is the group's first
 // error (the C library has then canceled the C context with it), it cancels
 // the Go context with err, before delivering.
-func (c *Group) Done(err error) {
+func (c *cGroup) Done(err error) {
 	var result C.egb_done_result
 	if err == nil {
 		result = C.egb_external_done(c.group, nil)
@@ -455,14 +369,13 @@ func deliver(result *C.egb_done_result) {
 	}
 }
 
-// Wait parks the goroutine until no function of the group (and no C task,
-// and in worker mode no queued function) is active; then, for a group made
-// by NewWithContext, cancels the Go context with the first error as cause
+// Wait parks the goroutine until no function of the group (and no C task)
+// is active; then, for a group made by NewWithContext, cancels the Go context with the first error as cause
 // (context.Canceled if there was none); then returns the first error: the
 // very Go error a function returned, context.Canceled or
 // context.DeadlineExceeded for the C library's static errors, or the
 // CErrorFunc's value for an error made by C code.
-func (c *Group) Wait() error {
+func (c *cGroup) Wait() error {
 	p := parkers.Get().(*parker)
 	var err error
 	switch waited := C.egb_wait_async(c.group, C.uintptr_t(p.handle)); waited.status {
@@ -487,7 +400,7 @@ func (c *Group) Wait() error {
 // negative n removes the limit; n >= 0 while functions are active panics
 // with the reference's error text (an *errors.errorString) and changes
 // nothing. Limits above math.MaxInt32 are taken as math.MaxInt32.
-func (c *Group) SetLimit(n int) {
+func (c *cGroup) SetLimit(n int) {
 	limit := C.int(-1)
 	if n >= 0 {
 		limit = C.int(min(n, math.MaxInt32))
@@ -504,40 +417,6 @@ func (c *Group) SetLimit(n int) {
 		panic(statusError("eg_group_set_limit", set.status))
 	}
 	runtime.KeepAlive(c)
-}
-
-// Worker-mode refusals of SetWorkers.
-var (
-	ErrWorkersSet    = errors.New("errgroup: worker mode already set")
-	ErrGroupUsed     = errors.New("errgroup: worker mode must be set before the group's first function")
-	ErrWorkersNotPos = errors.New("errgroup: the number of workers must be greater than 0")
-)
-
-// SetWorkers puts the group in worker mode (eg_group_set_workers): at most n
-// functions run at once, and those started with Start beyond that wait in
-// the group's FIFO. Errors: ErrWorkersNotPos (n <= 0), ErrWorkersSet (already
-// in worker mode), ErrGroupUsed (a function was ever admitted, or a limit
-// was set). Values above math.MaxInt32 are taken as math.MaxInt32.
-func (c *Group) SetWorkers(n int) error {
-	if n <= 0 {
-		return ErrWorkersNotPos
-	}
-	c.side.workersMu.Lock()
-	defer c.side.workersMu.Unlock()
-	if c.side.workerMode {
-		return ErrWorkersSet
-	}
-	rc := C.eg_group_set_workers(c.group, C.int(min(n, math.MaxInt32)))
-	runtime.KeepAlive(c)
-	switch rc {
-	case C.EG_OK:
-		c.side.workerMode = true
-		return nil
-	case C.EG_EBUSY:
-		return ErrGroupUsed
-	default:
-		return statusError("eg_group_set_workers", rc)
-	}
 }
 
 // statusError describes a failed call into the C library.

@@ -38,13 +38,13 @@ func Receive[T any](t *testing.T, what string, ch <-chan T) T {
 }
 
 // CheckNoLeaks registers a cleanup: once every group of the test is
-// garbage, no C group, no cgo handle and no queued function may be left.
+// garbage, no C group and no cgo handle may be left.
 func CheckNoLeaks(t *testing.T) {
 	t.Helper()
 	t.Cleanup(func() {
 		Eventually(t, "garbage groups to release their C side and handles", func() bool {
 			runtime.GC()
-			return core.LiveCGroups() == 0 && core.LiveHandles() == 0 && core.QueuedFunctions() == 0
+			return core.LiveCGroups() == 0 && core.LiveHandles() == 0
 		})
 	})
 }

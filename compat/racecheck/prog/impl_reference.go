@@ -1,0 +1,14 @@
+//go:build !liberrgroup
+
+package main
+
+import "golang.org/x/sync/errgroup"
+
+// The side under test: the reference, golang.org/x/sync/errgroup.
+
+type Group = errgroup.Group
+
+var WithContext = errgroup.WithContext
+
+// shareWithC stands for CHandle, which the reference does not have.
+func shareWithC(*Group) {}

@@ -1,0 +1,505 @@
+// Package core is the core shared by the Go packages of this repository
+// (go/errgroup, go/kratos/errgroup): the Group that both wrap, and, built
+// with cgo, the C side (core.go) that a Group moves onto when C code needs
+// it (CHandle).
+//
+// Without cgo (CGO_ENABLED=0, the go command's default when
+// cross-compiling) the package is this file alone: Groups keep their books
+// in Go, as every group of a cgo build does until its first CHandle, and
+// there is no CHandle. The programs that get this build are exactly those
+// that do not call CHandle (a program that does calls C through cgo
+// itself), and they run the code that the same program runs with cgo.
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// GoErrorCode is the code (eg_error_code) of the C error that carries a Go
+// error to the C side: an error returned by a Go function of a group, or a Go
+// parent context's cause. Its message (eg_error_message) is the Go error's
+// Error() text. context.Canceled and context.DeadlineExceeded are carried as
+// eg_error_canceled() and eg_error_deadline_exceeded() instead.
+const GoErrorCode = 0x476f // "Go"
+
+// CErrorFunc makes the Go form of an error made by C code (code and message
+// of the C error); one value per group and C error is made and reused.
+type CErrorFunc func(code int, message string) error
+
+// cBackend is the C group a Group moved onto (core.go's cGroup; a build
+// without cgo has none, and no Group moves).
+type cBackend interface {
+	TryAdmit() bool
+	Admit()
+	Done(err error)
+	Wait() error
+	SetLimit(n int)
+	CHandle() unsafe.Pointer
+	parkedGoCallers() int64
+}
+
+// A Group is the core of one group of go/errgroup or go/kratos/errgroup. It
+// starts in Go mode: the count of active functions, the limit with its
+// first-come-first-served queue of parked Go calls, the first error and the
+// parked Waits are kept here, with sync/atomic and a mutex, and no C object
+// exists. That keeps cgo calls (each one a process-wide release and acquire
+// for the race detector, and tens of nanoseconds) off Go, TryGo, a
+// function's end and Wait.
+//
+// Worker mode (SetWorkers, go-kratos's GOMAXPROCS) is kept in Go too. The
+// first CHandle (group_cgo.go) moves a group without worker mode onto a C
+// group for good (migrate): the C group gets the first error, a finished
+// Wait, the limit, one admitted slot for every function still active
+// (which reports its end to C) and the parked Go calls in their order. From
+// then on every call goes to the C group. The rules are the C library's:
+// see eg_group_set_limit and eg_group_set_workers.
+type Group struct {
+	// state holds the count of active functions (stateCount) and the bits
+	// below. Go mode changes it only by compare-and-swap; the bits
+	// stateQueued and stateWaiters change only under mu, and so does
+	// stateC, whose setting fixes how many functions report to C.
+	state atomic.Uint64
+	limit atomic.Pointer[goLimit] // nil: no limit; replaced under mu
+
+	mu      sync.Mutex // serialises migrate, the queues, parking Waits
+	woken   sync.Cond  // L: &mu; broadcast when the count drops to zero
+	rounds  uint64     // under mu: how many times woken was broadcast
+	workers *goWorkers // under mu; set once, with stateWorkers
+	// c is written before the compare-and-swap that sets stateC and read
+	// only after a load that saw it: that orders the two.
+	c       cBackend
+	errMu   sync.Mutex // guards err, hasErr, waited against migrate
+	err     error      // Go mode: the first error
+	hasErr  bool
+	waited  bool                    // Go mode: a Wait returned
+	parent  context.Context         // NewWithContext's parent
+	cancel  context.CancelCauseFunc // nil for New
+	newCErr CErrorFunc
+
+	parkedGo, parkedWaits atomic.Int64 // for the tests (ParkedGoCallers)
+}
+
+// A goLimit is one SetLimit(n >= 0) of a Go-mode group: its slots are the
+// group's count, and queue (under the group's mu) holds the Go calls parked
+// until a slot frees, oldest first. A limit that is replaced keeps its
+// queue: those callers stay parked for good, as in the C library (nothing
+// gives the old limit's slots back any more).
+type goLimit struct {
+	n     uint64
+	queue []chan struct{} // queue[head:] wait, oldest first
+	head  int
+}
+
+// goWorkers is a group's worker mode: at most n functions run; Start
+// queues the others (counted active at once, so Wait waits for them),
+// without a goroutine, oldest first, and a finishing function starts the
+// oldest. Under the group's mu.
+type goWorkers struct {
+	n       int
+	running int
+	queue   []func() // queue[head:] wait
+	head    int
+}
+
+// A parked Go call waits on a channel from goParkers (room for one value).
+var goParkers = sync.Pool{New: func() any { return make(chan struct{}, 1) }}
+
+// newParker returns a channel for a Go call to park on: from goParkers,
+// except under the race detector (race_on.go says why).
+func newParker() chan struct{} {
+	if raceEnabled {
+		return make(chan struct{}, 1)
+	}
+	return goParkers.Get().(chan struct{})
+}
+
+// liveCGroups counts the C groups made and not yet given back (the tests
+// check that garbage groups release theirs), liveHandles the cgo handles
+// made and not yet deleted. Both stay 0 without cgo.
+var liveCGroups, liveHandles atomic.Int64
+
+// LiveCGroups is the number of C groups made and not yet given back.
+func LiveCGroups() int64 { return liveCGroups.Load() }
+
+// LiveHandles is the number of cgo handles made and not yet deleted.
+func LiveHandles() int64 { return liveHandles.Load() }
+
+// The counts below are for the tests. They are per group, never global:
+// an atomic that every group touched would order unrelated goroutines for
+// the race detector.
+
+// ParkedGoCallers is the number of Admit calls parked until a slot frees.
+func (g *Group) ParkedGoCallers() int64 {
+	n := g.parkedGo.Load()
+	if g.state.Load()&stateC != 0 {
+		n += g.c.parkedGoCallers()
+	}
+	return n
+}
+
+// ParkedWaits is the number of Waits parked while the group is in Go mode.
+func (g *Group) ParkedWaits() int64 { return g.parkedWaits.Load() }
+
+// QueuedFunctions is the number of functions queued by Start in worker mode
+// and not yet started.
+func (g *Group) QueuedFunctions() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.workers == nil {
+		return 0
+	}
+	return len(g.workers.queue) - g.workers.head
+}
+
+const (
+	stateCount   = 1<<32 - 1 // active functions (Go mode)
+	stateWaiters = 1 << 32   // a Wait is parked on woken
+	stateC       = 1 << 33   // migrated: every call goes to the cGroup
+	stateUsed    = 1 << 34   // a function was ever admitted or a limit set
+	stateQueued  = 1 << 35   // the current limit's queue is not empty
+	stateWorkers = 1 << 36   // worker mode: Start and Done go through mu
+)
+
+// New makes a group with no context and no limit. newCError makes the Go
+// form of errors made by C code (C tasks started on the C handle); it may
+// be nil for a group whose CHandle is never called.
+func New(newCError CErrorFunc) *Group {
+	g := &Group{newCErr: newCError}
+	g.woken.L = &g.mu
+	return g
+}
+
+// NewWithContext makes a group whose Go context is canceled by cancel: the
+// first error recorded (by Done or, once migrated, by a C task) and Wait
+// call cancel with that error. parent is the context it was derived from,
+// linked to the C side on migration.
+func NewWithContext(parent context.Context, cancel context.CancelCauseFunc, newCError CErrorFunc) *Group {
+	g := New(newCError)
+	g.parent, g.cancel = parent, cancel
+	return g
+}
+
+// Load returns the group in *slot, making it with New(newCError) for a zero
+// group; of goroutines racing to make it, the compare-and-swap picks one.
+func Load(slot *atomic.Pointer[Group], newCError CErrorFunc) *Group {
+	if g := slot.Load(); g != nil {
+		return g
+	}
+	slot.CompareAndSwap(nil, New(newCError))
+	return slot.Load()
+}
+
+// update applies f to the state under mu, by compare-and-swap (functions
+// change the count outside mu); it returns the state f saw.
+func (g *Group) update(f func(uint64) uint64) uint64 {
+	for {
+		s := g.state.Load()
+		if g.state.CompareAndSwap(s, f(s)) {
+			return s
+		}
+	}
+}
+
+// TryAdmit admits one function if the group has room for it right now (no
+// limit, or a free slot and no Go call waiting for one): it then counts as
+// active and the caller must run it and call Done. Never blocks.
+func (g *Group) TryAdmit() bool {
+	for {
+		s := g.state.Load()
+		if s&stateC != 0 {
+			return g.c.TryAdmit()
+		}
+		if s&stateWorkers != 0 {
+			return false // worker mode admits through Start only
+		}
+		if limit := g.limit.Load(); limit != nil && (s&stateQueued != 0 || s&stateCount >= limit.n) {
+			return false
+		}
+		if g.state.CompareAndSwap(s, (s+1)|stateUsed) {
+			return true
+		}
+	}
+}
+
+// Admit admits one function, parking the goroutine until a slot of the
+// limit frees (first come, first served; a freed slot goes straight to the
+// oldest). The caller must then run it and call Done. On a limit of zero it
+// never returns. Not for worker mode (use Start).
+func (g *Group) Admit() {
+	if g.TryAdmit() {
+		return
+	}
+	g.mu.Lock()
+	for {
+		s := g.state.Load()
+		if s&stateC != 0 {
+			g.mu.Unlock()
+			g.c.Admit()
+			return
+		}
+		limit := g.limit.Load()
+		if limit == nil || s&stateQueued == 0 && s&stateCount < limit.n {
+			if g.state.CompareAndSwap(s, (s+1)|stateUsed) {
+				g.mu.Unlock()
+				return
+			}
+			continue
+		}
+		if !g.state.CompareAndSwap(s, s|stateQueued) {
+			continue
+		}
+		ch := newParker()
+		limit.queue = append(limit.queue, ch)
+		g.mu.Unlock()
+		g.parkedGo.Add(1)
+		<-ch // from Done's hand-off, or the C group after migrate
+		g.parkedGo.Add(-1)
+		if !raceEnabled {
+			goParkers.Put(ch)
+		}
+		return
+	}
+}
+
+// Start runs `go run()` now if the group admits a function right now, else
+// (a limit or worker mode) queues run: in worker mode it counts as active at
+// once and waits in the group's first-in, first-out queue without a
+// goroutine, and a finishing function starts it. Start never blocks in
+// worker mode; at a limit it parks as Admit does. run must call Done exactly
+// once, as its last action.
+func (g *Group) Start(run func()) {
+	if g.state.Load()&stateWorkers == 0 {
+		g.Admit()
+		go run()
+		return
+	}
+	g.mu.Lock()
+	g.update(func(s uint64) uint64 { return s + 1 })
+	w := g.workers
+	if w.running < w.n {
+		w.running++
+		g.mu.Unlock()
+		go run()
+		return
+	}
+	w.queue = append(w.queue, run)
+	g.mu.Unlock()
+}
+
+// Run is the body of the goroutine of one admitted function: it calls f,
+// then reports its end with Done even if f calls runtime.Goexit (a panic
+// also runs it, then crashes the program as usual).
+func (g *Group) Run(f func() error) {
+	var err error
+	defer func() { g.Done(err) }()
+	err = f()
+}
+
+// Done reports the end of one admitted function with its result. The first
+// error recorded cancels the group's context (NewWithContext) with it. Its
+// slot goes to the oldest parked Go call if there is one.
+func (g *Group) Done(err error) {
+	if err != nil && g.record(err) && g.cancel != nil {
+		g.cancel(err)
+	}
+	if g.state.Load()&stateWorkers != 0 {
+		g.nextWorker()
+	}
+	for {
+		s := g.state.Load()
+		if s&stateC != 0 {
+			g.c.Done(err) // records err there unless it was first here
+			return
+		}
+		next := s - 1
+		if s&stateQueued == 0 && (next&stateCount != 0 || next&stateWaiters == 0) {
+			if g.state.CompareAndSwap(s, next) {
+				return
+			}
+			continue
+		}
+		if g.doneLocked(s) {
+			return
+		}
+	}
+}
+
+// nextWorker gives a finishing function's worker to the oldest queued
+// function, which is already counted active, or frees it.
+func (g *Group) nextWorker() {
+	g.mu.Lock()
+	w := g.workers
+	if w.head == len(w.queue) {
+		w.running--
+		g.mu.Unlock()
+		return
+	}
+	run := w.queue[w.head]
+	w.queue[w.head] = nil
+	w.head++
+	if w.head == len(w.queue) { // empty: reuse the array
+		w.queue, w.head = w.queue[:0], 0
+	}
+	g.mu.Unlock()
+	go run()
+}
+
+// doneLocked is Done's slow path, under mu, for a state s with parked Go
+// calls or Waits: it hands the slot to the oldest parked Go call, or counts
+// the function out and wakes the Waits if it was the last. It reports false
+// if the state changed meanwhile (the caller looks again).
+func (g *Group) doneLocked(s uint64) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.state.Load() != s {
+		return false
+	}
+	if s&stateQueued != 0 {
+		limit := g.limit.Load()
+		ch := limit.queue[limit.head]
+		limit.queue[limit.head] = nil
+		limit.head++
+		if limit.head == len(limit.queue) { // empty: reuse the array
+			limit.queue, limit.head = limit.queue[:0], 0
+			g.update(func(s uint64) uint64 { return s &^ stateQueued })
+		}
+		ch <- struct{}{} // the slot passes on: the count stays
+		return true
+	}
+	next := s - 1
+	if next&stateCount == 0 {
+		next &^= stateWaiters
+	}
+	if !g.state.CompareAndSwap(s, next) {
+		return false
+	}
+	if s&stateWaiters != 0 && next&stateCount == 0 {
+		g.rounds++
+		g.woken.Broadcast()
+	}
+	return true
+}
+
+// record keeps err as the first error if there is none and the group is in
+// Go mode; it reports whether it did. (After migration the C group records.)
+func (g *Group) record(err error) bool {
+	g.errMu.Lock()
+	defer g.errMu.Unlock()
+	if g.hasErr || g.state.Load()&stateC != 0 {
+		return false
+	}
+	g.err, g.hasErr = err, true
+	return true
+}
+
+// Wait parks the goroutine until no function of the group (and, once
+// migrated, no C task and in worker mode no queued function) is active;
+// then, for a group made by NewWithContext, cancels the Go context with the
+// first error as cause (context.Canceled if there was none); then returns
+// the first error.
+func (g *Group) Wait() error {
+	for {
+		s := g.state.Load()
+		if s&stateC != 0 {
+			return g.c.Wait()
+		}
+		if s&stateCount != 0 {
+			g.park(s)
+			continue
+		}
+		g.errMu.Lock()
+		if g.state.Load()&stateC != 0 {
+			g.errMu.Unlock()
+			continue
+		}
+		g.waited = true
+		err := g.err
+		g.errMu.Unlock()
+		if g.cancel != nil {
+			g.cancel(err)
+		}
+		return err
+	}
+}
+
+// park waits on woken until the count drops to zero or the group migrates,
+// if the state is still s (give or take the waiters bit).
+func (g *Group) park(s uint64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.state.CompareAndSwap(s, s|stateWaiters) {
+		return // changed meanwhile: the caller looks again
+	}
+	g.parkedWaits.Add(1)
+	for round := g.rounds; g.rounds == round; {
+		g.woken.Wait()
+	}
+	g.parkedWaits.Add(-1)
+}
+
+// SetLimit is golang.org/x/sync/errgroup's SetLimit: a negative n removes
+// the limit; n >= 0 while functions are active panics with the reference's
+// error text (an *errors.errorString) and changes nothing. Limits above
+// math.MaxInt32 are taken as math.MaxInt32, as on the C side. Go calls
+// parked on a replaced limit stay parked.
+func (g *Group) SetLimit(n int) {
+	if g.state.Load()&stateC != 0 {
+		g.c.SetLimit(n)
+		return
+	}
+	g.mu.Lock()
+	if g.state.Load()&stateC != 0 {
+		g.mu.Unlock()
+		g.c.SetLimit(n)
+		return
+	}
+	defer g.mu.Unlock()
+	if n < 0 {
+		g.limit.Store(nil)
+		g.update(func(s uint64) uint64 { return s &^ stateQueued })
+		return
+	}
+	if active := g.state.Load() & stateCount; active != 0 {
+		// The reference panics with fmt.Errorf(...) without %w, which is
+		// an *errors.errorString: the same type and text.
+		panic(errors.New(fmt.Sprintf("errgroup: modify limit while %d goroutines in the group are still active", active)))
+	}
+	g.limit.Store(&goLimit{n: uint64(min(n, math.MaxInt32))})
+	g.update(func(s uint64) uint64 { return (s &^ stateQueued) | stateUsed })
+}
+
+// Worker-mode refusals of SetWorkers.
+var (
+	ErrWorkersSet    = errors.New("errgroup: worker mode already set")
+	ErrGroupUsed     = errors.New("errgroup: worker mode must be set before the group's first function")
+	ErrWorkersNotPos = errors.New("errgroup: the number of workers must be greater than 0")
+)
+
+// SetWorkers puts the group in worker mode (go-kratos v1's GOMAXPROCS): at
+// most n functions run at once, and those started with Start beyond that
+// wait in the group's FIFO. Errors: ErrWorkersNotPos (n <= 0), ErrWorkersSet
+// (already in worker mode), ErrGroupUsed (a function was ever admitted, a
+// limit was set, or the group has moved to C). Values above math.MaxInt32
+// are taken as math.MaxInt32, as in the C library.
+func (g *Group) SetWorkers(n int) error {
+	if n <= 0 {
+		return ErrWorkersNotPos
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.workers != nil {
+		return ErrWorkersSet
+	}
+	if g.state.Load()&(stateUsed|stateC) != 0 {
+		return ErrGroupUsed
+	}
+	g.workers = &goWorkers{n: min(n, math.MaxInt32)}
+	g.update(func(s uint64) uint64 { return s | stateWorkers | stateUsed })
+	return nil
+}

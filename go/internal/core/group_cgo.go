@@ -1,0 +1,70 @@
+//go:build cgo
+
+package core
+
+import "unsafe"
+
+// migrate moves the group onto a C group, once, and returns it.
+func (g *Group) migrate() *cGroup {
+	if g.state.Load()&stateC != 0 {
+		return g.c.(*cGroup)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.state.Load()&stateC != 0 {
+		return g.c.(*cGroup)
+	}
+	if g.workers != nil {
+		// No package offers both (go/kratos/errgroup has no CHandle).
+		panic("core: a group in worker mode has no C group")
+	}
+	var c *cGroup
+	if g.cancel != nil {
+		c = newCGroupWithContext(g.parent, g.cancel, g.newCErr)
+	} else {
+		c = newCGroup(g.newCErr)
+	}
+	g.c = c // before stateC: whoever sees the bit finds c
+	g.errMu.Lock()
+	s := g.update(func(s uint64) uint64 { return s | stateC })
+	err, hasErr, waited := g.err, g.hasErr, g.waited
+	g.errMu.Unlock()
+	// The C group is empty and unlimited until SetLimit below. The first
+	// error first (it cancels the C context with its cause), then a
+	// finished Wait (it cancels the C context with context.Canceled if
+	// there was no error), then the limit, the active functions (at most
+	// the limit: a limit is set only while none is active) and the parked
+	// Go calls, oldest first.
+	if hasErr {
+		c.TryAdmit()
+		c.Done(err)
+	}
+	if waited {
+		c.Wait()
+	}
+	limit := g.limit.Load()
+	if limit != nil {
+		c.SetLimit(int(limit.n))
+	}
+	for n := s & stateCount; n > 0; n-- {
+		c.TryAdmit()
+	}
+	if limit != nil {
+		for _, ch := range limit.queue[limit.head:] {
+			c.requeue(ch)
+		}
+		limit.queue, limit.head = nil, 0
+	}
+	if s&stateWaiters != 0 { // parked Waits wait on the C group instead
+		g.rounds++
+		g.woken.Broadcast()
+	}
+	return c
+}
+
+// CHandle returns the C group (an eg_group *) for C code, moving the group
+// onto it first; for a group made by NewWithContext it also links the two
+// sides' cancellations (once).
+func (g *Group) CHandle() unsafe.Pointer {
+	return g.migrate().CHandle()
+}
