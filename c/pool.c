@@ -84,6 +84,10 @@ static void init_pool_once(void) {
   pthread_atfork(prepare_fork, parent_after_fork, child_after_fork);
 }
 
+void eg__pool_init(void) {
+  pthread_once(&pool_once, init_pool_once);
+}
+
 static void run_job(const eg_job *job) {
   job->run(job->owner, job->fn, job->arg);
   /* Relaxed: a statistic for eg_pool_shutdown, read under quiescence. */

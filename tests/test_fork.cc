@@ -1,8 +1,11 @@
 // fork() in a process whose pool is running: the child can use the library
 // at once (a new pool is built lazily), and nothing deadlocks on either
 // side, also when tasks are running or being submitted while it forks.
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <vector>
 
 #include "helpers.h"
 
@@ -88,15 +91,20 @@ int ChildUsesTheLibrary() {
   return 0;
 }
 
-// Forks; the child runs ChildUsesTheLibrary. Returns the child's status.
-int ForkAndUseTheLibraryInTheChild() {
+// Forks; the child runs child(arg) and leaves with its result (0 = all as
+// expected) through _exit. Returns the child's exit status.
+int ForkAndRun(int (*child)(void*), void* arg) {
   pid_t pid = fork();
-  if (pid == 0) _exit(ChildUsesTheLibrary());
+  if (pid == 0) _exit(child(arg));
   EXPECT_GT(pid, 0);
   int status = 0;
   EXPECT_EQ(pid, waitpid(pid, &status, 0));
   EXPECT_TRUE(WIFEXITED(status)) << "child died: status " << status;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int ForkAndUseTheLibraryInTheChild() {
+  return ForkAndRun([](void*) { return ChildUsesTheLibrary(); }, nullptr);
 }
 
 TEST(Fork, ChildOfAnIdlePoolUsesTheLibrary) {
@@ -147,6 +155,105 @@ TEST(Fork, WhileAnotherThreadSubmitsTasks) {
     EXPECT_EQ(0, ForkAndUseTheLibraryInTheChild()) << "round " << round;
   stop = true;
   submitter.join();
+}
+
+std::atomic<int> after_func_runs{0};
+
+// A deadline armed before the fork fires in the child without the child
+// arming one of its own or starting a pool: the timer thread is started
+// again by the fork handler, and the context's fd and after-function see it.
+TEST(Fork, DeadlineArmedBeforeTheForkFiresInTheChild) {
+  SKIP_UNDER_SANITIZERS();
+  GroupPtr g = NewGroup();  // a running pool, as in most programs
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [](eg_context*) { return nullptr; }));
+  ASSERT_EQ(nullptr, eg_group_wait(g.get()));
+  ContextPtr timed =
+      NewTimeoutContext(eg_context_background(), 200 * kMillisecond);
+  int fd = eg_context_fd(timed.get());
+  ASSERT_GE(fd, 0);
+  after_func_runs = 0;
+  ASSERT_EQ(EG_OK, eg_context_after_func(
+                       timed.get(), [](void*) { after_func_runs++; }, nullptr,
+                       nullptr));
+  struct Inherited {
+    eg_context* ctx;
+    int fd;
+  } inherited = {timed.get(), fd};
+  EXPECT_EQ(0, ForkAndRun(
+                   [](void* arg) {
+                     auto* in = static_cast<Inherited*>(arg);
+                     // Not eg_context_wait: nothing but the fork handler
+                     // may start the timer. Generous: the deadline is
+                     // 200 ms. (Not the fd either: it is shared with the
+                     // parent, whose copy of the context fires too.)
+                     for (int i = 0; i < 10000 && !eg_context_done(in->ctx);
+                          ++i)
+                       usleep(1000);  // at most 10 s
+                     if (!eg_context_done(in->ctx)) return 1;
+                     struct pollfd pfd = {in->fd, POLLIN, 0};
+                     if (poll(&pfd, 1, 0) != 1) return 2;
+                     if (eg_context_err(in->ctx) != EG_EDEADLINE_EXCEEDED)
+                       return 3;
+                     for (int i = 0; i < 10000 && after_func_runs == 0; ++i)
+                       usleep(1000);  // at most 10 s
+                     return after_func_runs == 1 ? 0 : 4;
+                   },
+                   &inherited));
+  // The parent's own copy fires as usual.
+  EXPECT_EQ(EG_OK, eg_context_wait(timed.get(), 10 * kSecond));
+}
+
+struct Tree {
+  eg_context* parent;
+  std::vector<ContextPtr>* children;
+};
+
+// In the child of a fork during the cancellation of `tree`: the child's own
+// deadline fires, then the inherited one, and the tree was never half
+// canceled. Exit status: 0 = all as expected.
+int ChildOfAForkDuringACancel(void* arg) {
+  auto* tree = static_cast<Tree*>(arg);
+  int done = eg_context_done(tree->parent);
+  bool half = false;
+  for (auto& c : *tree->children)
+    if (eg_context_done(c.get()) != done) half = true;
+  eg_context* own = nullptr;
+  if (eg_context_with_timeout(eg_context_background(), 300 * kMillisecond,
+                              &own) != EG_OK)
+    return 2;
+  // Generous bounds: the deadlines are 300 ms and 100 ms.
+  if (eg_context_wait(own, 10 * kSecond) != EG_OK) return 3;
+  if (eg_context_wait(tree->parent, 10 * kSecond) != EG_OK) return 4;
+  for (auto& c : *tree->children)
+    if (!eg_context_done(c.get())) return 5;
+  eg_context_release(own);
+  return half ? 1 : 0;
+}
+
+// A fork while another thread cancels a big tree: the child's own
+// deadlines, and the inherited one, fire whatever the canceller was doing,
+// and the child sees the tree either untouched or wholly canceled.
+TEST(Fork, DuringACancellationTheChildsDeadlinesWork) {
+  SKIP_UNDER_SANITIZERS();
+  constexpr int kChildren = 200000;
+  for (int round = 0; round < 3; ++round) {
+    ContextPtr parent =
+        NewTimeoutContext(eg_context_background(), 100 * kMillisecond);
+    std::vector<ContextPtr> children;
+    children.reserve(kChildren);
+    for (int i = 0; i < kChildren; ++i)
+      children.push_back(NewCancelContext(parent.get()));
+    std::atomic<bool> cancelling{false};
+    std::thread canceller([&] {
+      cancelling = true;
+      eg_context_cancel(parent.get(), nullptr);
+    });
+    while (!cancelling) std::this_thread::yield();
+    Tree tree = {parent.get(), &children};
+    EXPECT_EQ(0, ForkAndRun(ChildOfAForkDuringACancel, &tree))
+        << "round " << round;
+    canceller.join();
+  }
 }
 
 }  // namespace
