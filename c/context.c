@@ -295,7 +295,8 @@ static void set_complete(eg_context *ctx) {
 
 /* Sleeps until the cancel that marked ctx has marked its descendants. That
  * cancel started below every context this one holds, so waits never form a
- * cycle; it holds no lock while it is waited for. */
+ * cycle; it holds no lock while it is waited for, and it is inside the
+ * gate already, so it needs nothing a pending fork holds. */
 static void wait_complete(eg_context *ctx) {
   /* Acquire: pairs with set_complete. */
   unsigned v = atomic_load_explicit(&ctx->done, memory_order_acquire);
@@ -316,11 +317,10 @@ static void release_all(eg__list *list) {
     eg_context_release(EG__LIST_ENTRY(node, eg_context, sibling));
 }
 
-/* After the gate: waits for the parts of the tree other cancels marked,
- * completes this cancel's part, and only then drops the references (a
- * release may run an error's payload destructor) and runs the
- * after-functions. */
-static void finish(eg_context *root, struct cancel *c) {
+/* Waits for the parts of the tree other cancels marked, then tells this
+ * cancel's part it is complete. Inside the gate, so that no context is
+ * ever done but not complete in the child of a fork. */
+static void complete(eg_context *root, struct cancel *c) {
   EG__LIST_FOREACH(node, &c->others) {
     wait_complete(EG__LIST_ENTRY(node, eg_context, sibling));
   }
@@ -328,9 +328,6 @@ static void finish(eg_context *root, struct cancel *c) {
   EG__LIST_FOREACH(node, &c->marked) {
     set_complete(EG__LIST_ENTRY(node, eg_context, sibling));
   }
-  release_all(&c->others);
-  release_all(&c->marked);
-  eg__after_funcs_fire(&c->fire);
 }
 
 void eg__context_cancel(eg_context *ctx, int err, eg_error *cause) {
@@ -348,12 +345,16 @@ void eg__context_cancel(eg_context *ctx, int err, eg_error *cause) {
   if (marked) {
     visit_todo(&c);
     unlink_from_parent(ctx);
+    complete(ctx, &c);
+  } else {
+    wait_complete(ctx);
   }
   gate_leave();
-  if (marked)
-    finish(ctx, &c);
-  else
-    wait_complete(ctx);
+  /* After the gate: a release may run an error's payload destructor, and
+   * after-functions are user code. */
+  release_all(&c.others);
+  release_all(&c.marked);
+  eg__after_funcs_fire(&c.fire);
 }
 
 int eg_context_cancel(eg_context *ctx, eg_error *cause) {
