@@ -19,11 +19,14 @@
 #include "unit_check.h"
 
 static _Thread_local long futex_wakes;
+static long (*real_syscall)(long, ...);
+
+/* Before main, so before any thread that may call syscall. */
+__attribute__((constructor)) static void find_real_syscall(void) {
+  *(void **)&real_syscall = dlsym(RTLD_NEXT, "syscall");
+}
 
 long syscall(long number, ...) {
-  static long (*real)(long, ...);
-  if (real == NULL)
-    *(void **)&real = dlsym(RTLD_NEXT, "syscall");
   va_list ap;
   va_start(ap, number);
   long a[6];
@@ -32,7 +35,7 @@ long syscall(long number, ...) {
   va_end(ap);
   if (number == SYS_futex && (a[1] & FUTEX_CMD_MASK) == FUTEX_WAKE)
     futex_wakes++;
-  return real(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+  return real_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 enum { CHILDREN = 100000 };
