@@ -75,13 +75,14 @@ static void gate_wait_open(void) {
 
 static void register_fork_handlers(void);
 
-/* Before any context lock is taken or any deadline armed. */
+/* Before any context lock is taken or any deadline armed (see gate_enter). */
 static void ensure_fork_handlers(void) {
   pthread_once(&fork_once, register_fork_handlers);
 }
 
+/* Every context but the background one was made by eg__context_new, which
+ * has registered the fork handlers. */
 static void gate_enter(void) {
-  ensure_fork_handlers();
   /* Acquire: the lock taken next cannot move above the increment, which
    * the forker must see before it lets fork() go ahead. */
   while (atomic_fetch_add_explicit(&gate, 1, memory_order_acquire) &
@@ -92,6 +93,8 @@ static void gate_enter(void) {
 }
 
 void eg__context_lock(eg_context *ctx) {
+  if (ctx->kind == EG_CONTEXT_BACKGROUND)
+    ensure_fork_handlers();
   gate_enter();
   pthread_mutex_lock(&ctx->lock);
 }
