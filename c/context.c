@@ -264,15 +264,21 @@ static int mark(eg_context *ctx, struct cancel *c) {
   }
   ctx->err = c->err;
   ctx->cause = eg_error_retain(c->cause);
-  if (ctx->fd >= 0)
-    signal_fd(ctx->fd); /* first: whoever sees DONE finds it readable */
-  /* Release: whoever sees DONE sees err, cause and the fd's count. The
-   * word held 0 or WAITERS; the sleepers WAITERS stood for are woken. */
-  unsigned was = atomic_exchange_explicit(&ctx->done, EG__CONTEXT_DONE,
-                                          memory_order_release);
+  unsigned now = EG__CONTEXT_DONE | (ctx->fd >= 0 ? EG__CONTEXT_FD_PENDING : 0);
+  /* Release: whoever sees DONE sees err, cause and fd. The word held 0 or
+   * WAITERS; the sleepers WAITERS stood for are woken below. */
+  unsigned was =
+      atomic_exchange_explicit(&ctx->done, now, memory_order_release);
   eg__list_splice(&ctx->after_funcs, &c->fire);
   take_children(ctx, c);
   pthread_mutex_unlock(&ctx->lock);
+  if (now & EG__CONTEXT_FD_PENDING) {
+    signal_fd(ctx->fd);
+    /* Relaxed: clearing publishes nothing; an observer that still sees the
+     * bit only writes the fd once more. */
+    atomic_fetch_and_explicit(&ctx->done, ~(unsigned)EG__CONTEXT_FD_PENDING,
+                              memory_order_relaxed);
+  }
   if (was & EG__CONTEXT_WAITERS)
     eg__futex_wake(&ctx->done, INT_MAX);
   if (ctx->timed)
@@ -447,9 +453,15 @@ int eg_context_with_timeout(eg_context *parent, int64_t timeout_ns,
 /* ------------------------------------------------------------- observers */
 
 int eg_context_done(eg_context *ctx) {
-  /* Acquire: a caller that sees done may read err and cause. */
-  return ctx != NULL &&
-         is_done(atomic_load_explicit(&ctx->done, memory_order_acquire));
+  if (ctx == NULL)
+    return 0;
+  /* Acquire: a caller that sees done may read err, cause and fd. */
+  unsigned state = atomic_load_explicit(&ctx->done, memory_order_acquire);
+  /* Done, but the canceller has not written the fd yet: write it for it,
+   * so the caller finds it readable (a count of two is as readable). */
+  if (state & EG__CONTEXT_FD_PENDING)
+    signal_fd(ctx->fd);
+  return is_done(state);
 }
 
 /* Announces a sleeper (the waiters bit) and sleeps while ctx is not done.

@@ -30,6 +30,11 @@ enum {
    * COMPLETE must wake it. Cleared when DONE is set, as every sleeper
    * until then waited for DONE. */
   EG__CONTEXT_WAITERS = 4,
+  /* Set with DONE if the context has an fd, cleared once the canceller has
+   * written it: whoever sees both writes the fd itself (see
+   * eg_context_done), so the fd is readable once done is seen, and never
+   * before. */
+  EG__CONTEXT_FD_PENDING = 8,
 };
 
 struct eg_context {
