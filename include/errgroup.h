@@ -227,9 +227,10 @@ EG_API int eg_context_deadline(eg_context *ctx, int64_t *deadline_ns);
 
 /**
  * A file descriptor that becomes readable (and stays readable) once `ctx`
- * is done, for poll/epoll loops: it is readable before eg_context_done (or
- * eg_context_wait) reports done, so a thread that has seen done finds it
- * readable at once. Created on first use and owned by the
+ * is done, for poll/epoll loops: readable exactly when done, so a thread
+ * that has seen done (eg_context_done, eg_context_wait) finds it readable at
+ * once, and one woken by it finds the context done. Created on first use
+ * and owned by the
  * context: do not read from it, write to it or close it; it is closed when
  * the context is freed. Returns the fd (>= 0), or EG_EINVAL, or EG_ENOMEM
  * when no descriptor could be made. After fork(), an fd made before the
