@@ -171,8 +171,9 @@ static int is_done(unsigned state) {
 
 /*
  * Takes ctx out of its parent's children, unless the parent is done: then
- * the parent's cancel has taken it (and holds a reference, so ctx is not
- * being freed), or it was never linked. The caller holds the gate.
+ * the parent's cancel has taken it out (to its work list, or only unlinked
+ * it if it was being freed), or it was never linked. The caller holds the
+ * gate.
  */
 static void unlink_from_parent(eg_context *ctx) {
   eg_context *parent = ctx->parent;
@@ -235,7 +236,7 @@ struct cancel {
 static void signal_fd(int fd) {
   uint64_t one = 1;
   if (write(fd, &one, sizeof one) < 0) {
-    /* The counter cannot overflow from one write per context. */
+    /* The counter cannot overflow from a few writes per context. */
   }
 }
 
@@ -250,10 +251,10 @@ static void take_children(eg_context *ctx, struct cancel *c) {
 }
 
 /*
- * Marks ctx done unless it already is: err, cause, the fd, then DONE, all
- * under its lock, and moves its after-functions and children to the
- * cancel. The wake and the timer come after the lock. Returns 1 if this call
- * marked ctx. The caller holds the gate.
+ * Marks ctx done unless it already is: err, cause, then DONE under its
+ * lock, which also moves its after-functions and children to the cancel;
+ * the fd, the wake and the timer come after the lock. Returns 1 if this
+ * call marked ctx. The caller holds the gate.
  */
 static int mark(eg_context *ctx, struct cancel *c) {
   pthread_mutex_lock(&ctx->lock);
