@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 
 #include "errgroup.h"
+#include "list.h"
 
 struct eg_after_func {
   /* PENDING, then STARTED or STOPPED, by one compare-and-swap. */
@@ -15,15 +16,16 @@ struct eg_after_func {
   void (*fn)(void *arg);
   void *arg;
   eg_context *ctx; /* owned until fn has run or been stopped */
-  struct eg_after_func *next, *prev; /* in ctx's list, under ctx->lock */
-  int linked;
+  /* In ctx->after_funcs while ctx is not done (under ctx's lock), then in
+   * the list of the cancel that took it, or unlinked. */
+  eg__list link;
 };
 
 /*
- * Runs each after-function of a list detached from a done context, on pool
- * threads (or on this thread, when the pool cannot take them). The caller
- * holds no lock.
+ * Runs each after-function of `list` (of eg_after_func.link), detached from
+ * a done context, on pool threads (or on this thread, when the pool cannot
+ * take them), and leaves the list empty. The caller holds no lock.
  */
-void eg__after_funcs_fire(struct eg_after_func *list);
+void eg__after_funcs_fire(eg__list *list);
 
 #endif /* EG_AFTER_FUNC_H */

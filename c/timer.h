@@ -16,7 +16,15 @@ int eg__timer_add(eg_context *ctx);
 void eg__timer_remove(eg_context *ctx);
 
 /* Restarts the timer thread if deadlines are armed but it is gone (in the
- * child of a fork()). Called when a pool starts. */
+ * child of a fork() where it could not be started). Called when a pool
+ * starts. */
 void eg__timer_resume(void);
+
+/* fork() handlers, called by context.c's (which order them with the
+ * context fork gate): hold the timer's lock across the fork; in the child,
+ * start the thread again if a deadline is armed. */
+void eg__timer_prepare_fork(void);
+void eg__timer_parent_after_fork(void);
+void eg__timer_child_after_fork(void);
 
 #endif /* EG_TIMER_H */

@@ -138,6 +138,9 @@ EG_API eg_error *eg_error_nomem(void);
  * its descendants (with the parent's cause), never upward. The first
  * cancellation wins: later ones change nothing, the cause included.
  * Deadlines use the monotonic clock, in nanoseconds (eg_now_ns()).
+ * A tree may be of any depth and width, memory permitting: cancelling and
+ * freeing work from a list, not by recursion, and hold one context's lock
+ * at a time.
  * ------------------------------------------------------------------------ */
 
 typedef struct eg_context eg_context;
@@ -173,7 +176,8 @@ EG_API eg_context *eg_context_retain(eg_context *ctx);
 /**
  * Drops a reference. The last one frees the context, stops its deadline
  * timer and closes its fd. Every child holds a reference to its parent, so
- * a parent lives as long as any of its children. Releasing does not cancel.
+ * a parent lives as long as any of its children (the last release of a long
+ * chain frees it, level by level). Releasing does not cancel.
  * NULL and the background context are ignored.
  */
 EG_API void eg_context_release(eg_context *ctx);
@@ -182,7 +186,8 @@ EG_API void eg_context_release(eg_context *ctx);
  * Cancels `ctx` and all its descendants (Go's CancelCauseFunc). `cause` may
  * be NULL, meaning eg_error_canceled(); otherwise the context takes its own
  * reference, the caller keeps its one. Does nothing (and returns EG_OK) if
- * the context is already done.
+ * the context is already done. Returns once `ctx` and every descendant are
+ * done, also when another thread canceled `ctx` or part of its tree first.
  * Only contexts made by eg_context_with_cancel/_deadline/_timeout may be
  * canceled this way: the background context and a group's context give
  * EG_EINVAL (a group cancels its own context, as in Go).
@@ -222,10 +227,14 @@ EG_API int eg_context_deadline(eg_context *ctx, int64_t *deadline_ns);
 
 /**
  * A file descriptor that becomes readable (and stays readable) once `ctx`
- * is done, for poll/epoll loops. Created on first use and owned by the
- * context: do not read from it, write to it or close it; it is closed when
- * the context is freed. Returns the fd (>= 0), or EG_EINVAL, or EG_ENOMEM
- * when no descriptor could be made.
+ * is done, for poll/epoll loops: readable exactly when done, so a thread
+ * that has seen done (eg_context_done, eg_context_wait) finds it readable at
+ * once, and one woken by it finds the context done. Created on first use
+ * and owned by the context: do not read from it, write to it or close it;
+ * it is closed when the context is freed. Returns the fd (>= 0), or EG_EINVAL, or EG_ENOMEM
+ * when no descriptor could be made. After fork(), an fd made before the
+ * fork is one descriptor shared by both processes: it becomes readable
+ * when either process's copy of the context is done.
  */
 EG_API int eg_context_fd(eg_context *ctx);
 
@@ -385,11 +394,20 @@ EG_API void eg_group_free(eg_group *group);
  * The process-wide thread pool
  *
  * fork(): the child of a process using the library may use it at once; a
- * new pool (and deadline timer) starts on first use. Only the forking thread
- * exists in the child, so tasks that were queued or running are gone there:
- * a group that had active tasks at the fork never becomes idle in the
- * child, and an object another thread was using at the fork must not be
- * used in the child. The parent is unaffected.
+ * new pool starts on first use. Only the forking thread exists in the
+ * child, so tasks that were queued or running are gone there: a group that
+ * had active tasks at the fork never becomes idle in the child, and a group
+ * another thread was using at the fork must not be used in the child.
+ * Contexts are the exception: fork() waits until no other thread is inside
+ * a context operation (they are short and run no user code; cancelling a
+ * large tree is the longest), so the child inherits every context in a
+ * consistent state, canceled wholly or not at all, and may use any of them.
+ * The child keeps every deadline armed before the fork: its deadline timer
+ * is started again by the fork itself, so those deadlines fire on time in
+ * the child (and so do the child's own, whatever other threads were doing),
+ * and run the after-functions still registered then; those a cancellation
+ * in the parent had already taken to run are gone, like queued tasks. The
+ * parent is unaffected.
  * ------------------------------------------------------------------------ */
 
 /**

@@ -31,10 +31,12 @@ static void run_after_func(void *owner, eg_task_fn unused_fn, void *unused) {
   node_release(node);
 }
 
-void eg__after_funcs_fire(struct eg_after_func *list) {
-  while (list != NULL) {
-    struct eg_after_func *node = list;
-    list = node->next; /* read first: the job may free the node */
+void eg__after_funcs_fire(eg__list *list) {
+  eg__list *link;
+  /* Unlinked first: the job may free the node. */
+  while ((link = eg__list_pop_front(list)) != NULL) {
+    struct eg_after_func *node =
+        EG__LIST_ENTRY(link, struct eg_after_func, link);
     eg_job job = {.run = run_after_func, .owner = node};
     if (eg__pool_submit(&job) != EG_OK)
       run_after_func(node, NULL, NULL); /* no lock is held here */
@@ -55,23 +57,23 @@ int eg_context_after_func(eg_context *ctx, void (*fn)(void *arg), void *arg,
   node->fn = fn;
   node->arg = arg;
   node->ctx = eg_context_retain(ctx);
-  node->prev = node->next = NULL;
-  node->linked = 0;
+  eg__list_init(&node->link);
 
-  pthread_mutex_lock(&ctx->lock);
-  int done = atomic_load_explicit(&ctx->done, memory_order_relaxed);
-  if (!done) {
-    node->next = ctx->after_funcs;
-    if (ctx->after_funcs != NULL)
-      ctx->after_funcs->prev = node;
-    ctx->after_funcs = node;
-    node->linked = 1;
-  }
-  pthread_mutex_unlock(&ctx->lock);
+  eg__context_lock(ctx);
+  /* Relaxed: DONE is only set under the lock. */
+  int done = (atomic_load_explicit(&ctx->done, memory_order_relaxed) &
+              EG__CONTEXT_DONE) != 0;
+  if (!done)
+    eg__list_push_back(&ctx->after_funcs, &node->link);
+  eg__context_unlock(ctx);
   if (handle != NULL)
     *handle = node;
-  if (done)
-    eg__after_funcs_fire(node);
+  if (done) {
+    eg__list now;
+    eg__list_init(&now);
+    eg__list_push_back(&now, &node->link);
+    eg__after_funcs_fire(&now);
+  }
   return EG_OK;
 }
 
@@ -83,18 +85,15 @@ int eg_after_func_stop(eg_after_func *node) {
       atomic_compare_exchange_strong(&node->state, &expected, STOPPED);
   if (stopped) {
     eg_context *ctx = node->ctx;
-    pthread_mutex_lock(&ctx->lock);
-    int was_linked = node->linked;
-    if (was_linked) {
-      if (node->prev != NULL)
-        node->prev->next = node->next;
-      else
-        ctx->after_funcs = node->next;
-      if (node->next != NULL)
-        node->next->prev = node->prev;
-      node->linked = 0;
-    }
-    pthread_mutex_unlock(&ctx->lock);
+    eg__context_lock(ctx);
+    /* Until ctx is done the node is in its list; after, the cancel has
+     * taken it to a job (or it was fired at once). Relaxed: DONE is only
+     * set under the lock. */
+    int was_linked = !(atomic_load_explicit(&ctx->done, memory_order_relaxed) &
+                       EG__CONTEXT_DONE);
+    if (was_linked)
+      eg__list_remove(&node->link);
+    eg__context_unlock(ctx);
     if (was_linked)
       node_release(node); /* no job will ever hold the list's reference */
     eg_context_release(ctx);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "errgroup.h"
+#include "list.h"
 
 #define EG_NO_DEADLINE INT64_MAX
 
@@ -18,6 +19,25 @@ enum eg_context_kind {
   EG_CONTEXT_BACKGROUND, /* static, never done */
   EG_CONTEXT_CANCELABLE, /* eg_context_with_cancel/_deadline/_timeout */
   EG_CONTEXT_GROUP       /* a group's own: only the group cancels it */
+};
+
+/* The bits of eg_context.done. */
+enum {
+  /* Set once, with release, after err and cause are written and the fd is
+   * signalled; they never change after. */
+  EG__CONTEXT_DONE = 1,
+  /* Set once every descendant is done too: a cancel that finds a context
+   * another cancel marked waits for this before it returns. */
+  EG__CONTEXT_COMPLETE = 2,
+  /* Somebody sleeps (or is about to) on the word: whoever sets DONE or
+   * COMPLETE must wake it. Cleared when DONE is set, as every sleeper
+   * until then waited for DONE. */
+  EG__CONTEXT_WAITERS = 4,
+  /* Set with DONE if the context has an fd, cleared once the canceller has
+   * written it: whoever sees both writes the fd itself (see
+   * eg_context_done), so the fd is readable once done is seen, and never
+   * before. */
+  EG__CONTEXT_FD_PENDING = 8,
 };
 
 struct eg_context {
@@ -28,19 +48,19 @@ struct eg_context {
    * immutable after creation. */
   int64_t deadline;
 
-  /* 0 until done, then 1: the futex word of eg_context_wait. Set with
-   * release after err and cause are written; they never change after. */
+  /* EG__CONTEXT_* bits: the futex word of eg_context_wait. */
   atomic_uint done;
   int err;         /* EG_ECANCELED or EG_EDEADLINE_EXCEEDED once done */
   eg_error *cause; /* owned once done */
 
-  pthread_mutex_t lock; /* guards everything below */
+  pthread_mutex_t lock; /* guards everything below; see eg__context_lock */
   int fd;               /* eventfd, or -1 until eg_context_fd */
-  eg_context *first_child;
-  /* Links in the parent's child list, guarded by the parent's lock. */
-  eg_context *prev_sibling, *next_sibling;
-  int linked; /* in the parent's child list */
-  struct eg_after_func *after_funcs;
+  eg__list children;    /* weak: a child that is being freed unlinks itself */
+  /* In the parent's `children` while the parent is not done (under the
+   * parent's lock); once the parent is done, in the private work list of
+   * the cancel that took it (which holds a reference), or unlinked. */
+  eg__list sibling;
+  eg__list after_funcs; /* of eg_after_func.link, until done */
 
   /* Set once before the timer is armed: only such contexts are ever in
    * the timer heap, so the others skip the timer's lock. */
@@ -48,6 +68,15 @@ struct eg_context {
   /* Position in the timer heap, guarded by the timer's lock. */
   size_t timer_slot;
 };
+
+/*
+ * Every holder of a context's lock goes through these, which also enter
+ * the fork gate: fork() waits until no thread holds a context lock (none is
+ * held for long, and none while user code runs), so that the child inherits
+ * every context in a consistent state. Never nested.
+ */
+void eg__context_lock(eg_context *ctx);
+void eg__context_unlock(eg_context *ctx);
 
 /*
  * Makes a child of `parent` of the given kind (not background) whose own
@@ -59,7 +88,10 @@ int eg__context_new(eg_context *parent, enum eg_context_kind kind,
 /*
  * Cancels `ctx` and its descendants with `err` and `cause` (borrowed; the
  * context takes its own reference; NULL means eg_error_canceled()). The
- * first cancellation wins. Runs no user code under any lock.
+ * first cancellation wins. Returns once ctx and every descendant are done,
+ * also when another thread canceled part of the tree first. Iterative: any
+ * depth works, and at most one context lock is held at a time. Runs no
+ * user code under any lock.
  */
 void eg__context_cancel(eg_context *ctx, int err, eg_error *cause);
 

@@ -151,6 +151,10 @@ static void init_pool_once(void) {
   pthread_atfork(prepare_fork, parent_after_fork, child_after_fork);
 }
 
+void eg__pool_init(void) {
+  pthread_once(&pool_once, init_pool_once);
+}
+
 /* A job taken before a fork() that returns in the child was never taken
  * there: it must not count as completed. */
 static void run_job(const eg_job *job) {

@@ -18,6 +18,10 @@
 
 #include "queue.h"
 
+/* Initialises the pool without starting it, registering its fork handlers:
+ * for code whose own fork handlers must come after them (context.c). */
+void eg__pool_init(void);
+
 /*
  * Queues a job, starting the pool first if needed. Returns EG_OK (the job
  * will run exactly once), EG_ENOMEM or EG_EAGAIN (it will never run).

@@ -18,7 +18,10 @@ static struct {
   pthread_mutex_t lock;
   pthread_cond_t changed; /* on CLOCK_MONOTONIC; made with the thread */
   int running;
-  int fork_handlers; /* pthread_atfork done */
+  /* The context being fired, with the timer's reference: taken out of the
+   * heap but maybe not canceled yet. A child of a fork() that caught the
+   * timer thread here fires it again (see child_after_fork). */
+  eg_context *firing;
   eg_context **heap; /* min-heap on deadline; ctx->timer_slot is the index */
   size_t length, capacity;
 } timer = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -91,10 +94,30 @@ static struct timespec to_timespec(int64_t ns) {
   return ts;
 }
 
+/* Cancels timer.firing, then forgets it; called and returns with the lock
+ * held. */
+static void fire(void) {
+  eg_context *ctx = timer.firing;
+  pthread_mutex_unlock(&timer.lock);
+  eg__context_cancel(ctx, EG_EDEADLINE_EXCEEDED, eg_error_deadline_exceeded());
+  pthread_mutex_lock(&timer.lock);
+  timer.firing = NULL;
+  /* Released outside the lock: the last reference frees ctx, which takes
+   * the lock. A fork between the two leaves the child one reference too
+   * many on ctx, of a thread it does not have (never a double release). */
+  pthread_mutex_unlock(&timer.lock);
+  eg_context_release(ctx);
+  pthread_mutex_lock(&timer.lock);
+}
+
 static void *timer_main(void *unused) {
   (void)unused;
   pthread_mutex_lock(&timer.lock);
   for (;;) {
+    if (timer.firing != NULL) {
+      fire();
+      continue;
+    }
     if (timer.length == 0) {
       pthread_cond_wait(&timer.changed, &timer.lock);
       continue;
@@ -108,41 +131,42 @@ static void *timer_main(void *unused) {
     heap_remove(ctx);
     /* The heap does not own ctx: if its last reference is being dropped,
      * destroy() is waiting for our lock to take it out; leave it be. */
-    int alive = eg__context_try_retain(ctx);
-    pthread_mutex_unlock(&timer.lock);
-    if (alive) {
-      eg__context_cancel(ctx, EG_EDEADLINE_EXCEEDED,
-                         eg_error_deadline_exceeded());
-      eg_context_release(ctx);
-    }
-    pthread_mutex_lock(&timer.lock);
+    if (eg__context_try_retain(ctx))
+      timer.firing = ctx;
   }
   return NULL;
 }
 
-/* ---- fork: the child has no timer thread ---- */
+/* ---- fork: called by the context's fork handlers (context.c) ---- */
 
-static void prepare_fork(void) {
+/* After the context fork gate: a context lock holder may wait for this. */
+void eg__timer_prepare_fork(void) {
   pthread_mutex_lock(&timer.lock);
 }
 
-static void parent_after_fork(void) {
+void eg__timer_parent_after_fork(void) {
   pthread_mutex_unlock(&timer.lock);
 }
 
-/* The heap survives; the thread does not. The next eg__timer_add, or the
- * child's first pool start (eg__timer_resume), starts a new one. */
-static void child_after_fork(void) {
+static int start_thread(void);
+
+/*
+ * The child inherits the heap whole (the gate kept every context
+ * consistent) but not the thread: a new one starts at once if a deadline is
+ * armed, or one was being fired. If it cannot start, the next
+ * eg__timer_add or pool start tries again.
+ */
+void eg__timer_child_after_fork(void) {
   pthread_mutex_init(&timer.lock, NULL);
   timer.running = 0;
+  pthread_mutex_lock(&timer.lock);
+  if (timer.length > 0 || timer.firing != NULL)
+    start_thread();
+  pthread_mutex_unlock(&timer.lock);
 }
 
 /* Called with the lock held. */
 static int start_thread(void) {
-  if (!timer.fork_handlers) {
-    pthread_atfork(prepare_fork, parent_after_fork, child_after_fork);
-    timer.fork_handlers = 1;
-  }
   pthread_condattr_t attr;
   pthread_condattr_init(&attr);
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -158,7 +182,7 @@ static int start_thread(void) {
 
 void eg__timer_resume(void) {
   pthread_mutex_lock(&timer.lock);
-  if (!timer.running && timer.length > 0)
+  if (!timer.running && (timer.length > 0 || timer.firing != NULL))
     start_thread(); /* on failure, the next eg__timer_add tries again */
   pthread_mutex_unlock(&timer.lock);
 }
