@@ -234,10 +234,10 @@ EG_API int eg_context_deadline(eg_context *ctx, int64_t *deadline_ns);
  * that has seen done (eg_context_done, eg_context_wait) finds it readable at
  * once, and one woken by it finds the context done. Created on first use
  * and owned by the context: do not read from it, write to it or close it;
- * it is closed when the context is freed. Returns the fd (>= 0), or EG_EINVAL, or EG_ENOMEM
- * when no descriptor could be made. After fork(), an fd made before the
- * fork is one descriptor shared by both processes: it becomes readable
- * when either process's copy of the context is done.
+ * it is closed when the context is freed. Returns the fd (>= 0), or EG_EINVAL,
+ * or EG_ENOMEM when no descriptor could be made. After fork(), an fd made
+ * before the fork is one descriptor shared by both processes: it becomes
+ * readable when either process's copy of the context is done.
  */
 EG_API int eg_context_fd(eg_context *ctx);
 
