@@ -497,6 +497,10 @@ static void clear_detected(worker *w) {
     atomic_fetch_sub(&pool.blocked, 1);
 }
 
+/* Nesting depth of block_begin/_end (a library wait inside a task's
+ * eg_pool_blocking_begin hint): the outermost pair counts. */
+static _Thread_local int block_depth;
+
 /* Runs a job as `me`. 0 if, meanwhile, the thread forked and is now the
  * child's orphan (see child_after_fork): it must leave without a trace. */
 static int run_as_worker(worker *me, const eg_job *job) {
@@ -508,6 +512,10 @@ static int run_as_worker(worker *me, const eg_job *job) {
     return 0;
   atomic_store_explicit(&me->job_seq, seq + 2, memory_order_relaxed);
   clear_detected(me);
+  if (block_depth > 0) { /* a hint the task left open: it ends with the task */
+    block_depth = 1;
+    eg__pool_block_end();
+  }
   return 1;
 }
 
@@ -549,10 +557,6 @@ static void *worker_main(void *arg) {
   eg__futex_wake(&pool.threads, INT_MAX); /* the count dropped in park() */
   return NULL;
 }
-
-/* Nesting depth of block_begin/_end (a library wait inside a task's
- * eg_pool_blocking_begin hint): the outermost pair counts. */
-static _Thread_local int block_depth;
 
 void eg__pool_block_begin(void) {
   worker *me = self;

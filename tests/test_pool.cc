@@ -349,5 +349,41 @@ TEST(Pool, BlockingHintCountsThePoolThreadOutAndNests) {
   EXPECT_EQ(0, BlockedNow());
 }
 
+// A task that returns with a hint still open (a misuse: each begin needs
+// its end) must not leave its pool thread counted blocked, and marked as
+// in a wait the monitor skips, for the rest of the process: the pair closes
+// when the task returns.
+TEST(Pool, HintLeftOpenByATaskClosesWhenTheTaskReturns) {
+  GroupPtr g = NewGroup();
+  Latch ran(1); // waited for before eg_group_wait, which would run the task
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [&ran](eg_context *) {
+              eg_pool_blocking_begin();
+              eg_pool_blocking_begin();
+              ran.CountDown();
+              return nullptr; // both ends missing
+            }));
+  ran.Wait();
+  ASSERT_EQ(nullptr, eg_group_wait(g.get()));
+  // The pool thread closes the pairs after the task has returned, which may
+  // be just after the wait has: a bound, not a sleep.
+  EXPECT_TRUE(WaitUntil([] { return BlockedNow() == 0; }));
+  // The same thread's next pair counts again (its depth was reset).
+  std::atomic<int> failures{0};
+  for (int round = 0; round < 4; ++round) {
+    Latch again(1);
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [&failures, &again](eg_context *) {
+                eg_pool_blocking_begin();
+                failures += BlockedNow() >= 1 ? 0 : 1;
+                eg_pool_blocking_end();
+                again.CountDown();
+                return nullptr;
+              }));
+    again.Wait();
+    ASSERT_EQ(nullptr, eg_group_wait(g.get()));
+  }
+  EXPECT_EQ(0, failures.load());
+  EXPECT_TRUE(WaitUntil([] { return BlockedNow() == 0; }));
+}
+
 } // namespace
 } // namespace egtest
