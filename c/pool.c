@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -146,15 +145,38 @@ static void init_pool_once(void) {
   pthread_atfork(prepare_fork, parent_after_fork, child_after_fork);
 }
 
+/* The owner of the pool job this thread runs while it is not yet counted
+ * complete (NULL once it is), and the fork count it started under. */
+static _Thread_local const void *open_job;
+static _Thread_local unsigned open_job_forks;
+
 /* A job taken before a fork() that returns in the child was never taken
  * there: it must not count as completed. */
-static void run_job(const eg_job *job) {
-  unsigned forks = atomic_load_explicit(&pool.forks, memory_order_relaxed);
-  job->run(job->owner, job->fn, job->arg);
-  /* Relaxed: a statistic for eg_pool_shutdown, read under quiescence; the
-   * fork count is only written in a child before it has other threads. */
-  if (atomic_load_explicit(&pool.forks, memory_order_relaxed) == forks)
+static void count_job_complete(void) {
+  open_job = NULL;
+  /* Relaxed: the group's count-out that releases a waiter (acq_rel) comes
+   * after it, so a shutdown after eg_group_wait sees it; the fork count is
+   * only written in a child before it has other threads. */
+  if (atomic_load_explicit(&pool.forks, memory_order_relaxed) == open_job_forks)
     atomic_fetch_add_explicit(&pool.completed, 1, memory_order_relaxed);
+}
+
+/* Jobs nest (one run inside eg__pool_help): each counts once. */
+static void run_job(const eg_job *job) {
+  const void *outer = open_job;
+  unsigned outer_forks = open_job_forks;
+  open_job = job->owner != NULL ? job->owner : job;
+  open_job_forks = atomic_load_explicit(&pool.forks, memory_order_relaxed);
+  job->run(job->owner, job->fn, job->arg);
+  if (open_job != NULL)
+    count_job_complete();
+  open_job = outer;
+  open_job_forks = outer_forks;
+}
+
+void eg__pool_job_returning(const void *owner) {
+  if (owner != NULL && open_job == owner)
+    count_job_complete();
 }
 
 /* Jobs waiting in the queue or in next slots (a snapshot; seq_cst). */
@@ -940,20 +962,13 @@ int eg_pool_threads(int *max_threads, uint64_t *refused) {
   return eg__pool_live_threads();
 }
 
-/* Jobs taken and not yet counted complete. A job whose task has returned
- * (its waiter released) is counted a few instructions later: wait a little
- * for those before calling the pool busy. */
+/* Jobs taken and not yet counted complete (a group's task counts before it
+ * releases the group's waiters: eg__pool_job_returning). */
 static size_t running_jobs(void) {
-  int64_t until = eg__now_ns() + EG__SHUTDOWN_GRACE_NS;
-  for (;;) {
-    /* Completed first: every job it counts was taken before, so the
-     * difference cannot wrap. */
-    size_t completed = atomic_load(&pool.completed);
-    size_t running = taken_jobs() - completed;
-    if (running == 0 || eg__now_ns() >= until)
-      return running;
-    sched_yield();
-  }
+  /* Completed first: every job it counts was taken before, so the
+   * difference cannot wrap. */
+  size_t completed = atomic_load(&pool.completed);
+  return taken_jobs() - completed;
 }
 
 int eg_pool_shutdown(void) {

@@ -429,12 +429,12 @@ EG_API int eg_pool_threads(int *max_threads, uint64_t *refused);
  * Stops every pool thread and waits until all have exited. Refused with
  * EG_EBUSY while any task or after-function is queued or running (a task
  * that has returned, as after eg_group_wait, no longer counts: the call
- * waits up to 100 ms for its thread to finish the bookkeeping, so a refusal
- * can take that long). The pool
- * restarts by itself on the next use. No other thread may use the library
- * while this call runs. Not needed before exit or dlclose: the shared
- * library is linked with -z nodelete, so its code is never unmapped under
- * its threads. The deadline timer thread, once started, stays.
+ * then waits for its thread to finish the group's bookkeeping, such as the
+ * callbacks of eg_group_wait_async, and exit). The pool restarts by itself
+ * on the next use. No other thread may use the library while this call
+ * runs. Not needed before exit or dlclose: the shared library is linked
+ * with -z nodelete, so its code is never unmapped under its threads. The
+ * deadline timer thread, once started, stays.
  */
 EG_API int eg_pool_shutdown(void);
 

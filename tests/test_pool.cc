@@ -22,6 +22,12 @@ int Cpus() {
   return cpus > 0 ? static_cast<int>(cpus) : 1;
 }
 
+int64_t NowNs() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
 int64_t ThreadCpuNs() {
   timespec now;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
@@ -255,6 +261,38 @@ TEST(Pool, ShutdownRightAfterWaitSucceeds) {
     ASSERT_EQ(nullptr, eg_group_wait(g.get()));
     ASSERT_EQ(EG_OK, eg_pool_shutdown()) << "round " << round;
   }
+}
+
+// The same with the pool thread kept busy after the waiter's release, for
+// longer than any grace a shutdown could wait: the task's thread goes on to
+// complete an asynchronous wait of the group, whose callback computes for
+// 300 ms (it must not block, and it is neither a task nor an
+// after-function). Every task has returned, so shutdown succeeds (it waits
+// for that thread to finish the callback and exit).
+TEST(Pool, ShutdownAfterWaitSucceedsWhileTheLastThreadFinishesUp) {
+  GroupPtr g = NewGroup();
+  Latch started(1);
+  Gate release;
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context *) {
+              started.CountDown();
+              release.Wait();
+              return nullptr;
+            }));
+  started.Wait(); // on a pool thread: eg_group_wait would run it here
+  static std::atomic<int> done_calls{0};
+  auto done = [](void *, eg_error *) {
+    int64_t until = NowNs() + 300000000; // computes, does not block
+    while (NowNs() < until) {
+    }
+    done_calls++;
+  };
+  eg_error *result = nullptr;
+  ASSERT_EQ(0, eg_group_wait_async(g.get(), done, nullptr, &result));
+  release.Open();
+  ASSERT_EQ(nullptr, eg_group_wait(g.get()));
+  EXPECT_EQ(EG_OK, eg_pool_shutdown());
+  EXPECT_EQ(1, done_calls.load()); // its thread has exited
+  EXPECT_EQ(0, eg_testing_pool_threads());
 }
 
 // Issue 11, suspected: after a shutdown and a restart, pushes still wake
