@@ -442,6 +442,22 @@ static int unpark(worker *me) {
   return mine;
 }
 
+/* The monitor's mark, if any, goes: the job it was blocked in is over. */
+static void clear_detected(worker *w) {
+  if (atomic_load_explicit(&w->detected, memory_order_relaxed) &&
+      atomic_exchange(&w->detected, 0))
+    atomic_fetch_sub(&pool.blocked, 1);
+}
+
+/* The monitor may mark a job blocked just after it ended (it read the job
+ * sequence before): under the lock it marks with, such a mark cannot
+ * follow us into the idle list, nor out of the pool. */
+static void forget_detected(worker *me) {
+  pthread_mutex_lock(&pool.all_lock);
+  clear_detected(me);
+  pthread_mutex_unlock(&pool.all_lock);
+}
+
 enum { PARK_LOOK, PARK_WOKEN, PARK_EXIT };
 
 /*
@@ -459,6 +475,7 @@ enum { PARK_LOOK, PARK_WOKEN, PARK_EXIT };
  * when it publishes.
  */
 static int park(worker *me) {
+  forget_detected(me);
   pthread_mutex_lock(&pool.idle_lock);
   atomic_store(&me->woken, 0);
   eg__list_push_front(&pool.idle_list, &me->idle_link);
@@ -510,13 +527,6 @@ static int take_posted_job(eg_job *job) {
                                                  memory_order_relaxed,
                                                  memory_order_relaxed) &&
          eg__next_steal_token(token, job);
-}
-
-/* The monitor's mark, if any, goes: the job it was blocked in is over. */
-static void clear_detected(worker *w) {
-  if (atomic_load_explicit(&w->detected, memory_order_relaxed) &&
-      atomic_exchange(&w->detected, 0))
-    atomic_fetch_sub(&pool.blocked, 1);
 }
 
 /* Nesting depth of block_begin/_end (a library wait inside a task's
