@@ -66,7 +66,7 @@ void eg__pool_block_end(void);
  * which may release the group's waiters: the job counts as complete now,
  * not when it returns, so eg_pool_shutdown right after eg_group_wait does
  * not find it running. A no-op unless the calling thread runs a pool job of
- * `owner` not yet counted (as in eg__pool_help, or a waiter's own call).
+ * `owner` (also one inside eg__pool_help) that is not yet counted.
  */
 void eg__pool_job_returning(const void *owner);
 
