@@ -150,10 +150,12 @@ static void leave_waiters(eg_group *group);
  * returned (the caller returns at once, its task counted and started). That
  * saves a queue round trip per task at a limit; only a pool worker's own
  * job may chain (a thread that is helping inside go or wait must not run
- * other tasks before it returns).
+ * other tasks before it returns). `ends_job`: the caller is the group's
+ * pool job, which, unless it chains, counts as complete before the count
+ * out may release a waiter (so a shutdown after the wait finds it done).
  */
-static int finish_task(eg_group *group, int may_chain, eg_task_fn *task,
-                       void **arg) {
+static int finish_task(eg_group *group, int may_chain, int ends_job,
+                       eg_task_fn *task, void **arg) {
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
   eg_limit_waiter *next = limit != NULL ? eg__limit_release(limit) : NULL;
   int chained = 0;
@@ -163,6 +165,8 @@ static int finish_task(eg_group *group, int may_chain, eg_task_fn *task,
     chained = may_chain && eg__limit_waiter_task(next, task, arg);
     eg__limit_grant(next, chained);
   }
+  if (ends_job && !chained)
+    eg__pool_job_returning(group);
   int pinned;
   uint64_t state = count_out(group, &pinned);
   if (active_of(state) != 0)
@@ -186,7 +190,13 @@ static int finish_task(eg_group *group, int may_chain, eg_task_fn *task,
 void eg__group_task_done(eg_group *group) {
   eg_task_fn task;
   void *arg;
-  finish_task(group, 0, &task, &arg);
+  finish_task(group, 0, 0, &task, &arg);
+}
+
+void eg__group_job_done(eg_group *group) {
+  eg_task_fn task;
+  void *arg;
+  finish_task(group, 0, 1, &task, &arg);
 }
 
 static void run_task(void *owner, eg_task_fn fn, void *arg) {
@@ -196,7 +206,7 @@ static void run_task(void *owner, eg_task_fn fn, void *arg) {
     eg_error *error = fn(group->ctx, arg);
     if (error != NULL)
       eg__group_record_error(group, error);
-  } while (finish_task(group, may_chain, &fn, &arg));
+  } while (finish_task(group, may_chain, 1, &fn, &arg));
 }
 
 /* Hands an admitted, counted task to the pool; undoes the count on failure. */

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -150,15 +149,38 @@ void eg__pool_init(void) {
   pthread_once(&pool_once, init_pool_once);
 }
 
+/* The owner of the pool job this thread runs while it is not yet counted
+ * complete (NULL once it is), and the fork count it started under. */
+static _Thread_local const void *open_job;
+static _Thread_local unsigned open_job_forks;
+
 /* A job taken before a fork() that returns in the child was never taken
  * there: it must not count as completed. */
-static void run_job(const eg_job *job) {
-  unsigned forks = atomic_load_explicit(&pool.forks, memory_order_relaxed);
-  job->run(job->owner, job->fn, job->arg);
-  /* Relaxed: a statistic for eg_pool_shutdown, read under quiescence; the
-   * fork count is only written in a child before it has other threads. */
-  if (atomic_load_explicit(&pool.forks, memory_order_relaxed) == forks)
+static void count_job_complete(void) {
+  open_job = NULL;
+  /* Relaxed: the group's count-out that releases a waiter (acq_rel) comes
+   * after it, so a shutdown after eg_group_wait sees it; the fork count is
+   * only written in a child before it has other threads. */
+  if (atomic_load_explicit(&pool.forks, memory_order_relaxed) == open_job_forks)
     atomic_fetch_add_explicit(&pool.completed, 1, memory_order_relaxed);
+}
+
+/* Jobs nest (one run inside eg__pool_help): each counts once. */
+static void run_job(const eg_job *job) {
+  const void *outer = open_job;
+  unsigned outer_forks = open_job_forks;
+  open_job = job->owner != NULL ? job->owner : job;
+  open_job_forks = atomic_load_explicit(&pool.forks, memory_order_relaxed);
+  job->run(job->owner, job->fn, job->arg);
+  if (open_job != NULL)
+    count_job_complete();
+  open_job = outer;
+  open_job_forks = outer_forks;
+}
+
+void eg__pool_job_returning(const void *owner) {
+  if (owner != NULL && open_job == owner)
+    count_job_complete();
 }
 
 /* Jobs waiting in the queue or in next slots (a snapshot; seq_cst). */
@@ -239,6 +261,14 @@ static int spawn_worker(int spinning) {
   /* Counted before the thread exists so a racing shutdown waits for it. */
   if (!count_thread_under_cap())
     return EAGAIN;
+  /* seq_cst, after counting: stop_threads sets `stopping` and then waits
+   * for the count to reach zero, so either it waits for this thread or we
+   * see the flag and give the count back (a thread started after the wait
+   * would run into the reset that follows it). */
+  if (atomic_load(&pool.stopping)) {
+    count_thread_gone();
+    return EAGAIN;
+  }
   worker *w = take_record();
   int rc = w == NULL ? ENOMEM : 0;
   if (w != NULL) {
@@ -424,6 +454,22 @@ static int unpark(worker *me) {
   return mine;
 }
 
+/* The monitor's mark, if any, goes: the job it was blocked in is over. */
+static void clear_detected(worker *w) {
+  if (atomic_load_explicit(&w->detected, memory_order_relaxed) &&
+      atomic_exchange(&w->detected, 0))
+    atomic_fetch_sub(&pool.blocked, 1);
+}
+
+/* The monitor may mark a job blocked just after it ended (it read the job
+ * sequence before): under the lock it marks with, such a mark cannot
+ * follow us into the idle list, nor out of the pool. */
+static void forget_detected(worker *me) {
+  pthread_mutex_lock(&pool.all_lock);
+  clear_detected(me);
+  pthread_mutex_unlock(&pool.all_lock);
+}
+
 enum { PARK_LOOK, PARK_WOKEN, PARK_EXIT };
 
 /*
@@ -441,6 +487,7 @@ enum { PARK_LOOK, PARK_WOKEN, PARK_EXIT };
  * when it publishes.
  */
 static int park(worker *me) {
+  forget_detected(me);
   pthread_mutex_lock(&pool.idle_lock);
   atomic_store(&me->woken, 0);
   eg__list_push_front(&pool.idle_list, &me->idle_link);
@@ -494,12 +541,9 @@ static int take_posted_job(eg_job *job) {
          eg__next_steal_token(token, job);
 }
 
-/* The monitor's mark, if any, goes: the job it was blocked in is over. */
-static void clear_detected(worker *w) {
-  if (atomic_load_explicit(&w->detected, memory_order_relaxed) &&
-      atomic_exchange(&w->detected, 0))
-    atomic_fetch_sub(&pool.blocked, 1);
-}
+/* Nesting depth of block_begin/_end (a library wait inside a task's
+ * eg_pool_blocking_begin hint): the outermost pair counts. */
+static _Thread_local int block_depth;
 
 /* Runs a job as `me`. 0 if, meanwhile, the thread forked and is now the
  * child's orphan (see child_after_fork): it must leave without a trace. */
@@ -512,6 +556,10 @@ static int run_as_worker(worker *me, const eg_job *job) {
     return 0;
   atomic_store_explicit(&me->job_seq, seq + 2, memory_order_relaxed);
   clear_detected(me);
+  if (block_depth > 0) { /* a hint the task left open: it ends with the task */
+    block_depth = 1;
+    eg__pool_block_end();
+  }
   return 1;
 }
 
@@ -553,10 +601,6 @@ static void *worker_main(void *arg) {
   eg__futex_wake(&pool.threads, INT_MAX); /* the count dropped in park() */
   return NULL;
 }
-
-/* Nesting depth of block_begin/_end (a library wait inside a task's
- * eg_pool_blocking_begin hint): the outermost pair counts. */
-static _Thread_local int block_depth;
 
 void eg__pool_block_begin(void) {
   worker *me = self;
@@ -940,20 +984,13 @@ int eg_pool_threads(int *max_threads, uint64_t *refused) {
   return eg__pool_live_threads();
 }
 
-/* Jobs taken and not yet counted complete. A job whose task has returned
- * (its waiter released) is counted a few instructions later: wait a little
- * for those before calling the pool busy. */
+/* Jobs taken and not yet counted complete (a group's task counts before it
+ * releases the group's waiters: eg__pool_job_returning). */
 static size_t running_jobs(void) {
-  int64_t until = eg__now_ns() + EG__SHUTDOWN_GRACE_NS;
-  for (;;) {
-    /* Completed first: every job it counts was taken before, so the
-     * difference cannot wrap. */
-    size_t completed = atomic_load(&pool.completed);
-    size_t running = taken_jobs() - completed;
-    if (running == 0 || eg__now_ns() >= until)
-      return running;
-    sched_yield();
-  }
+  /* Completed first: every job it counts was taken before, so the
+   * difference cannot wrap. */
+  size_t completed = atomic_load(&pool.completed);
+  return taken_jobs() - completed;
 }
 
 int eg_pool_shutdown(void) {

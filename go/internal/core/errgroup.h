@@ -424,8 +424,10 @@ EG_API int eg_pool_set_stack_size(size_t bytes);
 /**
  * Caps the number of pool threads. `max` >= 1, or 0 for the default: half
  * of the RLIMIT_NPROC soft limit, at most one thread per 512 KiB of physical
- * memory, at least 64. A lowered cap stops no thread; threads above it exit
- * once idle.
+ * memory, at least 64. A lowered cap stops no thread: threads above it
+ * exit once idle, down to the CPU count (the pool keeps that many parked
+ * threads, as it does without a cap; a cap below the CPU count only stops
+ * the pool from growing).
  *
  * At the cap the pool creates no more threads: queued tasks wait until a
  * pool thread returns from a task. That is the one guarantee that yields:
@@ -450,12 +452,12 @@ EG_API int eg_pool_threads(int *max_threads, uint64_t *refused);
  * Stops every pool thread and waits until all have exited. Refused with
  * EG_EBUSY while any task or after-function is queued or running (a task
  * that has returned, as after eg_group_wait, no longer counts: the call
- * waits up to 100 ms for its thread to finish the bookkeeping, so a refusal
- * can take that long). The pool
- * restarts by itself on the next use. No other thread may use the library
- * while this call runs. Not needed before exit or dlclose: the shared
- * library is linked with -z nodelete, so its code is never unmapped under
- * its threads. The deadline timer thread, once started, stays.
+ * then waits for its thread to finish the group's bookkeeping, such as the
+ * callbacks of eg_group_wait_async, and exit). The pool restarts by itself
+ * on the next use. No other thread may use the library while this call
+ * runs. Not needed before exit or dlclose: the shared library is linked
+ * with -z nodelete, so its code is never unmapped under its threads. The
+ * deadline timer thread, once started, stays.
  */
 EG_API int eg_pool_shutdown(void);
 

@@ -101,7 +101,8 @@ EG_API eg_payload_release_fn eg_error_payload_release(const eg_error *error);
  * thread does not count as runnable, so a queued task gets another thread
  * at once instead of when the pool's monitor notices the block (tens of
  * microseconds later). Pairs may nest and may contain the library's own
- * waits; each begin needs its end on the same thread. No-op on a thread
+ * waits; each begin needs its end on the same thread (pairs a task leaves
+ * open end when it returns). No-op on a thread
  * that is not a pool thread. Never fails, never blocks.
  */
 EG_API void eg_pool_blocking_begin(void);

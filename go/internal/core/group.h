@@ -86,4 +86,9 @@ int eg__group_record_error(eg_group *group, eg_error *error);
  * call the group may have been freed. */
 void eg__group_task_done(eg_group *group);
 
+/* The same for the last task of the group's pool job (or of a waiter that
+ * runs the job's tasks itself): the job counts as complete first (see
+ * eg__pool_job_returning). */
+void eg__group_job_done(eg_group *group);
+
 #endif /* EG_GROUP_H */

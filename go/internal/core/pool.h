@@ -68,6 +68,15 @@ int eg__pool_may_chain(void);
 void eg__pool_block_begin(void);
 void eg__pool_block_end(void);
 
+/*
+ * Called by a job of `owner` (a group) about to count its last task out,
+ * which may release the group's waiters: the job counts as complete now,
+ * not when it returns, so eg_pool_shutdown right after eg_group_wait does
+ * not find it running. A no-op unless the calling thread runs a pool job of
+ * `owner` (also one inside eg__pool_help) that is not yet counted.
+ */
+void eg__pool_job_returning(const void *owner);
+
 /* Pool worker threads alive now (for tests and eg_pool_threads). */
 int eg__pool_live_threads(void);
 

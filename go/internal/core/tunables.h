@@ -62,10 +62,6 @@
  * of spinning on it: the producer is off its CPU for a scheduler slice
  * (milliseconds), and it wakes a worker itself once it publishes. */
 #define EG__UNPUBLISHED_NS 100000
-/* How long eg_pool_shutdown waits for tasks that have returned but whose
- * worker has not yet counted them (a few instructions, unless the worker is
- * preempted right there: a scheduler slice or two). */
-#define EG__SHUTDOWN_GRACE_NS 100000000
 /* The default thread cap: half of RLIMIT_NPROC (the rest is the program's),
  * and one thread per this many bytes of physical memory (a blocked thread
  * costs its touched stack, its kernel stack and its task struct: tens of

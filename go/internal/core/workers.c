@@ -73,9 +73,11 @@ static void run_worker(void *owner, eg_task_fn fn, void *arg) {
     if (error != NULL)
       eg__group_record_error(group, error);
     struct queued_task *next = pass_slot(group);
-    eg__group_task_done(group);
-    if (next == NULL)
+    if (next == NULL) {
+      eg__group_job_done(group);
       return;
+    }
+    eg__group_task_done(group);
     fn = next->fn;
     arg = next->arg;
     eg__free(next);
