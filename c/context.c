@@ -275,10 +275,11 @@ static int mark(eg_context *ctx, struct cancel *c) {
   pthread_mutex_unlock(&ctx->lock);
   if (now & EG__CONTEXT_FD_PENDING) {
     signal_fd(ctx->fd);
-    /* Relaxed: clearing publishes nothing; an observer that still sees the
-     * bit only writes the fd once more. */
+    /* Release: an observer that sees the bit cleared (eg_context_done's
+     * acquire load) must find the counter written, or it would not write
+     * it itself; one that still sees the bit only writes the fd once more. */
     atomic_fetch_and_explicit(&ctx->done, ~(unsigned)EG__CONTEXT_FD_PENDING,
-                              memory_order_relaxed);
+                              memory_order_release);
   }
   if (was & EG__CONTEXT_WAITERS)
     eg__futex_wake(&ctx->done, INT_MAX);
