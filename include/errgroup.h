@@ -402,6 +402,10 @@ EG_API void eg_group_free(eg_group *group);
  * a context operation (they are short and run no user code; cancelling a
  * large tree is the longest), so the child inherits every context in a
  * consistent state, canceled wholly or not at all, and may use any of them.
+ * The application's own pthread_atfork handlers may make, cancel and free
+ * contexts, but not arm deadlines, nor cancel or free a tree with a
+ * deadline or after-function in it (the timer's and the pool's locks are
+ * held across the fork).
  * The child keeps every deadline armed before the fork: its deadline timer
  * is started again by the fork itself, so those deadlines fire on time in
  * the child (and so do the child's own, whatever other threads were doing),

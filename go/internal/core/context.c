@@ -56,6 +56,11 @@ enum {
 static atomic_uint gate;
 static pthread_mutex_t fork_lock = PTHREAD_MUTEX_INITIALIZER; /* one fork */
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+/* Set in the forking thread from the end of prepare_fork until the fork is
+ * over: the application's fork handlers that run meanwhile (registered
+ * before ours) may use contexts; that thread passes the closed gate, as
+ * nothing it does there is still running when fork() copies the process. */
+static _Thread_local int forking;
 
 static void gate_leave(void) {
   /* Release: what the holder did (its unlock included) happens before the
@@ -90,8 +95,9 @@ static void ensure_fork_handlers(void) {
 static void gate_enter(void) {
   /* Acquire: the lock taken next cannot move above the increment, which
    * the forker must see before it lets fork() go ahead. */
-  while (atomic_fetch_add_explicit(&gate, 1, memory_order_acquire) &
-         GATE_CLOSED) {
+  while ((atomic_fetch_add_explicit(&gate, 1, memory_order_acquire) &
+          GATE_CLOSED) &&
+         !forking) {
     gate_leave();
     gate_wait_open();
   }
@@ -120,9 +126,11 @@ static void prepare_fork(void) {
   }
   /* After the gate: a holder may wait for the timer's lock. */
   eg__timer_prepare_fork();
+  forking = 1;
 }
 
 static void parent_after_fork(void) {
+  forking = 0;
   eg__timer_parent_after_fork();
   /* Relaxed: reopening publishes nothing; sleepers re-check the word. */
   unsigned was = atomic_fetch_and_explicit(
@@ -135,6 +143,7 @@ static void parent_after_fork(void) {
 /* Every holder and sleeper was another thread: none exists here. The timer
  * comes last, as it may start its thread again. */
 static void child_after_fork(void) {
+  forking = 0;
   atomic_store_explicit(&gate, 0, memory_order_relaxed);
   pthread_mutex_init(&fork_lock, NULL);
   eg__timer_child_after_fork();
@@ -198,9 +207,13 @@ static void unlink_from_parent(eg_context *ctx) {
  * still point at it, and both are detached here under their own locks.
  */
 static eg_context *destroy(eg_context *ctx) {
-  gate_enter();
-  unlink_from_parent(ctx);
-  gate_leave();
+  /* A child of the background context is in no list: it needs no lock, so
+   * no gate (one shared word less on the path of every such context). */
+  if (ctx->parent->kind != EG_CONTEXT_BACKGROUND) {
+    gate_enter();
+    unlink_from_parent(ctx);
+    gate_leave();
+  }
   if (ctx->timed)
     eg__timer_remove(ctx);
   eg_error_release(ctx->cause);
@@ -280,10 +293,11 @@ static int mark(eg_context *ctx, struct cancel *c) {
   pthread_mutex_unlock(&ctx->lock);
   if (now & EG__CONTEXT_FD_PENDING) {
     signal_fd(ctx->fd);
-    /* Relaxed: clearing publishes nothing; an observer that still sees the
-     * bit only writes the fd once more. */
+    /* Release: an observer that sees the bit cleared (eg_context_done's
+     * acquire load) must find the counter written, or it would not write
+     * it itself; one that still sees the bit only writes the fd once more. */
     atomic_fetch_and_explicit(&ctx->done, ~(unsigned)EG__CONTEXT_FD_PENDING,
-                              memory_order_relaxed);
+                              memory_order_release);
   }
   if (was & EG__CONTEXT_WAITERS)
     eg__futex_wake(&ctx->done, INT_MAX);
