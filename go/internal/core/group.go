@@ -62,8 +62,9 @@ type cBackend interface {
 type Group struct {
 	// state holds the count of active functions (stateCount) and the bits
 	// below. Go mode changes it only by compare-and-swap; the bits
-	// stateQueued and stateWaiters change only under mu, and so does
-	// stateC, whose setting fixes how many functions report to C.
+	// stateQueued and stateWaiters change only under mu, and so do
+	// stateMoving, whose setting fixes how many functions report to C, and
+	// stateC.
 	state atomic.Uint64
 	limit atomic.Pointer[goLimit] // nil: no limit; replaced under mu
 
@@ -164,7 +165,18 @@ const (
 	stateUsed    = 1 << 34   // a function was ever admitted or a limit set
 	stateQueued  = 1 << 35   // the current limit's queue is not empty
 	stateWorkers = 1 << 36   // worker mode: Start and Done go through mu
+	// stateMoving is set, under mu, while migrate fills the C group: the
+	// count is frozen (every compare-and-swap outside mu sees the bit and
+	// waits for mu, see waitMove), so the C group is complete before any
+	// call reaches it through stateC.
+	stateMoving = 1 << 37
 )
+
+// waitMove waits until a migrate that set stateMoving (under mu) is done.
+func (g *Group) waitMove() {
+	g.mu.Lock()
+	g.mu.Unlock() //nolint:staticcheck // an empty critical section: only waits
+}
 
 // New makes a group with no context and no limit. newCError makes the Go
 // form of errors made by C code (C tasks started on the C handle); it may
@@ -214,6 +226,10 @@ func (g *Group) TryAdmit() bool {
 		s := g.state.Load()
 		if s&stateC != 0 {
 			return g.c.TryAdmit()
+		}
+		if s&stateMoving != 0 {
+			g.waitMove()
+			continue
 		}
 		if s&stateWorkers != 0 {
 			return false // worker mode admits through Start only
@@ -317,6 +333,10 @@ func (g *Group) Done(err error) {
 			g.c.Done(err) // records err there unless it was first here
 			return
 		}
+		if s&stateMoving != 0 {
+			g.waitMove()
+			continue
+		}
 		next := s - 1
 		if s&stateQueued == 0 && (next&stateCount != 0 || next&stateWaiters == 0) {
 			if g.state.CompareAndSwap(s, next) {
@@ -391,7 +411,7 @@ func (g *Group) doneLocked(s uint64) bool {
 func (g *Group) record(err error) bool {
 	g.errMu.Lock()
 	defer g.errMu.Unlock()
-	if g.hasErr || g.state.Load()&stateC != 0 {
+	if g.hasErr || g.state.Load()&(stateC|stateMoving) != 0 {
 		return false
 	}
 	g.err, g.hasErr = err, true
@@ -409,12 +429,16 @@ func (g *Group) Wait() error {
 		if s&stateC != 0 {
 			return g.c.Wait()
 		}
+		if s&stateMoving != 0 {
+			g.waitMove()
+			continue
+		}
 		if s&stateCount != 0 {
 			g.park(s)
 			continue
 		}
 		g.errMu.Lock()
-		if g.state.Load()&stateC != 0 {
+		if g.state.Load()&(stateC|stateMoving) != 0 {
 			g.errMu.Unlock()
 			continue
 		}

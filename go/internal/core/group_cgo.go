@@ -24,9 +24,10 @@ func (g *Group) migrate() *cGroup {
 	} else {
 		c = newCGroup(g.newCErr)
 	}
-	g.c = c // before stateC: whoever sees the bit finds c
+	// stateMoving freezes the count and sends every call outside mu to
+	// wait for mu: the C group is filled before stateC lets calls reach it.
 	g.errMu.Lock()
-	s := g.update(func(s uint64) uint64 { return s | stateC })
+	s := g.update(func(s uint64) uint64 { return s | stateMoving })
 	err, hasErr, waited := g.err, g.hasErr, g.waited
 	g.errMu.Unlock()
 	// The C group is empty and unlimited until SetLimit below. The first
@@ -55,6 +56,8 @@ func (g *Group) migrate() *cGroup {
 		}
 		limit.queue, limit.head = nil, 0
 	}
+	g.c = c // before stateC: whoever sees the bit finds c
+	g.update(func(s uint64) uint64 { return (s &^ stateMoving) | stateC })
 	if s&stateWaiters != 0 { // parked Waits wait on the C group instead
 		g.rounds++
 		g.woken.Broadcast()
