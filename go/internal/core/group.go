@@ -74,14 +74,17 @@ type Group struct {
 	workers *goWorkers // under mu; set once, with stateWorkers
 	// c is written before the compare-and-swap that sets stateC and read
 	// only after a load that saw it: that orders the two.
-	c       cBackend
-	errMu   sync.Mutex // guards err, hasErr, waited against migrate
-	err     error      // Go mode: the first error
-	hasErr  bool
-	waited  bool                    // Go mode: a Wait returned
-	parent  context.Context         // NewWithContext's parent
-	cancel  context.CancelCauseFunc // nil for New
-	newCErr CErrorFunc
+	c      cBackend
+	errMu  sync.Mutex // guards err, hasErr, waited against migrate
+	err    error      // Go mode: the first error
+	hasErr bool
+	waited bool // Go mode: a Wait returned
+	// Go mode: the first error came after a Wait returned (which canceled
+	// the context with no cause), so migrate carries the Wait over first.
+	errAfterWait bool
+	parent       context.Context         // NewWithContext's parent
+	cancel       context.CancelCauseFunc // nil for New
+	newCErr      CErrorFunc
 
 	parkedGo, parkedWaits atomic.Int64 // for the tests (ParkedGoCallers)
 }
@@ -414,7 +417,7 @@ func (g *Group) record(err error) bool {
 	if g.hasErr || g.state.Load()&(stateC|stateMoving) != 0 {
 		return false
 	}
-	g.err, g.hasErr = err, true
+	g.err, g.hasErr, g.errAfterWait = err, true, g.waited
 	return true
 }
 
