@@ -293,12 +293,22 @@ func (g *Group) Admit() {
 // worker mode; at a limit it parks as Admit does. run must call Done exactly
 // once, as its last action.
 func (g *Group) Start(run func()) {
-	if g.state.Load()&stateWorkers == 0 {
-		g.Admit()
+	// TryAdmit refuses in worker mode; the look at workers is under mu,
+	// where SetWorkers sets it: a function admitted outside worker mode
+	// must not be one that ends inside it (it would free a worker it
+	// never had). Without worker mode, SetWorkers refuses from now on
+	// (stateUsed, or a limit or C).
+	if g.TryAdmit() {
 		go run()
 		return
 	}
 	g.mu.Lock()
+	if g.workers == nil {
+		g.mu.Unlock()
+		g.Admit()
+		go run()
+		return
+	}
 	g.update(func(s uint64) uint64 { return s + 1 })
 	w := g.workers
 	if w.running < w.n {
@@ -523,10 +533,18 @@ func (g *Group) SetWorkers(n int) error {
 	if g.workers != nil {
 		return ErrWorkersSet
 	}
-	if g.state.Load()&(stateUsed|stateC) != 0 {
+	// The check and the setting are one compare-and-swap: TryAdmit admits
+	// outside mu, by compare-and-swap, and sets stateUsed.
+	used := false
+	g.update(func(s uint64) uint64 {
+		if used = s&(stateUsed|stateC) != 0; used {
+			return s
+		}
+		return s | stateWorkers | stateUsed
+	})
+	if used {
 		return ErrGroupUsed
 	}
-	g.workers = &goWorkers{n: min(n, math.MaxInt32)}
-	g.update(func(s uint64) uint64 { return s | stateWorkers | stateUsed })
+	g.workers = &goWorkers{n: min(n, math.MaxInt32)} // read only under mu
 	return nil
 }
