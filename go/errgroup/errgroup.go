@@ -26,8 +26,10 @@
 // # Differences from golang.org/x/sync/errgroup
 //
 //   - SetLimit(n) with n >= 0 also panics while goroutines started without a
-//     limit are active; the reference silently accepts that and those
-//     goroutines then block when they return.
+//     limit are active, or started under a limit that SetLimit(-1) removed
+//     since; the reference silently accepts both (it counts only the
+//     goroutines of the current limit), and those goroutines then block
+//     when they return.
 //   - When a function returns a non-nil error, its Error method is called
 //     once (a panic in it is recovered and replaced by a description of the
 //     error's type): the text is what C code sees as the message of the
