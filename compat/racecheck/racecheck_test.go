@@ -22,6 +22,7 @@ var expected = map[string]reported{
 	"two-tasks":               {true, true},
 	"nested-go-between":       {true, false},
 	"nested-trygo-between":    {true, false},
+	"two-nested-gos":          {true, false},
 	"go-after-end":            {true, false},
 	"other-group-between":     {true, true},
 	"fresh-group-between":     {true, true},

@@ -26,8 +26,10 @@
 // # Differences from golang.org/x/sync/errgroup
 //
 //   - SetLimit(n) with n >= 0 also panics while goroutines started without a
-//     limit are active; the reference silently accepts that and those
-//     goroutines then block when they return.
+//     limit are active, or started under a limit that SetLimit(-1) removed
+//     since; the reference silently accepts both (it counts only the
+//     goroutines of the current limit), and those goroutines then block
+//     when they return.
 //   - When a function returns a non-nil error, its Error method is called
 //     once (a panic in it is recovered and replaced by a description of the
 //     error's type): the text is what C code sees as the message of the
@@ -42,16 +44,18 @@
 // sync.WaitGroup and semaphore channel order: a function's end before the
 // Wait that returns after it, and before the Go call that takes the slot it
 // freed at a limit. This package orders those too, and in addition, on one
-// group, every function's end before every later Go or TryGo of the same
-// group (both change the group's count with sync/atomic, which the detector
-// takes as synchronisation). So a race between a write in function A and a
-// read in function B of the same group is not reported when B calls Go or
-// TryGo on that group after A returned and before the read; the reference
-// reports it. Races across groups, between functions that make no call of
-// the group in between, and between two functions running at once are
-// reported as under the reference. (The same holds for the goroutine that
-// calls Go: its Go after function A returned orders A before the function
-// it starts.) Once [Group.CHandle] has been called,
+// group, every function's end and every Go or TryGo before every later Go
+// or TryGo of the same group (they change or read the group's count with
+// sync/atomic, which the detector takes as synchronisation). So a race
+// between a write in function A and a read in function B of the same group
+// is not reported when, after the write, A returned or called Go or TryGo
+// on that group, and B then called Go or TryGo on it before the read, even
+// while A still runs; the reference reports it. Races across groups, and
+// between functions of which the reader makes no call of the group between
+// the two accesses, are reported as under the reference. (The same holds
+// for the goroutine that calls Go: its Go after function A returned or
+// called Go orders A's earlier accesses before the function it starts.)
+// Once [Group.CHandle] has been called,
 // every call of the group is a cgo call, and the detector orders every cgo
 // call of the process before every later one: a group shared with C hides
 // races between any two goroutines that each made such a call.

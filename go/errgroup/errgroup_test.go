@@ -365,6 +365,11 @@ func TestSetLimitPanicsLikeReference(t *testing.T) {
 		if v := panicValue(g, -1); v != nil {
 			t.Errorf("limited=%v: SetLimit(-1) panicked with %v; removing the limit is always allowed", limited, v)
 		}
+		// The three are still active: the package doc's divergence (the
+		// reference, which counts only the current limit's, accepts it).
+		if v := panicValue(g, 2); v == nil {
+			t.Errorf("limited=%v: SetLimit(2) after SetLimit(-1) with 3 active did not panic", limited)
+		}
 		close(release)
 		if err := g.Wait(); err != nil {
 			t.Fatal(err)

@@ -160,3 +160,29 @@ func TestParkedGoCallersMoveToCInOrder(t *testing.T) {
 	}
 	runtime.KeepAlive(&g)
 }
+
+// A first error recorded after a Wait that returned before the first
+// CHandle is the C group's first error, but the C context keeps the cause
+// the Go context has: context.Canceled, from that Wait. (migrate used to
+// carry the error over before the finished Wait, so the C context's cause
+// was the error.)
+func TestErrorAfterWaitBeforeCHandleKeepsTheCause(t *testing.T) {
+	testwait.CheckNoLeaks(t)
+	errLater := errors.New("failed after the first Wait")
+	g, ctx := WithContext(context.Background())
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	g.Go(func() error { return errLater })
+	if err := g.Wait(); err != errLater || context.Cause(ctx) != context.Canceled {
+		t.Fatalf("Wait() = %v, Cause = %v; want %v, %v", err, context.Cause(ctx), errLater, context.Canceled)
+	}
+	watcher := ctest.Go(g.CHandle(), ctest.Spec{WaitForCancel: true})
+	defer watcher.Free()
+	if err := g.Wait(); err != errLater {
+		t.Fatalf("Wait() = %v; want %v", err, errLater)
+	}
+	if seen := watcher.Observed(); seen.TimedOut || seen.CtxErr != ctest.ECanceled || seen.CauseCode != ctest.ECanceled {
+		t.Fatalf("the C task saw %+v; want canceled with cause canceled, as the Go context", seen)
+	}
+}

@@ -66,6 +66,20 @@ var cases = map[string]func(){
 		close(started)
 		_ = g.Wait()
 	},
+	// A writes x and then starts a nested Go; B, running at the same time
+	// and not started by A, starts a nested Go later and then reads x. No
+	// function ended in between: the two Go calls alone order A's write
+	// before B's read on this package (both update the group's count with
+	// sync/atomic); the reference's Go (WaitGroup.Add) orders nothing.
+	"two-nested-gos": func() {
+		var g Group
+		started := make(chan struct{})
+		hold := make(chan struct{})
+		g.Go(func() error { <-started; x = 1; g.Go(func() error { <-hold; return nil }); <-hold; return nil })
+		g.Go(func() error { time.Sleep(pause); g.Go(nothing); _ = x; close(hold); return nil })
+		close(started)
+		_ = g.Wait()
+	},
 	// A's write, then B's nested Go on another, unrelated group, then B's
 	// read.
 	"other-group-between": func() {

@@ -62,8 +62,9 @@ type cBackend interface {
 type Group struct {
 	// state holds the count of active functions (stateCount) and the bits
 	// below. Go mode changes it only by compare-and-swap; the bits
-	// stateQueued and stateWaiters change only under mu, and so does
-	// stateC, whose setting fixes how many functions report to C.
+	// stateQueued and stateWaiters change only under mu, and so do
+	// stateMoving, whose setting fixes how many functions report to C, and
+	// stateC.
 	state atomic.Uint64
 	limit atomic.Pointer[goLimit] // nil: no limit; replaced under mu
 
@@ -73,14 +74,17 @@ type Group struct {
 	workers *goWorkers // under mu; set once, with stateWorkers
 	// c is written before the compare-and-swap that sets stateC and read
 	// only after a load that saw it: that orders the two.
-	c       cBackend
-	errMu   sync.Mutex // guards err, hasErr, waited against migrate
-	err     error      // Go mode: the first error
-	hasErr  bool
-	waited  bool                    // Go mode: a Wait returned
-	parent  context.Context         // NewWithContext's parent
-	cancel  context.CancelCauseFunc // nil for New
-	newCErr CErrorFunc
+	c      cBackend
+	errMu  sync.Mutex // guards err, hasErr, waited against migrate
+	err    error      // Go mode: the first error
+	hasErr bool
+	waited bool // Go mode: a Wait returned
+	// Go mode: the first error came after a Wait returned (which canceled
+	// the context with no cause), so migrate carries the Wait over first.
+	errAfterWait bool
+	parent       context.Context         // NewWithContext's parent
+	cancel       context.CancelCauseFunc // nil for New
+	newCErr      CErrorFunc
 
 	parkedGo, parkedWaits atomic.Int64 // for the tests (ParkedGoCallers)
 }
@@ -164,7 +168,18 @@ const (
 	stateUsed    = 1 << 34   // a function was ever admitted or a limit set
 	stateQueued  = 1 << 35   // the current limit's queue is not empty
 	stateWorkers = 1 << 36   // worker mode: Start and Done go through mu
+	// stateMoving is set, under mu, while migrate fills the C group: the
+	// count is frozen (every compare-and-swap outside mu sees the bit and
+	// waits for mu, see waitMove), so the C group is complete before any
+	// call reaches it through stateC.
+	stateMoving = 1 << 37
 )
+
+// waitMove waits until a migrate that set stateMoving (under mu) is done.
+func (g *Group) waitMove() {
+	g.mu.Lock()
+	g.mu.Unlock() //nolint:staticcheck // an empty critical section: only waits
+}
 
 // New makes a group with no context and no limit. newCError makes the Go
 // form of errors made by C code (C tasks started on the C handle); it may
@@ -214,6 +229,10 @@ func (g *Group) TryAdmit() bool {
 		s := g.state.Load()
 		if s&stateC != 0 {
 			return g.c.TryAdmit()
+		}
+		if s&stateMoving != 0 {
+			g.waitMove()
+			continue
 		}
 		if s&stateWorkers != 0 {
 			return false // worker mode admits through Start only
@@ -274,12 +293,22 @@ func (g *Group) Admit() {
 // worker mode; at a limit it parks as Admit does. run must call Done exactly
 // once, as its last action.
 func (g *Group) Start(run func()) {
-	if g.state.Load()&stateWorkers == 0 {
-		g.Admit()
+	// TryAdmit refuses in worker mode; the look at workers is under mu,
+	// where SetWorkers sets it: a function admitted outside worker mode
+	// must not be one that ends inside it (it would free a worker it
+	// never had). Without worker mode, SetWorkers refuses from now on
+	// (stateUsed, or a limit or C).
+	if g.TryAdmit() {
 		go run()
 		return
 	}
 	g.mu.Lock()
+	if g.workers == nil {
+		g.mu.Unlock()
+		g.Admit()
+		go run()
+		return
+	}
 	g.update(func(s uint64) uint64 { return s + 1 })
 	w := g.workers
 	if w.running < w.n {
@@ -316,6 +345,10 @@ func (g *Group) Done(err error) {
 		if s&stateC != 0 {
 			g.c.Done(err) // records err there unless it was first here
 			return
+		}
+		if s&stateMoving != 0 {
+			g.waitMove()
+			continue
 		}
 		next := s - 1
 		if s&stateQueued == 0 && (next&stateCount != 0 || next&stateWaiters == 0) {
@@ -391,10 +424,10 @@ func (g *Group) doneLocked(s uint64) bool {
 func (g *Group) record(err error) bool {
 	g.errMu.Lock()
 	defer g.errMu.Unlock()
-	if g.hasErr || g.state.Load()&stateC != 0 {
+	if g.hasErr || g.state.Load()&(stateC|stateMoving) != 0 {
 		return false
 	}
-	g.err, g.hasErr = err, true
+	g.err, g.hasErr, g.errAfterWait = err, true, g.waited
 	return true
 }
 
@@ -409,12 +442,16 @@ func (g *Group) Wait() error {
 		if s&stateC != 0 {
 			return g.c.Wait()
 		}
+		if s&stateMoving != 0 {
+			g.waitMove()
+			continue
+		}
 		if s&stateCount != 0 {
 			g.park(s)
 			continue
 		}
 		g.errMu.Lock()
-		if g.state.Load()&stateC != 0 {
+		if g.state.Load()&(stateC|stateMoving) != 0 {
 			g.errMu.Unlock()
 			continue
 		}
@@ -496,10 +533,18 @@ func (g *Group) SetWorkers(n int) error {
 	if g.workers != nil {
 		return ErrWorkersSet
 	}
-	if g.state.Load()&(stateUsed|stateC) != 0 {
+	// The check and the setting are one compare-and-swap: TryAdmit admits
+	// outside mu, by compare-and-swap, and sets stateUsed.
+	used := false
+	g.update(func(s uint64) uint64 {
+		if used = s&(stateUsed|stateC) != 0; used {
+			return s
+		}
+		return s | stateWorkers | stateUsed
+	})
+	if used {
 		return ErrGroupUsed
 	}
-	g.workers = &goWorkers{n: min(n, math.MaxInt32)}
-	g.update(func(s uint64) uint64 { return s | stateWorkers | stateUsed })
+	g.workers = &goWorkers{n: min(n, math.MaxInt32)} // read only under mu
 	return nil
 }

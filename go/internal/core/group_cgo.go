@@ -24,22 +24,26 @@ func (g *Group) migrate() *cGroup {
 	} else {
 		c = newCGroup(g.newCErr)
 	}
-	g.c = c // before stateC: whoever sees the bit finds c
+	// stateMoving freezes the count and sends every call outside mu to
+	// wait for mu: the C group is filled before stateC lets calls reach it.
 	g.errMu.Lock()
-	s := g.update(func(s uint64) uint64 { return s | stateC })
-	err, hasErr, waited := g.err, g.hasErr, g.waited
+	s := g.update(func(s uint64) uint64 { return s | stateMoving })
+	err, hasErr, waited, errAfterWait := g.err, g.hasErr, g.waited, g.errAfterWait
 	g.errMu.Unlock()
 	// The C group is empty and unlimited until SetLimit below. The first
-	// error first (it cancels the C context with its cause), then a
-	// finished Wait (it cancels the C context with context.Canceled if
-	// there was no error), then the limit, the active functions (at most
+	// error and a finished Wait in the order they came (the first cancels
+	// the C context: with the error as cause, or context.Canceled, as it
+	// did the Go context), then the limit, the active functions (at most
 	// the limit: a limit is set only while none is active) and the parked
 	// Go calls, oldest first.
+	if waited && errAfterWait {
+		c.Wait()
+	}
 	if hasErr {
 		c.TryAdmit()
 		c.Done(err)
 	}
-	if waited {
+	if waited && !errAfterWait {
 		c.Wait()
 	}
 	limit := g.limit.Load()
@@ -55,6 +59,8 @@ func (g *Group) migrate() *cGroup {
 		}
 		limit.queue, limit.head = nil, 0
 	}
+	g.c = c // before stateC: whoever sees the bit finds c
+	g.update(func(s uint64) uint64 { return (s &^ stateMoving) | stateC })
 	if s&stateWaiters != 0 { // parked Waits wait on the C group instead
 		g.rounds++
 		g.woken.Broadcast()

@@ -38,6 +38,11 @@
 //   - A Group may be reused after Wait, also with GOMAXPROCS (go-kratos
 //     closes its worker channel in Wait).
 //   - Go, GOMAXPROCS and Wait may be called from any goroutine, concurrently.
+//   - The race detector sees a little less, as under go/errgroup (see its
+//     package documentation): on one group, a function's end and a Go are
+//     ordered before every later Go of the group; in GOMAXPROCS mode every
+//     Go and every function's end take the group's mutex, so they are all
+//     ordered with each other.
 package errgroup
 
 import (
