@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "errgroup.h"
+#include "list.h"
 #include "platform.h"
 
 typedef struct eg_limit_waiter eg_limit_waiter;
@@ -29,11 +30,11 @@ typedef struct eg_limit {
    */
   _Atomic uint64_t *slots;
   int capacity;
-  struct eg_limit *next_retired; /* the group's list of replaced limits */
+  eg__list retired_link; /* on the group's list of replaced limits */
   /* The queue, written by acquirers and releasers, in a line of its own. */
   _Alignas(EG_CACHE_LINE) pthread_mutex_t lock;
-  eg_limit_waiter *oldest, *newest;
-  int retired; /* under lock: replaced, see eg__limit_retire */
+  eg__list waiters; /* eg_limit_waiter, oldest first */
+  int retired;      /* under lock: replaced, see eg__limit_retire */
 } eg_limit;
 
 /*
@@ -55,7 +56,9 @@ eg_limit *eg__limit_new(int capacity, _Atomic uint64_t *slots);
 void eg__limit_retire(eg_limit *limit);
 
 /* Frees a limit nobody is blocked on; returns 0 (and keeps it) otherwise.
- * Does not touch the slots word (a newer limit may be counting in it). */
+ * Does not touch the slots word (a newer limit may be counting in it).
+ * Only for the group's end: a go racing set_limit may still be using a
+ * replaced limit, so the group keeps every limit it had until then. */
 int eg__limit_free(eg_limit *limit);
 
 /* Takes a slot only if one is free now and nobody waits. 1 if taken. */
@@ -101,11 +104,8 @@ int eg__limit_waiter_task(const eg_limit_waiter *waiter, eg_task_fn *task,
                           void **arg);
 
 /* Tells a waiter returned by eg__limit_release that it is admitted, and,
- * if `task_taken`, that its task is run by the releaser. */
+ * if `task_taken`, that its task is run by the releaser. An asynchronous
+ * request is notified through eg__notify (notify.h). */
 void eg__limit_grant(eg_limit_waiter *waiter, int task_taken);
-
-/* Requests waiting for a slot, blocked or asynchronous (for tests). Counts
- * the queue under the lock. */
-int eg__limit_blocked(eg_limit *limit);
 
 #endif /* EG_LIMIT_H */

@@ -484,10 +484,7 @@ int eg_pool_shutdown(void) {
   return rc;
 }
 
-#ifdef EG_TESTING
-#include "testing.h"
-
-int eg_testing_pool_threads(void) {
-  return (int)atomic_load(&pool.threads);
+int eg__pool_live_threads(void) {
+  /* Relaxed: a snapshot for tests, ordered by nothing. */
+  return (int)atomic_load_explicit(&pool.threads, memory_order_relaxed);
 }
-#endif

@@ -47,4 +47,7 @@ int eg__pool_help(const void *owner);
  */
 int eg__pool_may_chain(void);
 
+/* The number of pool worker threads alive right now (for tests). */
+int eg__pool_live_threads(void);
+
 #endif /* EG_POOL_H */

@@ -62,13 +62,14 @@ EG_API const char *eg_version_string(void);
 
 enum {
   EG_OK = 0,
-  EG_EINVAL = -1,            /* a NULL handle or an out-of-range argument */
-  EG_ENOMEM = -2,            /* an allocation failed; nothing was changed */
-  EG_EAGAIN = -3,            /* no thread could be created to run the task */
-  EG_EBUSY = -4,             /* refused: the object is still in use */
-  EG_ETIMEDOUT = -5,         /* a timed wait ended before the event */
-  EG_ECANCELED = -6,         /* context canceled (Go's context.Canceled) */
-  EG_EDEADLINE_EXCEEDED = -7 /* context deadline exceeded */
+  EG_EINVAL = -1,             /* a NULL handle or an out-of-range argument */
+  EG_ENOMEM = -2,             /* an allocation failed; nothing was changed */
+  EG_EAGAIN = -3,             /* no thread could be created to run the task */
+  EG_EBUSY = -4,              /* refused: the object is still in use */
+  EG_ETIMEDOUT = -5,          /* a timed wait ended before the event */
+  EG_ECANCELED = -6,          /* context canceled (Go's context.Canceled) */
+  EG_EDEADLINE_EXCEEDED = -7, /* context deadline exceeded */
+  EG_EDEADLK = -8 /* refused: the call could never return (since 1.1) */
 };
 
 /**
@@ -341,7 +342,7 @@ EG_API int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal);
  * Worker mode, as go-kratos v1's errgroup.GOMAXPROCS(n): from now on at most
  * `workers` tasks of the group run at once and eg_group_go never blocks:
  * tasks beyond that wait in an unbounded first-in, first-out queue inside
- * the group (about 32 bytes each) and start as running ones return, on the
+ * the group (about 48 bytes each) and start as running ones return, on the
  * thread that freed the slot. Queued tasks count as active: eg_group_wait
  * returns only after every one of them has run. (go-kratos starts queued
  * tasks only once Wait is called; starting them as soon as a slot frees is
