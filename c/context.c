@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "after_func.h"
-#include "mutation.h"
 #include "platform.h"
 #include "timer.h"
 
@@ -117,8 +116,6 @@ static int cancel_tree(eg_context *ctx, int err, eg_error *cause,
     return 0;
   }
   ctx->err = err;
-  if (EG_MUTATED(DROP_CAUSE))
-    cause = eg_error_canceled(); /* broken on purpose: the cause is lost */
   ctx->cause = eg_error_retain(cause);
   /* Release: readers that see done see err and cause. */
   atomic_store_explicit(&ctx->done, 1, memory_order_release);

@@ -506,10 +506,36 @@ static void complete_async_waits(eg_group *group) {
 }
 
 /*
- * Registers as a waiter and queues the wait under the lock, then re-reads
- * the count: a finisher that reached zero before the flag was set did not
- * see it, and the wait completes here instead; one after it takes the queue
- * under the same lock.
+ * Queues the wait under the lock with the flag set, then re-reads the count:
+ * a finisher that reached zero before the flag was set did not see it, and
+ * the wait completes in the caller instead (returns 1); one after it takes
+ * the queue under the same lock (returns 0). The caller is a waiter.
+ */
+static int queue_async_wait(eg_group *group, eg_wait_fn done, void *arg) {
+  struct async_wait *wait = eg__alloc(sizeof *wait);
+  if (wait == NULL)
+    return EG_ENOMEM;
+  wait->done = done;
+  wait->arg = arg;
+  pthread_mutex_lock(&group->lock);
+  uint64_t state = atomic_fetch_or_explicit(
+      &group->state, EG__GROUP_ASYNC_WAITS, memory_order_acq_rel);
+  int idle = active_of(state) == 0;
+  if (!idle)
+    eg__list_push_back(&group->async_waits, &wait->link);
+  else
+    clear_async_flag_if_empty(group);
+  pthread_mutex_unlock(&group->lock);
+  if (idle)
+    eg__free(wait);
+  return idle;
+}
+
+/*
+ * Registers as a waiter first, as eg_group_wait does, so that an
+ * eg_group_free during the call is deferred until it leaves and the result
+ * is kept for this thread (errgroup.h). A queued wait stays registered
+ * until its `done` has returned (complete_async_waits).
  */
 int eg_group_wait_async(eg_group *group, eg_wait_fn done, void *arg,
                         eg_error **result) {
@@ -518,32 +544,13 @@ int eg_group_wait_async(eg_group *group, eg_wait_fn done, void *arg,
     return EG_EINVAL;
   *result = NULL;
   /* Acquire: as in wait_until_idle. */
-  if (active_of(atomic_load_explicit(&group->state, memory_order_acquire)) ==
-      0) {
-    *result = finish_wait(group);
-    return 1;
-  }
-  struct async_wait *wait = eg__alloc(sizeof *wait);
-  if (wait == NULL)
-    return EG_ENOMEM;
-  wait->done = done;
-  wait->arg = arg;
-  pthread_mutex_lock(&group->lock);
-  atomic_fetch_add_explicit(&group->state, EG__GROUP_WAITER_ONE,
-                            memory_order_relaxed);
-  uint64_t state = atomic_fetch_or_explicit(
-      &group->state, EG__GROUP_ASYNC_WAITS, memory_order_acq_rel);
-  int idle = active_of(state) == 0;
-  if (!idle) {
-    eg__list_push_back(&group->async_waits, &wait->link);
-  } else {
-    clear_async_flag_if_empty(group);
-  }
-  pthread_mutex_unlock(&group->lock);
-  if (!idle)
+  uint64_t state = atomic_fetch_add_explicit(
+      &group->state, EG__GROUP_WAITER_ONE, memory_order_acquire);
+  int rc = active_of(state) == 0 ? 1 : queue_async_wait(group, done, arg);
+  if (rc == 0)
     return 0;
-  eg__free(wait);
-  *result = finish_wait(group);
+  if (rc == 1)
+    *result = finish_wait(group);
   leave_waiters(group, *result);
-  return 1;
+  return rc;
 }

@@ -87,6 +87,11 @@ int eg_testing_blocked_go_callers(eg_group *group) {
   return queued;
 }
 
+int eg_testing_group_waiters(eg_group *group) {
+  uint64_t state = atomic_load(&group->state);
+  return (int)((state & EG__GROUP_WAITERS_MASK) / EG__GROUP_WAITER_ONE);
+}
+
 int eg_testing_pool_threads(void) {
   return eg__pool_live_threads();
 }

@@ -34,6 +34,10 @@ void eg_testing_fail_thread_create_once(long n);
  * tests. */
 int eg_testing_blocked_go_callers(eg_group *group);
 
+/* Number of threads inside eg_group_wait on `group`, plus its pending
+ * asynchronous waits. */
+int eg_testing_group_waiters(eg_group *group);
+
 /* Number of pool worker threads alive right now. */
 int eg_testing_pool_threads(void);
 
