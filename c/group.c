@@ -302,15 +302,28 @@ int eg_group_external_done(eg_group *group, eg_error *error) {
 
 /*
  * Called with the lock held, before the group's limit changes. The old
- * limit is kept until the group's end: a go racing this set_limit (a misuse
- * the header calls memory-safe) may have loaded it and be about to use it,
- * and nothing cheaper than a count on go's path could tell when it is done.
+ * limit is never freed before the group's end: a go racing this set_limit
+ * (a misuse the header calls memory-safe) may have loaded it and be about
+ * to use it, and nothing cheaper than a count on go's path could tell when
+ * it is done. A later set_limit may make it current again instead of
+ * allocating (reusable_limit), which keeps their number bounded.
  */
 static void retire_limit(eg_group *group, eg_limit *old) {
   if (old != NULL) {
     eg__limit_retire(old);
     eg__list_push_back(&group->retired, &old->retired_link);
   }
+}
+
+/* Called with the lock held: the most recently replaced limit if it can
+ * serve again (eg__limit_reusable), else NULL. Looking at that one only is
+ * enough to keep a loop of set_limit calls from piling limits up. */
+static eg_limit *reusable_limit(eg_group *group) {
+  eg__list *newest = group->retired.prev;
+  if (newest == &group->retired)
+    return NULL;
+  eg_limit *limit = EG__LIST_ENTRY(newest, eg_limit, retired_link);
+  return eg__limit_reusable(limit) ? limit : NULL;
 }
 
 static eg_error *limit_refusal(unsigned active) {
@@ -338,18 +351,25 @@ int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal) {
     atomic_store_explicit(&group->limit, NULL, memory_order_release);
   } else {
     unsigned active = active_of(atomic_load(&group->state));
+    eg_limit *reused = reusable_limit(group);
     eg_limit *fresh = NULL;
     if (active != 0) {
       rc = EG_EBUSY;
       if (refusal != NULL)
         *refusal = limit_refusal(active);
-    } else if ((fresh = eg__limit_new(limit, &group->limit_slots)) == NULL) {
+    } else if (reused == NULL &&
+               (fresh = eg__limit_new(limit, &group->limit_slots)) == NULL) {
       rc = EG_ENOMEM;
     } else {
       retire_limit(group,
                    atomic_load_explicit(&group->limit, memory_order_relaxed));
       /* Relaxed: the release store of the limit below publishes it. */
       atomic_store_explicit(&group->limit_slots, 0, memory_order_relaxed);
+      if (reused != NULL) {
+        eg__list_remove(&reused->retired_link);
+        eg__limit_reuse(reused, limit);
+        fresh = reused;
+      }
       atomic_store_explicit(&group->limit, fresh, memory_order_release);
     }
   }

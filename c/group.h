@@ -48,8 +48,8 @@ struct eg_group {
   int cancels;     /* made by eg_group_with_context */
   _Atomic(eg_limit *) limit; /* NULL: no limit */
   pthread_mutex_t lock;      /* serialises set_limit; guards the two below */
-  /* Replaced limits (eg_limit.retired_link), freed with the group: a go
-   * racing set_limit may still be using one (see eg_group_set_limit). */
+  /* Replaced limits (eg_limit.retired_link), oldest first, freed with the
+   * group or reused: a go racing set_limit may still be using one. */
   eg__list retired;
   eg__list async_waits; /* pending eg_group_wait_async calls, oldest first */
   /* Worker mode (workers.c): 0, or at most this many tasks run at once

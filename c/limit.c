@@ -45,12 +45,18 @@ static unsigned queued_of(uint64_t slots) {
   return (unsigned)(slots >> 32);
 }
 
+/* Relaxed: the capacity only changes while no task is active, by a
+ * set_limit that a go must not race (limit.h). */
+static int capacity_of(eg_limit *limit) {
+  return atomic_load_explicit(&limit->capacity, memory_order_relaxed);
+}
+
 eg_limit *eg__limit_new(int capacity, _Atomic uint64_t *slots) {
   eg_limit *limit = eg__alloc_lines(sizeof *limit);
   if (limit == NULL)
     return NULL;
   limit->slots = slots;
-  limit->capacity = capacity;
+  atomic_init(&limit->capacity, capacity);
   limit->retired = 0;
   pthread_mutex_init(&limit->lock, NULL);
   eg__list_init(&limit->waiters);
@@ -70,6 +76,21 @@ void eg__limit_retire(eg_limit *limit) {
  * too): drop them. Blocked threads are another matter: their frames point
  * into the limit, so it is kept for them.
  */
+int eg__limit_reusable(eg_limit *limit) {
+  pthread_mutex_lock(&limit->lock);
+  int reusable = limit->retired && eg__list_empty(&limit->waiters);
+  pthread_mutex_unlock(&limit->lock);
+  return reusable;
+}
+
+void eg__limit_reuse(eg_limit *limit, int capacity) {
+  pthread_mutex_lock(&limit->lock);
+  limit->retired = 0;
+  /* Relaxed: racing readers may see either capacity (see limit.h). */
+  atomic_store_explicit(&limit->capacity, capacity, memory_order_relaxed);
+  pthread_mutex_unlock(&limit->lock);
+}
+
 int eg__limit_free(eg_limit *limit) {
   pthread_mutex_lock(&limit->lock);
   int blocked = 0;
@@ -93,8 +114,8 @@ int eg__limit_free(eg_limit *limit) {
 }
 
 /* A slot may be taken: one is free and nobody is queued. */
-static int free_in(const eg_limit *limit, uint64_t slots) {
-  return used_of(slots) < (unsigned)limit->capacity && queued_of(slots) == 0;
+static int free_in(eg_limit *limit, uint64_t slots) {
+  return used_of(slots) < (unsigned)capacity_of(limit) && queued_of(slots) == 0;
 }
 
 /*
@@ -184,7 +205,8 @@ int eg__limit_acquire(eg_limit *limit, const void *owner, eg_task_fn task,
   /* Queued first, then helping (wait_for_turn): a caller that ran the slot
    * holder before queueing would lose its place to later callers and its
    * slot to a racing try_go. */
-  if (limit->capacity != 1)
+  int may_help = capacity_of(limit) == 1;
+  if (!may_help)
     eg__pool_publish_next(); /* we will block without helping */
   pthread_mutex_lock(&limit->lock);
   if (limit->retired || take_slot_or_queue(limit)) {
@@ -193,7 +215,7 @@ int eg__limit_acquire(eg_limit *limit, const void *owner, eg_task_fn task,
   }
   enqueue(limit, &self);
   pthread_mutex_unlock(&limit->lock);
-  unsigned state = wait_for_turn(&self, limit->capacity == 1, owner);
+  unsigned state = wait_for_turn(&self, may_help, owner);
   return state == STARTED ? EG_LIMIT_STARTED : EG_LIMIT_HANDED;
 }
 

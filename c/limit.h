@@ -29,7 +29,9 @@ typedef struct eg_limit {
    * acquired from and released to.
    */
   _Atomic uint64_t *slots;
-  int capacity;
+  /* Changed only by eg__limit_reuse, under the lock; read without it
+   * (relaxed) by a go that may race set_limit. */
+  atomic_int capacity;
   eg__list retired_link; /* on the group's list of replaced limits */
   /* The queue, written by acquirers and releasers, in a line of its own. */
   _Alignas(EG_CACHE_LINE) pthread_mutex_t lock;
@@ -54,6 +56,19 @@ eg_limit *eg__limit_new(int capacity, _Atomic uint64_t *slots);
  * replaced semaphore channel do).
  */
 void eg__limit_retire(eg_limit *limit);
+
+/*
+ * A replaced limit nobody is queued on may serve again as the current one,
+ * so that set_limit does not allocate a limit per call and keep them all
+ * until the group's end. eg__limit_reusable says whether `limit` is such
+ * a one; once true it stays true, since a replaced limit queues nothing.
+ * eg__limit_reuse gives it `capacity` slots and makes it current again:
+ * call it after the group reset the slots word, before it publishes the
+ * limit. A go racing set_limit that still holds the limit then simply acts
+ * on the current one.
+ */
+int eg__limit_reusable(eg_limit *limit);
+void eg__limit_reuse(eg_limit *limit, int capacity);
 
 /* Frees a limit nobody is blocked on; returns 0 (and keeps it) otherwise.
  * Does not touch the slots word (a newer limit may be counting in it).

@@ -33,8 +33,9 @@ MUTANTS = {
           "enum { WAITING, GRANTED, SLEEPING, STARTED };\n",
           "enum { WAITING, GRANTED, SLEEPING, STARTED, RETRY };\n"),
          ("limit.c",
-          "  return used_of(slots) < (unsigned)limit->capacity && queued_of(slots) == 0;\n",
-          "  return used_of(slots) < (unsigned)limit->capacity;\n"),
+          "  return used_of(slots) < (unsigned)capacity_of(limit) &&\n"
+          "         queued_of(slots) == 0;\n",
+          "  return used_of(slots) < (unsigned)capacity_of(limit);\n"),
          ("limit.c",
           "  } else {\n"
           "    /* Direct hand-off: the slot changes owner, the taken count stays. */\n",
@@ -52,7 +53,7 @@ MUTANTS = {
           "  }\n"
           "  enqueue(limit, &self);\n"
           "  pthread_mutex_unlock(&limit->lock);\n"
-          "  unsigned state = wait_for_turn(&self, limit->capacity == 1, owner);\n"
+          "  unsigned state = wait_for_turn(&self, may_help, owner);\n"
           "  return state == STARTED ? EG_LIMIT_STARTED : EG_LIMIT_HANDED;\n",
           "  pthread_mutex_lock(&limit->lock);\n"
           "  for (;;) {\n"
@@ -63,7 +64,7 @@ MUTANTS = {
           "    atomic_store(&self.state, WAITING);\n"
           "    enqueue(limit, &self);\n"
           "    pthread_mutex_unlock(&limit->lock);\n"
-          "    unsigned state = wait_for_turn(&self, limit->capacity == 1, owner);\n"
+          "    unsigned state = wait_for_turn(&self, may_help, owner);\n"
           "    if (state != RETRY)\n"
           "      return state == STARTED ? EG_LIMIT_STARTED : EG_LIMIT_HANDED;\n"
           "    pthread_mutex_lock(&limit->lock);\n"

@@ -329,8 +329,8 @@ EG_API int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg);
  * Like the reference, this must not run concurrently with go, try_go or
  * admissions on the same group (in Go that is a data race): the outcome is
  * memory-safe and the new limit keeps working, but tasks started during the
- * call may escape the limit. (For that, a replaced limit is kept, 128
- * bytes, until the group is freed.)
+ * call may escape the limit. (For that, a replaced limit is not freed
+ * before the group, but reused by a later set_limit.)
  * Divergence: the reference does not refuse when the active tasks were
  * started without a limit (they then block when they finish); we do.
  * Go callers blocked on a previous limit stay blocked on it for good, as in
