@@ -33,8 +33,7 @@ MUTANTS = {
           "enum { WAITING, GRANTED, SLEEPING, STARTED };\n",
           "enum { WAITING, GRANTED, SLEEPING, STARTED, RETRY };\n"),
          ("limit.c",
-          "  return used_of(slots) < (unsigned)capacity_of(limit) &&\n"
-          "         queued_of(slots) == 0;\n",
+          "  return used_of(slots) < (unsigned)capacity_of(limit) && queued_of(slots) == 0;\n",
           "  return used_of(slots) < (unsigned)capacity_of(limit);\n"),
          ("limit.c",
           "  } else {\n"
