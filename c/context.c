@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "after_func.h"
-#include "mutation.h"
 #include "platform.h"
 #include "pool.h"
 #include "timer.h"
@@ -357,8 +356,6 @@ static void complete(eg_context *root, struct cancel *c) {
 void eg__context_cancel(eg_context *ctx, int err, eg_error *cause) {
   if (cause == NULL)
     cause = eg_error_canceled();
-  if (EG_MUTATED(DROP_CAUSE))
-    cause = eg_error_canceled(); /* broken on purpose: the cause is lost */
   struct cancel c = {.err = err, .cause = cause};
   eg__list_init(&c.todo);
   eg__list_init(&c.marked);

@@ -19,4 +19,8 @@ struct eg_error {
 /* The static error eg_group_wait(NULL) returns. */
 eg_error *eg__error_invalid(void);
 
+/* The static error eg_group_wait returns when called from a task of its own
+ * group (EG_EDEADLK). */
+eg_error *eg__error_deadlock(void);
+
 #endif /* EG_ERROR_H */

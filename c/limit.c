@@ -3,28 +3,36 @@
 #include <stdatomic.h>
 
 #include "errgroup.h"
-#include "mutation.h"
+#include "notify.h"
 #include "platform.h"
 #include "pool.h"
 #include "tunables.h"
 
 /* A blocked waiter's state, also its futex word. STARTED: granted, and the
- * releaser runs the waiter's task itself. RETRY only under the TRYGO_BARGES
- * mutation: the slot was freed, not handed over. */
-enum { WAITING, GRANTED, SLEEPING, RETRY, STARTED };
+ * releaser runs the waiter's task itself. */
+enum { WAITING, GRANTED, SLEEPING, STARTED };
 
 /*
- * A request for a slot. A blocked caller's lives on its stack, is woken
- * through `state` and carries the task it wants to start (`task`, `arg`);
- * an asynchronous one is allocated and has `admitted` (and its `arg`).
+ * A request for a slot, on the limit's queue through notice.link. A blocked
+ * caller's lives on its stack, has no notice.fn, is woken through `state`
+ * and carries the task it wants to start (`task`, `arg`); an asynchronous
+ * one is allocated, and its notice (the start of the allocation, as
+ * eg__notify requires) says whom to tell.
  */
 struct eg_limit_waiter {
-  eg_limit_waiter *next;
+  eg__notice notice;
   atomic_uint state;
-  void (*admitted)(void *arg);
   eg_task_fn task;
   void *arg;
 };
+
+static eg_limit_waiter *waiter_of(eg__list *link) {
+  return EG__LIST_ENTRY(link, eg_limit_waiter, notice.link);
+}
+
+static int is_async(const eg_limit_waiter *waiter) {
+  return waiter->notice.fn != NULL;
+}
 
 /* ---- the slots word ---- */
 
@@ -37,16 +45,22 @@ static unsigned queued_of(uint64_t slots) {
   return (unsigned)(slots >> 32);
 }
 
+/* Relaxed: the capacity only changes while no task is active, by a
+ * set_limit that a go must not race (limit.h). */
+static int capacity_of(eg_limit *limit) {
+  return atomic_load_explicit(&limit->capacity, memory_order_relaxed);
+}
+
 eg_limit *eg__limit_new(int capacity, _Atomic uint64_t *slots) {
   eg_limit *limit = eg__alloc_lines(sizeof *limit);
   if (limit == NULL)
     return NULL;
   limit->slots = slots;
-  limit->capacity = capacity;
+  atomic_init(&limit->capacity, capacity);
   limit->retired = 0;
   pthread_mutex_init(&limit->lock, NULL);
-  limit->oldest = limit->newest = NULL;
-  limit->next_retired = NULL;
+  eg__list_init(&limit->waiters);
+  eg__list_init(&limit->retired_link);
   return limit;
 }
 
@@ -62,19 +76,32 @@ void eg__limit_retire(eg_limit *limit) {
  * too): drop them. Blocked threads are another matter: their frames point
  * into the limit, so it is kept for them.
  */
+int eg__limit_reusable(eg_limit *limit) {
+  pthread_mutex_lock(&limit->lock);
+  int reusable = limit->retired && eg__list_empty(&limit->waiters);
+  pthread_mutex_unlock(&limit->lock);
+  return reusable;
+}
+
+void eg__limit_reuse(eg_limit *limit, int capacity) {
+  pthread_mutex_lock(&limit->lock);
+  limit->retired = 0;
+  /* Relaxed: racing readers may see either capacity (see limit.h). */
+  atomic_store_explicit(&limit->capacity, capacity, memory_order_relaxed);
+  pthread_mutex_unlock(&limit->lock);
+}
+
 int eg__limit_free(eg_limit *limit) {
   pthread_mutex_lock(&limit->lock);
-  eg_limit_waiter **link = &limit->oldest;
-  limit->newest = NULL;
   int blocked = 0;
-  while (*link != NULL) {
-    eg_limit_waiter *waiter = *link;
-    if (waiter->admitted != NULL) {
-      *link = waiter->next;
+  eg__list *link = limit->waiters.next;
+  while (link != &limit->waiters) {
+    eg_limit_waiter *waiter = waiter_of(link);
+    link = link->next;
+    if (is_async(waiter)) {
+      eg__list_remove(&waiter->notice.link);
       eg__free(waiter);
     } else {
-      limit->newest = waiter;
-      link = &waiter->next;
       blocked++;
     }
   }
@@ -86,11 +113,9 @@ int eg__limit_free(eg_limit *limit) {
   return 1;
 }
 
-/* A slot may be taken: one is free and nobody is queued (under the
- * TRYGO_BARGES mutation, queued requests are ignored). */
-static int free_in(const eg_limit *limit, uint64_t slots) {
-  return used_of(slots) < (unsigned)limit->capacity &&
-         (queued_of(slots) == 0 || EG_MUTATED(TRYGO_BARGES));
+/* A slot may be taken: one is free and nobody is queued. */
+static int free_in(eg_limit *limit, uint64_t slots) {
+  return used_of(slots) < (unsigned)capacity_of(limit) && queued_of(slots) == 0;
 }
 
 /*
@@ -123,27 +148,9 @@ static int take_slot_or_queue(eg_limit *limit) {
   }
 }
 
-/* ---- the queue; called with the lock held ---- */
-
+/* Called with the lock held: the newest request joins the queue. */
 static void enqueue(eg_limit *limit, eg_limit_waiter *waiter) {
-  waiter->next = NULL;
-  if (EG_MUTATED(LIFO_ADMISSION) && limit->oldest != NULL) {
-    waiter->next = limit->oldest; /* broken on purpose: newest first */
-    limit->oldest = waiter;
-  } else if (limit->newest != NULL) {
-    limit->newest->next = waiter;
-    limit->newest = waiter;
-  } else {
-    limit->oldest = limit->newest = waiter;
-  }
-}
-
-static eg_limit_waiter *dequeue_oldest(eg_limit *limit) {
-  eg_limit_waiter *oldest = limit->oldest;
-  limit->oldest = oldest->next;
-  if (limit->oldest == NULL)
-    limit->newest = NULL;
-  return oldest;
+  eg__list_push_back(&limit->waiters, &waiter->notice.link);
 }
 
 /* ---- acquiring ---- */
@@ -194,31 +201,25 @@ static unsigned wait_for_turn(eg_limit_waiter *self, int may_help,
 
 int eg__limit_acquire(eg_limit *limit, const void *owner, eg_task_fn task,
                       void *arg) {
-  eg_limit_waiter self = {.admitted = NULL, .task = task, .arg = arg};
+  eg_limit_waiter self = {.notice = {.fn = NULL}, .task = task, .arg = arg};
   atomic_init(&self.state, WAITING);
   if (take_free_slot(limit))
     return EG_LIMIT_TOOK;
   /* Queued first, then helping (wait_for_turn): a caller that ran the slot
    * holder before queueing would lose its place to later callers and its
    * slot to a racing try_go. */
-  if (limit->capacity != 1)
+  int may_help = capacity_of(limit) == 1;
+  if (!may_help)
     eg__pool_publish_next(); /* we will block without helping */
   pthread_mutex_lock(&limit->lock);
-  for (;;) {
-    if (limit->retired || take_slot_or_queue(limit)) {
-      pthread_mutex_unlock(&limit->lock);
-      return EG_LIMIT_TOOK;
-    }
-    atomic_store_explicit(&self.state, WAITING, memory_order_relaxed);
-    enqueue(limit, &self);
+  if (limit->retired || take_slot_or_queue(limit)) {
     pthread_mutex_unlock(&limit->lock);
-    unsigned state = wait_for_turn(&self, limit->capacity == 1, owner);
-    if (state == GRANTED)
-      return EG_LIMIT_HANDED;
-    if (state == STARTED)
-      return EG_LIMIT_STARTED;
-    pthread_mutex_lock(&limit->lock); /* RETRY: compete for the slot */
+    return EG_LIMIT_TOOK;
   }
+  enqueue(limit, &self);
+  pthread_mutex_unlock(&limit->lock);
+  unsigned state = wait_for_turn(&self, may_help, owner);
+  return state == STARTED ? EG_LIMIT_STARTED : EG_LIMIT_HANDED;
 }
 
 int eg__limit_acquire_async(eg_limit *limit, void (*admitted)(void *arg),
@@ -230,8 +231,8 @@ int eg__limit_acquire_async(eg_limit *limit, void (*admitted)(void *arg),
   if (waiter == NULL)
     return take_free_slot(limit) ? 1 : EG_ENOMEM;
   atomic_init(&waiter->state, WAITING);
-  waiter->admitted = admitted;
-  waiter->arg = arg;
+  waiter->notice.fn = admitted;
+  waiter->notice.arg = arg;
   pthread_mutex_lock(&limit->lock);
   int taken = limit->retired || take_slot_or_queue(limit);
   if (!taken)
@@ -264,19 +265,14 @@ eg_limit_waiter *eg__limit_release(eg_limit *limit) {
     return NULL;
   eg_limit_waiter *oldest = NULL;
   pthread_mutex_lock(&limit->lock);
-  if (limit->oldest == NULL) {
+  eg__list *link = eg__list_pop_front(&limit->waiters);
+  if (link == NULL) {
     /* Another releaser took the last queued request meanwhile; none can
      * join while we hold the lock. */
     give_back_unqueued(limit);
-  } else if (EG_MUTATED(TRYGO_BARGES) && limit->oldest->admitted == NULL) {
-    /* Broken on purpose: free the slot and let the waiter race for it. */
-    eg_limit_waiter *waiter = dequeue_oldest(limit);
-    atomic_fetch_sub(limit->slots, QUEUED_ONE + 1);
-    if (atomic_exchange(&waiter->state, RETRY) == SLEEPING)
-      eg__futex_wake(&waiter->state, 1);
   } else {
     /* Direct hand-off: the slot changes owner, the taken count stays. */
-    oldest = dequeue_oldest(limit);
+    oldest = waiter_of(link);
     atomic_fetch_sub_explicit(limit->slots, QUEUED_ONE, memory_order_acq_rel);
   }
   pthread_mutex_unlock(&limit->lock);
@@ -285,7 +281,7 @@ eg_limit_waiter *eg__limit_release(eg_limit *limit) {
 
 int eg__limit_waiter_task(const eg_limit_waiter *waiter, eg_task_fn *task,
                           void **arg) {
-  if (waiter->admitted != NULL)
+  if (is_async(waiter))
     return 0;
   *task = waiter->task;
   *arg = waiter->arg;
@@ -293,9 +289,8 @@ int eg__limit_waiter_task(const eg_limit_waiter *waiter, eg_task_fn *task,
 }
 
 void eg__limit_grant(eg_limit_waiter *waiter, int task_taken) {
-  if (waiter->admitted != NULL) {
-    waiter->admitted(waiter->arg);
-    eg__free(waiter);
+  if (is_async(waiter)) {
+    eg__notify(&waiter->notice); /* frees the waiter */
     return;
   }
   /* acq_rel: publishes the grant and reads whether the waiter sleeps.
@@ -307,13 +302,4 @@ void eg__limit_grant(eg_limit_waiter *waiter, int task_taken) {
   if (atomic_exchange_explicit(&waiter->state, task_taken ? STARTED : GRANTED,
                                memory_order_acq_rel) == SLEEPING)
     eg__futex_wake(&waiter->state, 1);
-}
-
-int eg__limit_blocked(eg_limit *limit) {
-  int queued = 0;
-  pthread_mutex_lock(&limit->lock);
-  for (eg_limit_waiter *waiter = limit->oldest; waiter; waiter = waiter->next)
-    queued++;
-  pthread_mutex_unlock(&limit->lock);
-  return queued;
 }

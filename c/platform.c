@@ -19,44 +19,14 @@
  */
 static atomic_size_t thread_stack_size;
 
-#ifdef EG_TESTING
-#include "testing.h"
-
-/* Countdowns for injected failures: -1 off, 0 fail now and from then on. */
-static atomic_long alloc_countdown = -1;
-static atomic_long thread_countdown = -1;
-
-void eg_testing_fail_alloc_after(long n) {
-  atomic_store(&alloc_countdown, n);
-}
-
-void eg_testing_fail_thread_create_after(long n) {
-  atomic_store(&thread_countdown, n);
-}
-
-/* True if this call must fail. Relaxed CAS loop: only the count matters. */
-static int injected_failure(atomic_long *countdown) {
-  long left = atomic_load_explicit(countdown, memory_order_relaxed);
-  while (left > 0) {
-    if (atomic_compare_exchange_weak_explicit(countdown, &left, left - 1,
-                                              memory_order_relaxed,
-                                              memory_order_relaxed))
-      return 0;
-  }
-  return left == 0;
-}
-#else
-#define injected_failure(countdown) 0
-#endif
-
 void *eg__alloc(size_t size) {
-  if (injected_failure(&alloc_countdown))
+  if (eg__fault_injected(EG__FAULT_ALLOC))
     return NULL;
   return malloc(size);
 }
 
 void *eg__alloc_lines(size_t size) {
-  if (injected_failure(&alloc_countdown))
+  if (eg__fault_injected(EG__FAULT_ALLOC))
     return NULL;
   void *ptr;
   return posix_memalign(&ptr, EG_CACHE_LINE, size) == 0 ? ptr : NULL;
@@ -91,7 +61,7 @@ static void block_async_signals(sigset_t *saved) {
 }
 
 int eg__thread_start(void *(*fn)(void *), void *arg) {
-  if (injected_failure(&thread_countdown))
+  if (eg__fault_injected(EG__FAULT_THREAD))
     return EAGAIN;
   pthread_attr_t attr;
   int rc = pthread_attr_init(&attr);

@@ -1,19 +1,15 @@
 #include "workers.h"
 
+#include "notify.h"
 #include "platform.h"
 #include "pool.h"
 
-/* A task waiting for a worker: 24 bytes (see docs/PERFORMANCE.md). An
- * external task's admission (eg_group_admit) queues as fn = admit_external
- * with arg pointing to its notification. */
+/* A task waiting for a worker, on the group's `queued` list: 32 bytes (see
+ * docs/PERFORMANCE.md). An external task's admission (eg_group_admit)
+ * queues as fn = admit_external with arg pointing to its notice. */
 struct queued_task {
-  struct queued_task *next;
+  eg__list link;
   eg_task_fn fn;
-  void *arg;
-};
-
-struct external_admission {
-  eg_notify_fn admitted;
   void *arg;
 };
 
@@ -24,15 +20,10 @@ static eg_error *admit_external(eg_context *ctx, void *arg) {
   return NULL;
 }
 
-/* Called with the lock held. */
+/* Called with the lock held: the oldest queued task, or NULL. */
 static struct queued_task *take_queued(eg_group *group) {
-  struct queued_task *task = group->queued_oldest;
-  if (task != NULL) {
-    group->queued_oldest = task->next;
-    if (group->queued_oldest == NULL)
-      group->queued_newest = NULL;
-  }
-  return task;
+  eg__list *link = eg__list_pop_front(&group->queued);
+  return link != NULL ? EG__LIST_ENTRY(link, struct queued_task, link) : NULL;
 }
 
 /*
@@ -49,10 +40,9 @@ static struct queued_task *pass_slot(eg_group *group) {
   pthread_mutex_unlock(&group->lock);
   if (next == NULL || next->fn != admit_external)
     return next;
-  struct external_admission *admission = next->arg;
-  admission->admitted(admission->arg);
-  eg__free(admission);
+  eg__notice *notice = next->arg;
   eg__free(next);
+  eg__notify(notice); /* frees the notice */
   return NULL;
 }
 
@@ -63,6 +53,8 @@ static struct queued_task *pass_slot(eg_group *group) {
  */
 static void run_worker(void *owner, eg_task_fn fn, void *arg) {
   eg_group *group = owner;
+  eg__group_running frame;
+  eg__group_enter(&frame, group);
   for (;;) {
     eg_error *error = fn(group->ctx, arg);
     if (error != NULL)
@@ -70,13 +62,14 @@ static void run_worker(void *owner, eg_task_fn fn, void *arg) {
     struct queued_task *next = pass_slot(group);
     if (next == NULL) {
       eg__group_job_done(group);
-      return;
+      break;
     }
     eg__group_task_done(group);
     fn = next->fn;
     arg = next->arg;
     eg__free(next);
   }
+  eg__group_leave(&frame);
 }
 
 /*
@@ -94,10 +87,7 @@ static void start_queued(eg_group *group, struct queued_task *task) {
     return;
   }
   pthread_mutex_lock(&group->lock);
-  task->next = group->queued_oldest;
-  group->queued_oldest = task;
-  if (group->queued_newest == NULL)
-    group->queued_newest = task;
+  eg__list_push_front(&group->queued, &task->link);
   group->running--;
   pthread_mutex_unlock(&group->lock);
 }
@@ -158,14 +148,9 @@ static int start_or_queue(eg_group *group, struct queued_task *task,
   if (start) {
     group->running++;
   } else if (task != NULL) {
-    task->next = NULL;
     task->fn = fn;
     task->arg = arg;
-    if (group->queued_newest != NULL)
-      group->queued_newest->next = task;
-    else
-      group->queued_oldest = task;
-    group->queued_newest = task;
+    eg__list_push_back(&group->queued, &task->link);
   }
   pthread_mutex_unlock(&group->lock);
   if (!start && task == NULL) {
@@ -185,20 +170,25 @@ int eg__workers_go(eg_group *group, eg_task_fn fn, void *arg) {
   return start_new(group, fn, arg);
 }
 
+/* Both allocations happen before anything is counted; if either fails,
+ * both are given back and the request is refused (or admitted at once,
+ * needing neither, if a worker is free). */
 int eg__workers_admit(eg_group *group, eg_notify_fn admitted, void *arg) {
   struct queued_task *task = eg__alloc(sizeof *task);
-  struct external_admission *admission = eg__alloc(sizeof *admission);
-  if (admission == NULL) {
+  eg__notice *notice = eg__alloc(sizeof *notice);
+  if (task == NULL || notice == NULL) {
     eg__free(task);
+    eg__free(notice);
     task = NULL;
+    notice = NULL;
   } else {
-    admission->admitted = admitted;
-    admission->arg = arg;
+    notice->fn = admitted;
+    notice->arg = arg;
   }
-  int rc = start_or_queue(group, task, admit_external, admission);
+  int rc = start_or_queue(group, task, admit_external, notice);
   if (rc == 1) {
     eg__free(task);
-    eg__free(admission);
+    eg__free(notice);
   }
   return rc;
 }

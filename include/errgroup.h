@@ -62,13 +62,14 @@ EG_API const char *eg_version_string(void);
 
 enum {
   EG_OK = 0,
-  EG_EINVAL = -1,            /* a NULL handle or an out-of-range argument */
-  EG_ENOMEM = -2,            /* an allocation failed; nothing was changed */
-  EG_EAGAIN = -3,            /* no thread could be created to run the task */
-  EG_EBUSY = -4,             /* refused: the object is still in use */
-  EG_ETIMEDOUT = -5,         /* a timed wait ended before the event */
-  EG_ECANCELED = -6,         /* context canceled (Go's context.Canceled) */
-  EG_EDEADLINE_EXCEEDED = -7 /* context deadline exceeded */
+  EG_EINVAL = -1,             /* a NULL handle or an out-of-range argument */
+  EG_ENOMEM = -2,             /* an allocation failed; nothing was changed */
+  EG_EAGAIN = -3,             /* no thread could be created to run the task */
+  EG_EBUSY = -4,              /* refused: the object is still in use */
+  EG_ETIMEDOUT = -5,          /* a timed wait ended before the event */
+  EG_ECANCELED = -6,          /* context canceled (Go's context.Canceled) */
+  EG_EDEADLINE_EXCEEDED = -7, /* context deadline exceeded */
+  EG_EDEADLK = -8 /* refused: the call could never return (since 1.1) */
 };
 
 /**
@@ -337,7 +338,8 @@ EG_API int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg);
  * Like the reference, this must not run concurrently with go, try_go or
  * admissions on the same group (in Go that is a data race): the outcome is
  * memory-safe and the new limit keeps working, but tasks started during the
- * call may escape the limit.
+ * call may escape the limit. (For that, a replaced limit is not freed
+ * before the group, but reused by a later set_limit.)
  * Divergence: the reference does not refuse when the active tasks were
  * started without a limit (they then block when they finish); we do.
  * Go callers blocked on a previous limit stay blocked on it for good, as in
@@ -350,7 +352,7 @@ EG_API int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal);
  * Worker mode, as go-kratos v1's errgroup.GOMAXPROCS(n): from now on at most
  * `workers` tasks of the group run at once and eg_group_go never blocks:
  * tasks beyond that wait in an unbounded first-in, first-out queue inside
- * the group (about 32 bytes each) and start as running ones return, on the
+ * the group (about 48 bytes each) and start as running ones return, on the
  * thread that freed the slot. Queued tasks count as active: eg_group_wait
  * returns only after every one of them has run. (go-kratos starts queued
  * tasks only once Wait is called; starting them as soon as a slot frees is
@@ -376,14 +378,26 @@ EG_API int eg_group_set_workers(eg_group *group, int workers);
  * thread (with its stack), not only on a pool thread. Errors that lost the
  * race have been released by the time wait returns.
  * Returns NULL for success, else the first error, borrowed until the group
- * is freed (retain it to keep it longer). For a NULL group it returns a
- * static error with code EG_EINVAL.
+ * is freed (retain it to keep it longer). If eg_group_free was called while
+ * this wait was in progress (the free then happens as the wait leaves), the
+ * error stays valid after the group is gone, until the calling thread next
+ * calls eg_group_wait or eg_group_wait_async, or exits: retain it before
+ * then to keep it. For a NULL group it returns a static error with code
+ * EG_EINVAL.
+ * A task that waits for its own group could never return (it counts as
+ * active until it does; Go hangs there): such a call, made by a task of
+ * `group` running on the calling thread, including one of its tasks run by
+ * this thread while it waits for another group inside that task, returns at
+ * once a static error with code EG_EDEADLK, records nothing and cancels
+ * nothing. Cycles across threads (a task of A waits for B while a task of B,
+ * on another thread, waits for A) are not detected and hang, as in Go.
  */
 EG_API eg_error *eg_group_wait(eg_group *group);
 
 /**
  * Gives the group back. If tasks are still active, or threads are inside
- * eg_group_wait, the free is deferred until the last of them leaves; tasks
+ * eg_group_wait or eg_group_wait_async, the free is deferred until the last
+ * of them leaves (see eg_group_wait for the error it returns); tasks
  * already running may still start nested tasks on it. The caller must not
  * use `group` afterwards. Its context reference, if any, is separate.
  * NULL is ignored.

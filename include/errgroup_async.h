@@ -38,8 +38,11 @@ typedef void (*eg_payload_release_fn)(void *payload);
  * earlier go callers, first come first served; `admitted(arg)` is then
  * called exactly once, on the thread that freed the slot (a pool thread, or
  * a thread inside eg_group_external_done), after the task has been counted
- * active. It must not block. On a limit of 0 it is never called, as a Go
- * caller stays blocked forever. Never blocks.
+ * active. It must not block. If that thread is itself inside an admission
+ * notification (one that called eg_group_external_done at once), the call
+ * is made as soon as that notification returns instead, so notifications
+ * never nest however many are queued. On a limit of 0 it is never called,
+ * as a Go caller stays blocked forever. Never blocks.
  * A request still queued when its group is freed is dropped without a call
  * (it could only have been a caller blocked forever, on a limit of 0 or on
  * a limit replaced while it waited).
@@ -73,12 +76,15 @@ typedef void (*eg_wait_fn)(void *arg, eg_error *error);
 /**
  * eg_group_wait without blocking. If no task is active it completes at once:
  * cancels the group's context as eg_group_wait does, stores the result in
- * *result (borrowed until the group is freed) and returns 1; `done` is not
- * called. Otherwise it returns 0 and, when the last active task returns,
- * the library cancels the context and calls done(arg, error) once, on that
- * task's thread; `error` is borrowed for the duration of the call (retain it
- * to keep it). `done` must not block. Freeing the group while a wait is
- * pending is safe: the free is deferred until `done` has returned.
+ * *result (borrowed until the group is freed, or, if eg_group_free ran
+ * during this call, until this thread's next wait, as for eg_group_wait)
+ * and returns 1; `done` is not called. Otherwise it returns 0 and, when the
+ * last active task returns, the library cancels the context and calls
+ * done(arg, error) once, on that task's thread; `error` is borrowed for the
+ * duration of the call (retain it to keep it). `done` must not block.
+ * Freeing the group while a wait is pending is safe: the free is deferred
+ * until `done` has returned. Unlike eg_group_wait it never refuses with
+ * EG_EDEADLK: a task may wait for its own group this way, nothing blocks.
  * Errors: EG_EINVAL (NULL group, done or result), EG_ENOMEM.
  */
 EG_API int eg_group_wait_async(eg_group *group, eg_wait_fn done, void *arg,

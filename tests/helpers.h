@@ -251,6 +251,41 @@ class FaultHooksTest : public ::testing::Test {
   }
 };
 
+// The two fault modes of c/testing.h: from the n-th operation on ("after":
+// the resource has run out), or the n-th only ("once": a transient failure
+// whose cleanup must give back what earlier, successful steps took).
+enum class FaultMode { kFromNth, kOnlyNth };
+
+inline std::string FaultModeName(
+    const ::testing::TestParamInfo<FaultMode>& info) {
+  return info.param == FaultMode::kFromNth ? "FromNth" : "OnlyNth";
+}
+
+// A fault-injection test run once per mode (INSTANTIATE_FAULT_MODES).
+class FaultModeTest : public ::testing::TestWithParam<FaultMode> {
+ protected:
+  void TearDown() override { StopFaults(); }
+  bool once() const { return GetParam() == FaultMode::kOnlyNth; }
+  void FailAllocs(long n) const {
+    once() ? eg_testing_fail_alloc_once(n) : eg_testing_fail_alloc_after(n);
+  }
+  void FailThreads(long n) const {
+    once() ? eg_testing_fail_thread_create_once(n)
+           : eg_testing_fail_thread_create_after(n);
+  }
+  static void StopFaults() {
+    eg_testing_fail_alloc_after(-1);
+    eg_testing_fail_thread_create_after(-1);
+  }
+};
+
+#define INSTANTIATE_FAULT_MODES(suite)                                   \
+  INSTANTIATE_TEST_SUITE_P(                                              \
+      Modes, suite,                                                      \
+      ::testing::Values(::egtest::FaultMode::kFromNth,                   \
+                        ::egtest::FaultMode::kOnlyNth),                  \
+      ::egtest::FaultModeName)
+
 }  // namespace egtest
 
 #endif  // EG_TESTS_HELPERS_H

@@ -57,6 +57,74 @@ TEST(Admit, UnlimitedGroupAdmitsAtOnce) {
   EXPECT_EQ(nullptr, wait.error.load());
 }
 
+// An admission notification that ends its task at once re-enters the group
+// from inside the grant, which hands the slot to the next queued admission
+// (issue 11, bug 9). 100,000 of them overflowed the stack when each grant
+// called the next notification from inside itself.
+struct ReentrantAdmissions {
+  eg_group* group = nullptr;
+  int admitted = 0;  // only ever touched by the thread that grants
+  static void EndAtOnce(void* arg) {
+    auto* self = static_cast<ReentrantAdmissions*>(arg);
+    self->admitted++;
+    eg_group_external_done(self->group, nullptr);
+  }
+};
+
+constexpr int kReentrantAdmissions = 100000;
+
+TEST(Admit, ReentrantNotificationsDoNotNest) {
+  GroupPtr g = NewGroup();
+  ASSERT_EQ(EG_OK, eg_group_set_limit(g.get(), 1, nullptr));
+  ReentrantAdmissions a;
+  a.group = g.get();
+  ASSERT_EQ(1, eg_group_try_admit(g.get()));  // holds the only slot
+  for (int i = 0; i < kReentrantAdmissions; ++i)
+    ASSERT_EQ(0, eg_group_admit(g.get(), ReentrantAdmissions::EndAtOnce, &a));
+  EXPECT_EQ(0, eg_group_external_done(g.get(), nullptr));  // the holder ends
+  EXPECT_EQ(kReentrantAdmissions, a.admitted);
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+}
+
+TEST(Admit, ReentrantNotificationsDoNotNestInWorkerMode) {
+  GroupPtr g = NewGroup();
+  ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), 1));
+  ReentrantAdmissions a;
+  a.group = g.get();
+  ASSERT_EQ(1, eg_group_try_admit(g.get()));  // holds the only worker
+  for (int i = 0; i < kReentrantAdmissions; ++i)
+    ASSERT_EQ(0, eg_group_admit(g.get(), ReentrantAdmissions::EndAtOnce, &a));
+  EXPECT_EQ(0, eg_group_external_done(g.get(), nullptr));
+  EXPECT_EQ(kReentrantAdmissions, a.admitted);
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+}
+
+// Deferred, a notification still comes in order, after the one that
+// re-entered has returned.
+TEST(Admit, DeferredNotificationsKeepTheirOrder) {
+  GroupPtr g = NewGroup();
+  ASSERT_EQ(EG_OK, eg_group_set_limit(g.get(), 1, nullptr));
+  struct Request {
+    eg_group* group;
+    std::vector<int>* log;
+    int id;
+  };
+  std::vector<int> log;
+  std::vector<Request> requests;
+  for (int i = 0; i < 3; ++i) requests.push_back(Request{g.get(), &log, i});
+  auto end_at_once = [](void* arg) {
+    auto* r = static_cast<Request*>(arg);
+    r->log->push_back(r->id);
+    eg_group_external_done(r->group, nullptr);
+    r->log->push_back(100 + r->id);  // the next one has not run yet
+  };
+  ASSERT_EQ(1, eg_group_try_admit(g.get()));
+  for (auto& r : requests) ASSERT_EQ(0, eg_group_admit(g.get(), end_at_once, &r));
+  EXPECT_EQ(0, eg_group_external_done(g.get(), nullptr));
+  EXPECT_EQ((std::vector<int>{0, 100, 1, 101, 2, 102}), log);
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+}
+
 TEST(Admit, QueuedRequestsAreAdmittedFirstComeFirstServed) {
   GroupPtr g = NewGroup();
   ASSERT_EQ(EG_OK, eg_group_set_limit(g.get(), 1, nullptr));

@@ -13,7 +13,13 @@ namespace {
 
 using namespace egtest;
 
-class Faults : public FaultHooksTest {};
+class Faults : public FaultModeTest {
+ public:
+  void Fail(bool allocations, long n) const {
+    allocations ? FailAllocs(n) : FailThreads(n);
+  }
+  using FaultModeTest::StopFaults;
+};
 
 // Tasks whose runs are counted per task, without allocations of their own.
 struct CountedTasks {
@@ -49,52 +55,77 @@ void ExpectRanExactlyWhenStarted(const CountedTasks& tasks,
 // Errors
 // ---------------------------------------------------------------------------
 
-TEST_F(Faults, ErrorNewUnderOomReturnsNomem) {
-  eg_testing_fail_alloc_after(0);
+TEST_P(Faults, ErrorNewUnderOomReturnsNomem) {
+  FailAllocs(0);
   eg_error* err = eg_error_new(5, "cannot be built");
-  eg_testing_fail_alloc_after(-1);
+  StopFaults();
   EXPECT_EQ(eg_error_nomem(), err);
   EXPECT_EQ(EG_ENOMEM, eg_error_code(err));
   eg_error_release(err);  // static: nothing happens
 }
 
-TEST_F(Faults, ErrorWrapUnderOomReleasesPayloadAtOnce) {
+TEST_P(Faults, ErrorWrapUnderOomReleasesPayloadAtOnce) {
   CountedErrors counted;
-  eg_testing_fail_alloc_after(0);
+  FailAllocs(0);
   eg_error* err = counted.Make(5, "cannot be built");
-  eg_testing_fail_alloc_after(-1);
+  StopFaults();
   EXPECT_EQ(eg_error_nomem(), err);
   EXPECT_EQ(1, counted.released()) << "payload must be released at once";
   eg_error_release(err);
   EXPECT_EQ(1, counted.released());
 }
 
-TEST_F(Faults, HookResetRestoresAllocations) {
-  eg_testing_fail_alloc_after(0);
-  eg_testing_fail_alloc_after(-1);
+TEST_P(Faults, HookResetRestoresAllocations) {
+  FailAllocs(0);
+  StopFaults();
   eg_error* err = eg_error_new(5, "fine");
   EXPECT_NE(eg_error_nomem(), err);
   eg_error_release(err);
 }
 
-TEST_F(Faults, AllocationFailsOnlyFromTheNth) {
-  // Allocation #1 from now fails (and all later), #0 succeeds.
-  eg_testing_fail_alloc_after(1);
+TEST_P(Faults, AllocationFailsFromOrOnlyAtTheNth) {
+  // Allocation #1 from now fails, #0 succeeds; #2 fails too only in the
+  // "from the n-th" mode.
+  FailAllocs(1);
   eg_error* first = eg_error_new(1, "first");
   eg_error* second = eg_error_new(2, "second");
-  eg_testing_fail_alloc_after(-1);
+  eg_error* third = eg_error_new(3, "third");
+  StopFaults();
   EXPECT_NE(eg_error_nomem(), first);
   EXPECT_EQ(eg_error_nomem(), second);
+  if (once())
+    EXPECT_NE(eg_error_nomem(), third);
+  else
+    EXPECT_EQ(eg_error_nomem(), third);
   eg_error_release(first);
   eg_error_release(second);
+  eg_error_release(third);
 }
 
-TEST_F(Faults, TaskBuildingItsErrorUnderOomStillFails) {
+TEST_P(Faults, ThreadCreationFailsFromOrOnlyAtTheNth) {
+  // Observed through the deadline timer's thread is not possible once it
+  // runs, so through the switch itself: after the one injected failure in
+  // "once" mode, the next thread creation (a fresh pool's) succeeds.
+  ASSERT_EQ(EG_OK, ShutdownPoolWhenIdle());
+  CountedTasks tasks(2);
+  GroupPtr g = NewGroup();
+  FailThreads(0);
+  int first = eg_group_go(g.get(), CountedTasks::Run, tasks.arg(0));
+  int second = eg_group_go(g.get(), CountedTasks::Run, tasks.arg(1));
+  StopFaults();
+  EXPECT_EQ(EG_EAGAIN, first);
+  EXPECT_EQ(once() ? EG_OK : EG_EAGAIN, second);
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  EXPECT_EQ(0, tasks.runs[0].load());
+  EXPECT_EQ(second == EG_OK ? 1 : 0, tasks.runs[1].load());
+}
+
+TEST_P(Faults, TaskBuildingItsErrorUnderOomStillFails) {
   GroupAndContext gc = NewGroupWithContext(eg_context_background());
-  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [](eg_context*) {
-              eg_testing_fail_alloc_after(0);
+  ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [this](eg_context*) {
+              FailAllocs(0);
               eg_error* err = eg_error_new(1, "lost to OOM");
-              eg_testing_fail_alloc_after(-1);
+              StopFaults();
               return err;
             }));
   EXPECT_EQ(eg_error_nomem(), eg_group_wait(gc.group.get()));
@@ -107,13 +138,13 @@ TEST_F(Faults, TaskBuildingItsErrorUnderOomStillFails) {
 
 constexpr long kMaxAllocPoints = 64;
 
-TEST_F(Faults, GroupNewUnderOom) {
+TEST_P(Faults, GroupNewUnderOom) {
   long n = 0;
   for (; n < kMaxAllocPoints; ++n) {
     eg_group* g = nullptr;
-    eg_testing_fail_alloc_after(n);
+    FailAllocs(n);
     int rc = eg_group_new(&g);
-    eg_testing_fail_alloc_after(-1);
+    StopFaults();
     if (rc == EG_OK) {
       ASSERT_NE(nullptr, g);
       ASSERT_EQ(EG_OK, GoFn(g, [](eg_context*) { return nullptr; }));
@@ -127,15 +158,15 @@ TEST_F(Faults, GroupNewUnderOom) {
   EXPECT_LT(n, kMaxAllocPoints);
 }
 
-TEST_F(Faults, GroupWithContextUnderOom) {
+TEST_P(Faults, GroupWithContextUnderOom) {
   ContextPtr parent = NewCancelContext(eg_context_background());
   long n = 0;
   for (; n < kMaxAllocPoints; ++n) {
     eg_group* g = nullptr;
     eg_context* ctx = nullptr;
-    eg_testing_fail_alloc_after(n);
+    FailAllocs(n);
     int rc = eg_group_with_context(parent.get(), &g, &ctx);
-    eg_testing_fail_alloc_after(-1);
+    StopFaults();
     if (rc == EG_OK) {
       eg_group_free(g);
       eg_context_release(ctx);
@@ -151,14 +182,14 @@ TEST_F(Faults, GroupWithContextUnderOom) {
   EXPECT_EQ(1, eg_context_done(child.get()));
 }
 
-TEST_F(Faults, ContextWithCancelUnderOom) {
+TEST_P(Faults, ContextWithCancelUnderOom) {
   ContextPtr parent = NewCancelContext(eg_context_background());
   long n = 0;
   for (; n < kMaxAllocPoints; ++n) {
     eg_context* ctx = nullptr;
-    eg_testing_fail_alloc_after(n);
+    FailAllocs(n);
     int rc = eg_context_with_cancel(parent.get(), &ctx);
-    eg_testing_fail_alloc_after(-1);
+    StopFaults();
     if (rc == EG_OK) {
       eg_context_release(ctx);
       break;
@@ -170,14 +201,14 @@ TEST_F(Faults, ContextWithCancelUnderOom) {
   EXPECT_EQ(EG_OK, eg_context_cancel(parent.get(), nullptr));
 }
 
-TEST_F(Faults, ContextWithTimeoutUnderOom) {
+TEST_P(Faults, ContextWithTimeoutUnderOom) {
   long n = 0;
   for (; n < kMaxAllocPoints; ++n) {
     eg_context* ctx = nullptr;
-    eg_testing_fail_alloc_after(n);
+    FailAllocs(n);
     int rc = eg_context_with_timeout(eg_context_background(),
                                      20 * kMillisecond, &ctx);
-    eg_testing_fail_alloc_after(-1);
+    StopFaults();
     if (rc == EG_OK) {
       // The deadline still works (a timed event: 10 s bound).
       EXPECT_EQ(EG_OK, eg_context_wait(ctx, 10 * kSecond));
@@ -192,13 +223,13 @@ TEST_F(Faults, ContextWithTimeoutUnderOom) {
   EXPECT_LT(n, kMaxAllocPoints);
 }
 
-TEST_F(Faults, ContextWithDeadlineWhenTimerThreadCannotStart) {
+TEST_P(Faults, ContextWithDeadlineWhenTimerThreadCannotStart) {
   for (long n = 0; n < 3; ++n) {
     eg_context* ctx = nullptr;
-    eg_testing_fail_thread_create_after(n);
+    FailThreads(n);
     int rc = eg_context_with_deadline(eg_context_background(),
                                       eg_now_ns() + 20 * kMillisecond, &ctx);
-    eg_testing_fail_thread_create_after(-1);
+    StopFaults();
     if (rc == EG_OK) {
       // A timer thread already existed; the deadline must still fire.
       EXPECT_EQ(EG_OK, eg_context_wait(ctx, 10 * kSecond));
@@ -209,19 +240,19 @@ TEST_F(Faults, ContextWithDeadlineWhenTimerThreadCannotStart) {
   }
 }
 
-TEST_F(Faults, AfterFuncUnderOomRegistersNothing) {
+TEST_P(Faults, AfterFuncUnderOomRegistersNothing) {
   ContextPtr ctx = NewCancelContext(eg_context_background());
   std::atomic<int> failed_ran{0};
   long n = 0;
   eg_after_func* kept = nullptr;
   for (; n < kMaxAllocPoints; ++n) {
     eg_after_func* handle = nullptr;
-    eg_testing_fail_alloc_after(n);
+    FailAllocs(n);
     int rc = eg_context_after_func(
         ctx.get(),
         [](void* p) { static_cast<std::atomic<int>*>(p)->fetch_add(1); },
         &failed_ran, &handle);
-    eg_testing_fail_alloc_after(-1);
+    StopFaults();
     if (rc == EG_OK) {
       kept = handle;
       break;
@@ -242,13 +273,13 @@ TEST_F(Faults, AfterFuncUnderOomRegistersNothing) {
   EXPECT_EQ(0, failed_ran.load());
 }
 
-TEST_F(Faults, SetLimitUnderOomChangesNothing) {
+TEST_P(Faults, SetLimitUnderOomChangesNothing) {
   for (long n = 0; n < kMaxAllocPoints; ++n) {
     GroupPtr g = NewGroup();
     eg_error* refusal = nullptr;
-    eg_testing_fail_alloc_after(n);
+    FailAllocs(n);
     int rc = eg_group_set_limit(g.get(), 1, &refusal);
-    eg_testing_fail_alloc_after(-1);
+    StopFaults();
     if (rc == EG_OK) {
       EXPECT_EQ(nullptr, refusal);
       break;
@@ -268,11 +299,11 @@ TEST_F(Faults, SetLimitUnderOomChangesNothing) {
   }
 }
 
-TEST_F(Faults, ContextFdUnderOom) {
+TEST_P(Faults, ContextFdUnderOom) {
   ContextPtr ctx = NewCancelContext(eg_context_background());
-  eg_testing_fail_alloc_after(0);
+  FailAllocs(0);
   int fd = eg_context_fd(ctx.get());
-  eg_testing_fail_alloc_after(-1);
+  StopFaults();
   EXPECT_TRUE(fd >= 0 || fd == EG_ENOMEM) << fd;
   if (fd < 0) fd = eg_context_fd(ctx.get());
   EXPECT_GE(fd, 0);
@@ -282,14 +313,17 @@ TEST_F(Faults, ContextFdUnderOom) {
 // go / try_go under faults: exactly once or never
 // ---------------------------------------------------------------------------
 
-void GoManyUnderFaults(bool alloc_faults, long n, int tasks_per_kind) {
+// Runs go and try_go under injected faults (allocations or thread
+// creations, from `faults`' mode).
+void GoManyUnderFaults(const Faults& faults, bool alloc_faults, long n,
+                       int tasks_per_kind) {
   CountedTasks tasks(2 * tasks_per_kind);
   std::vector<bool> started(2 * tasks_per_kind, false);
   GroupPtr g = NewGroup();
   if (alloc_faults)
-    eg_testing_fail_alloc_after(n);
+    faults.Fail(true, n);
   else
-    eg_testing_fail_thread_create_after(n);
+    faults.Fail(false, n);
   for (int i = 0; i < tasks_per_kind; ++i) {
     int rc = eg_group_go(g.get(), CountedTasks::Run, tasks.arg(i));
     EXPECT_TRUE(rc == EG_OK || rc == EG_ENOMEM || rc == EG_EAGAIN) << rc;
@@ -299,55 +333,55 @@ void GoManyUnderFaults(bool alloc_faults, long n, int tasks_per_kind) {
     EXPECT_TRUE(rc == 1 || rc == EG_ENOMEM || rc == EG_EAGAIN) << rc;
     started[j] = rc == 1;
   }
-  eg_testing_fail_alloc_after(-1);
-  eg_testing_fail_thread_create_after(-1);
+  Faults::StopFaults();
   EXPECT_EQ(nullptr, eg_group_wait(g.get()));
   ExpectRanExactlyWhenStarted(tasks, started);
 }
 
-TEST_F(Faults, GoUnderAllocationFailures) {
+TEST_P(Faults, GoUnderAllocationFailures) {
   for (long n = 0; n < 40; ++n) {
     SCOPED_TRACE("fail allocations from #" + std::to_string(n));
-    GoManyUnderFaults(true, n, 10);
+    GoManyUnderFaults(*this, true, n, 10);
   }
 }
 
-TEST_F(Faults, GoUnderAllocationFailuresFromFreshPool) {
+TEST_P(Faults, GoUnderAllocationFailuresFromFreshPool) {
   for (long n = 0; n < 20; ++n) {
     SCOPED_TRACE("fail allocations from #" + std::to_string(n));
     ASSERT_EQ(EG_OK, ShutdownPoolWhenIdle());
-    GoManyUnderFaults(true, n, 5);
+    GoManyUnderFaults(*this, true, n, 5);
   }
 }
 
-TEST_F(Faults, GoUnderThreadCreationFailuresFromFreshPool) {
+TEST_P(Faults, GoUnderThreadCreationFailuresFromFreshPool) {
   for (long n = 0; n < 10; ++n) {
     SCOPED_TRACE("fail thread creation from #" + std::to_string(n));
     ASSERT_EQ(EG_OK, ShutdownPoolWhenIdle());
-    GoManyUnderFaults(false, n, 10);
+    GoManyUnderFaults(*this, false, n, 10);
   }
 }
 
-TEST_F(Faults, GoWithNoThreadAtAllGivesEagain) {
+TEST_P(Faults, GoWithNoThreadAtAllGivesEagain) {
   ASSERT_EQ(EG_OK, ShutdownPoolWhenIdle());
   ASSERT_EQ(0, eg_testing_pool_threads());
   CountedTasks tasks(2);
   GroupPtr g = NewGroup();
-  eg_testing_fail_thread_create_after(0);
+  FailThreads(0);
   EXPECT_EQ(EG_EAGAIN, eg_group_go(g.get(), CountedTasks::Run, tasks.arg(0)));
-  EXPECT_EQ(EG_EAGAIN,
+  // Only the first creation fails in "once" mode: the pool starts now.
+  EXPECT_EQ(once() ? 1 : EG_EAGAIN,
             eg_group_try_go(g.get(), CountedTasks::Run, tasks.arg(1)));
-  eg_testing_fail_thread_create_after(-1);
+  StopFaults();
   EXPECT_EQ(nullptr, eg_group_wait(g.get()));
   EXPECT_EQ(0, tasks.runs[0].load());
-  EXPECT_EQ(0, tasks.runs[1].load());
+  EXPECT_EQ(once() ? 1 : 0, tasks.runs[1].load());
   // Once threads can be made again the pool restarts by itself.
   EXPECT_EQ(EG_OK, eg_group_go(g.get(), CountedTasks::Run, tasks.arg(0)));
   EXPECT_EQ(nullptr, eg_group_wait(g.get()));
   EXPECT_EQ(1, tasks.runs[0].load());
 }
 
-TEST_F(Faults, GoWhileBusyPoolCannotGrow) {
+TEST_P(Faults, GoWhileBusyPoolCannotGrow) {
   // One task holds a pool thread; no new thread can be made. A new task is
   // either refused or, if accepted, must run exactly once (with an
   // unlimited group it may not wait behind the blocked one forever: it
@@ -359,13 +393,13 @@ TEST_F(Faults, GoWhileBusyPoolCannotGrow) {
   running.Wait();
   CountedTasks tasks(1);
   Latch ran(1);
-  eg_testing_fail_thread_create_after(0);
+  FailThreads(0);
   int rc = GoFn(g.get(), [&](eg_context* ctx) {
     CountedTasks::Run(ctx, tasks.arg(0));
     ran.CountDown();
     return nullptr;
   });
-  eg_testing_fail_thread_create_after(-1);
+  StopFaults();
   EXPECT_TRUE(rc == EG_OK || rc == EG_EAGAIN) << rc;
   if (rc == EG_OK) {
     EXPECT_TRUE(ran.WaitFor(kEventBound))
@@ -376,7 +410,7 @@ TEST_F(Faults, GoWhileBusyPoolCannotGrow) {
   EXPECT_EQ(rc == EG_OK ? 1 : 0, tasks.runs[0].load());
 }
 
-TEST_F(Faults, NestedGoUnderFaultsIsWaitedFor) {
+TEST_P(Faults, NestedGoUnderFaultsIsWaitedFor) {
   for (long n = 0; n < 20; ++n) {
     GroupPtr g = NewGroup();
     eg_group* raw = g.get();
@@ -397,17 +431,19 @@ TEST_F(Faults, NestedGoUnderFaultsIsWaitedFor) {
                   return nullptr;
                 }));
     }
-    eg_testing_fail_alloc_after(n);
+    FailAllocs(n);
     faults_set.Open();
     // Wait must not need to allocate; it returns once everything started
     // has finished.
     eg_error* err = eg_group_wait(raw);
-    eg_testing_fail_alloc_after(-1);
+    StopFaults();
     EXPECT_EQ(nullptr, err);
     EXPECT_EQ(kParents, parents_ran.load());
     for (int i = 0; i < kParents * kChildren; ++i)
       EXPECT_EQ(child_started[i].load(), children.runs[i].load()) << i;
   }
 }
+
+INSTANTIATE_FAULT_MODES(Faults);
 
 }  // namespace

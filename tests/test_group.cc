@@ -242,6 +242,144 @@ TEST(WithContext, WaitResultCanBeRetainedPastFree) {
 }
 
 // ---------------------------------------------------------------------------
+// eg_group_free while a thread waits (issue 11, bug 1): the deferred free
+// runs inside that wait; the error it returns must still be usable.
+// ---------------------------------------------------------------------------
+
+// Starts a task that returns a counted error once `release` opens, and a
+// thread that waits for the group and records what it saw; frees the group
+// while that thread is inside eg_group_wait, then lets the task finish.
+struct FreedDuringWait {
+  CountedErrors errors;
+  Gate release;
+  std::atomic<int> code{0};
+  std::atomic<int> released_at_return{-1};
+  std::string message;
+
+  // `after_wait` runs on the waiting thread with the result it got.
+  void Run(const std::function<void(eg_error *)> &after_wait) {
+    eg_group *g = nullptr;
+    ASSERT_EQ(EG_OK, eg_group_new(&g));
+    ASSERT_EQ(EG_OK, GoFn(g, [this](eg_context *) {
+                release.Wait();
+                return errors.Make(7, "outlives its group");
+              }));
+    std::thread waiter([&] {
+      eg_error *err = eg_group_wait(g);
+      released_at_return = errors.released();
+      code = eg_error_code(err);
+      message = eg_error_message(err);
+      after_wait(err);
+    });
+    ASSERT_TRUE(WaitUntil([g] { return eg_testing_group_waiters(g) == 1; }));
+    eg_group_free(g); // deferred: the waiter is inside
+    release.Open();
+    waiter.join();
+  }
+};
+
+TEST(FreeWhileWaiting, WaitReturnsAnErrorThatIsStillAlive) {
+  FreedDuringWait t;
+  int released_after_next_wait = -1;
+  t.Run([&](eg_error *) {
+    eg_group_wait(nullptr); // the thread's next wait: the kept error expires
+    released_after_next_wait = t.errors.released();
+  });
+  EXPECT_EQ(0, t.released_at_return.load())
+      << "the error was freed before eg_group_wait returned it";
+  EXPECT_EQ(7, t.code.load());
+  EXPECT_EQ("outlives its group", t.message);
+  EXPECT_EQ(1, released_after_next_wait);
+}
+
+TEST(FreeWhileWaiting, KeptErrorIsReleasedWhenTheThreadExits) {
+  FreedDuringWait t;
+  t.Run([](eg_error *) {});
+  EXPECT_EQ(0, t.released_at_return.load());
+  EXPECT_EQ(1, t.errors.released()) << "leaked at thread exit";
+}
+
+TEST(FreeWhileWaiting, RetainedErrorOutlivesTheNextWait) {
+  FreedDuringWait t;
+  eg_error *kept = nullptr;
+  int released_after_next_wait = -1;
+  t.Run([&](eg_error *err) {
+    kept = eg_error_retain(err); // what the header says to do to keep it
+    eg_group_wait(nullptr);
+    released_after_next_wait = t.errors.released();
+  });
+  EXPECT_EQ(0, released_after_next_wait);
+  EXPECT_EQ(0, t.errors.released());
+  EXPECT_STREQ("outlives its group", eg_error_message(kept));
+  eg_error_release(kept);
+  EXPECT_EQ(1, t.errors.released());
+}
+
+// ---------------------------------------------------------------------------
+// A task that waits for its own group (issue 12, item 9)
+// ---------------------------------------------------------------------------
+
+TEST(SelfWait, TaskWaitingForItsOwnGroupGetsEdeadlk) {
+  GroupAndContext gc = NewGroupWithContext(eg_context_background());
+  eg_group *g = gc.group.get();
+  std::atomic<eg_error *> seen{nullptr};
+  ASSERT_EQ(EG_OK, GoFn(g, [&](eg_context *) {
+              seen = eg_group_wait(g);
+              return nullptr;
+            }));
+  EXPECT_EQ(nullptr, eg_group_wait(g));
+  ASSERT_NE(nullptr, seen.load()) << "the task's own wait returned success";
+  EXPECT_EQ(EG_EDEADLK, eg_error_code(seen.load()));
+  EXPECT_STREQ("errgroup: Wait called from a task of the same group",
+               eg_error_message(seen.load()));
+  EXPECT_STREQ("deadlock avoided", eg_strerror(EG_EDEADLK));
+}
+
+TEST(SelfWait, RefusalRecordsNothingAndCancelsNothing) {
+  GroupAndContext gc = NewGroupWithContext(eg_context_background());
+  eg_group *g = gc.group.get();
+  std::atomic<int> done_inside{-1};
+  ASSERT_EQ(EG_OK, GoFn(g, [&](eg_context *ctx) {
+              eg_group_wait(g);
+              done_inside = eg_context_done(ctx);
+              return nullptr;
+            }));
+  EXPECT_EQ(nullptr, eg_group_wait(g));
+  EXPECT_EQ(0, done_inside.load()) << "the refused wait canceled the context";
+}
+
+TEST(SelfWait, WorkerModeTaskGetsEdeadlk) {
+  GroupPtr g = NewGroup();
+  ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), 1));
+  eg_group *raw = g.get();
+  std::atomic<int> code{0};
+  ASSERT_EQ(EG_OK, GoFn(raw, [&](eg_context *) {
+              code = eg_error_code(eg_group_wait(raw));
+              return nullptr;
+            }));
+  EXPECT_EQ(nullptr, eg_group_wait(raw));
+  EXPECT_EQ(EG_EDEADLK, code.load());
+}
+
+TEST(SelfWait, TaskMayStillWaitForAnotherGroup) {
+  GroupPtr a = NewGroup(), b = NewGroup();
+  eg_group *rb = b.get();
+  std::atomic<int> ran{0};
+  std::atomic<eg_error *> seen{eg_error_canceled()};
+  ASSERT_EQ(EG_OK, GoFn(a.get(), [&](eg_context *) {
+              EXPECT_EQ(EG_OK, GoFn(rb, [&](eg_context *) {
+                          ran++;
+                          return nullptr;
+                        }));
+              seen = eg_group_wait(rb);
+              return nullptr;
+            }));
+  EXPECT_EQ(nullptr, eg_group_wait(a.get()));
+  EXPECT_EQ(nullptr, seen.load());
+  EXPECT_EQ(1, ran.load());
+}
+
+// ---------------------------------------------------------------------------
 // Which error wins
 // ---------------------------------------------------------------------------
 

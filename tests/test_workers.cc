@@ -162,14 +162,14 @@ TEST(Workers, ExternalTasksQueueInTheSameFifo) {
   EXPECT_EQ(nullptr, eg_group_wait(g.get()));
 }
 
-using WorkersFaults = FaultHooksTest;
+class WorkersFaults : public FaultModeTest {};
 
 // A queued task the pool cannot start (no thread exists or can be made) is
 // neither lost nor run inside the call that freed its worker: it waits for
 // a thread in eg_group_wait, which runs it.
-TEST_F(WorkersFaults, QueuedTaskThePoolCannotStartRunsInWait) {
+TEST_P(WorkersFaults, QueuedTaskThePoolCannotStartRunsInWait) {
   ASSERT_EQ(EG_OK, ShutdownPoolWhenIdle());
-  eg_testing_fail_thread_create_after(0);
+  FailThreads(0);
   GroupPtr g = NewGroup();
   ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), 1));
   ASSERT_EQ(1, eg_group_try_admit(g.get()));  // an external task holds it
@@ -184,9 +184,44 @@ TEST_F(WorkersFaults, QueuedTaskThePoolCannotStartRunsInWait) {
   EXPECT_FALSE(ran.load()) << "must not run inside external_done";
   EXPECT_EQ(nullptr, eg_group_wait(g.get()));
   EXPECT_TRUE(ran.load());
-  EXPECT_EQ(std::this_thread::get_id(), ran_on) << "the waiter ran it";
-  eg_testing_fail_thread_create_after(-1);
+  if (!once()) {  // after one failure the pool may start: anybody may run it
+    EXPECT_EQ(std::this_thread::get_id(), ran_on) << "the waiter ran it";
+  }
+  StopFaults();
 }
+
+INSTANTIATE_FAULT_MODES(WorkersFaults);
+
+// eg_group_admit in worker mode makes two allocations (the queue node and
+// the notice). When exactly one of them fails, the other must be given back
+// (issue 11, bug 6: LeakSanitizer found the notice leaked when the node
+// failed). Every point fails in turn, in both fault modes; a refused
+// request is never notified, an accepted one exactly once.
+class WorkersAdmitFaults : public FaultModeTest {};
+
+TEST_P(WorkersAdmitFaults, AdmitUnderOomLeaksNothing) {
+  for (long n = 0; n < 4; ++n) {
+    SCOPED_TRACE("allocation point " + std::to_string(n));
+    GroupPtr g = NewGroup();
+    ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), 1));
+    ASSERT_EQ(1, eg_group_try_admit(g.get()));  // holds the only worker
+    std::atomic<int> notified{0};
+    auto count = [](void* p) { static_cast<std::atomic<int>*>(p)->fetch_add(1); };
+    FailAllocs(n);
+    int rc = eg_group_admit(g.get(), count, &notified);
+    StopFaults();
+    EXPECT_TRUE(rc == 0 || rc == EG_ENOMEM) << rc;
+    EXPECT_EQ(0, eg_group_external_done(g.get(), nullptr));
+    if (rc == 0) {
+      EXPECT_EQ(1, notified.load());
+      EXPECT_EQ(0, eg_group_external_done(g.get(), nullptr));
+    }
+    EXPECT_EQ(rc == 0 ? 1 : 0, notified.load());
+    EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  }
+}
+
+INSTANTIATE_FAULT_MODES(WorkersAdmitFaults);
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED_ALLOCATOR 1

@@ -18,6 +18,8 @@ static eg_error deadline_exceeded =
     STATIC_ERROR(EG_EDEADLINE_EXCEEDED, "context deadline exceeded");
 static eg_error nomem = STATIC_ERROR(EG_ENOMEM, "out of memory");
 static eg_error invalid = STATIC_ERROR(EG_EINVAL, "invalid argument");
+static eg_error deadlock = STATIC_ERROR(
+    EG_EDEADLK, "errgroup: Wait called from a task of the same group");
 
 eg_error *eg_error_canceled(void) {
   return &canceled;
@@ -30,6 +32,9 @@ eg_error *eg_error_nomem(void) {
 }
 eg_error *eg__error_invalid(void) {
   return &invalid;
+}
+eg_error *eg__error_deadlock(void) {
+  return &deadlock;
 }
 
 eg_error *eg_error_wrap(int code, const char *message, void *payload,

@@ -11,7 +11,6 @@
 #include "context.h"
 #include "errgroup_async.h"
 #include "error.h"
-#include "mutation.h"
 #include "platform.h"
 #include "pool.h"
 #include "tunables.h"
@@ -30,11 +29,11 @@ static int group_new(eg_group **out) {
   group->cancels = 0;
   atomic_init(&group->limit, NULL);
   pthread_mutex_init(&group->lock, NULL);
-  group->retired = NULL;
-  group->async_waits = NULL;
+  eg__list_init(&group->retired);
+  eg__list_init(&group->async_waits);
   atomic_init(&group->workers, 0);
   group->running = 0;
-  group->queued_oldest = group->queued_newest = NULL;
+  eg__list_init(&group->queued);
   atomic_init(&group->used, 0);
   *out = group;
   return EG_OK;
@@ -48,11 +47,9 @@ static void destroy(eg_group *group) {
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_relaxed);
   if (limit != NULL)
     eg__limit_free(limit);
-  while (group->retired != NULL) {
-    eg_limit *retired = group->retired;
-    group->retired = retired->next_retired;
-    eg__limit_free(retired);
-  }
+  eg__list *link;
+  while ((link = eg__list_pop_front(&group->retired)) != NULL)
+    eg__limit_free(EG__LIST_ENTRY(link, eg_limit, retired_link));
   pthread_mutex_destroy(&group->lock);
   eg__free(group);
 }
@@ -96,13 +93,6 @@ void eg_group_free(eg_group *group) {
 
 /* Keeps `error` if it is the group's first; returns 1 if so. */
 int eg__group_record_error(eg_group *group, eg_error *error) {
-  if (EG_MUTATED(LAST_ERROR_WINS)) {
-    /* Broken on purpose: every error replaces the previous one. */
-    eg_error_release(atomic_exchange(&group->first_error, error));
-    if (group->cancels)
-      eg__context_cancel(group->ctx, EG_ECANCELED, error);
-    return 1;
-  }
   eg_error *expected = NULL;
   /* acq_rel: publishes the error to waiters (who also synchronise through
    * the state word) and to a concurrent loser's comparison. */
@@ -140,7 +130,7 @@ static uint64_t count_out(eg_group *group, int *pinned) {
   return *pinned ? next - EG__GROUP_WAITER_ONE : next;
 }
 
-static void leave_waiters(eg_group *group);
+static void leave_waiters(eg_group *group, eg_error *result);
 
 /*
  * A task has returned (or failed to start): give its slot back to the limit
@@ -184,7 +174,7 @@ static int finish_task(eg_group *group, int may_chain, int ends_job,
       eg__futex_wake(active_word(group), INT_MAX);
     if (pinned) {
       complete_async_waits(group);
-      leave_waiters(group);
+      leave_waiters(group, NULL);
     }
   } else if (state == EG__GROUP_FREED) {
     destroy(group);
@@ -204,14 +194,39 @@ void eg__group_job_done(eg_group *group) {
   finish_task(group, 0, 1, &task, &arg);
 }
 
+/* The innermost group whose task runs on this thread (thread-local: only
+ * this thread reads or writes it), or NULL. */
+static _Thread_local eg__group_running *innermost;
+
+void eg__group_enter(eg__group_running *frame, eg_group *group) {
+  frame->group = group;
+  frame->outer = innermost;
+  innermost = frame;
+}
+
+void eg__group_leave(eg__group_running *frame) {
+  innermost = frame->outer;
+}
+
+int eg__group_runs_here(const eg_group *group) {
+  for (const eg__group_running *frame = innermost; frame != NULL;
+       frame = frame->outer)
+    if (frame->group == group)
+      return 1;
+  return 0;
+}
+
 static void run_task(void *owner, eg_task_fn fn, void *arg) {
   eg_group *group = owner;
   int may_chain = eg__pool_may_chain();
+  eg__group_running frame;
+  eg__group_enter(&frame, group);
   do {
     eg_error *error = fn(group->ctx, arg);
     if (error != NULL)
       eg__group_record_error(group, error);
   } while (finish_task(group, may_chain, 1, &fn, &arg));
+  eg__group_leave(&frame);
 }
 
 /* Hands an admitted, counted task to the pool; undoes the count on failure. */
@@ -300,30 +315,30 @@ int eg_group_external_done(eg_group *group, eg_error *error) {
 
 /* ---------------------------------------------------------------- limit */
 
-/* Called with the lock held, before the group's limit changes. */
+/*
+ * Called with the lock held, before the group's limit changes. The old
+ * limit is never freed before the group's end: a go racing this set_limit
+ * (a misuse the header calls memory-safe) may have loaded it and be about
+ * to use it, and nothing cheaper than a count on go's path could tell when
+ * it is done. A later set_limit may make it current again instead of
+ * allocating (reusable_limit), which keeps their number bounded.
+ */
 static void retire_limit(eg_group *group, eg_limit *old) {
   if (old != NULL) {
     eg__limit_retire(old);
-    old->next_retired = group->retired;
-    group->retired = old;
+    eg__list_push_back(&group->retired, &old->retired_link);
   }
 }
 
-/*
- * Frees the replaced limits that no go caller is blocked on (see
- * eg__limit_free). Called with the lock held and no task active, so no
- * finishing task can still be releasing a slot of one of them.
- */
-static void free_retired_limits(eg_group *group) {
-  eg_limit **link = &group->retired;
-  while (*link != NULL) {
-    eg_limit *retired = *link;
-    eg_limit *next = retired->next_retired;
-    if (eg__limit_free(retired))
-      *link = next;
-    else
-      link = &retired->next_retired;
-  }
+/* Called with the lock held: the most recently replaced limit if it can
+ * serve again (eg__limit_reusable), else NULL. Looking at that one only is
+ * enough to keep a loop of set_limit calls from piling limits up. */
+static eg_limit *reusable_limit(eg_group *group) {
+  eg__list *newest = group->retired.prev;
+  if (newest == &group->retired)
+    return NULL;
+  eg_limit *limit = EG__LIST_ENTRY(newest, eg_limit, retired_link);
+  return eg__limit_reusable(limit) ? limit : NULL;
 }
 
 static eg_error *limit_refusal(unsigned active) {
@@ -351,20 +366,26 @@ int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal) {
     atomic_store_explicit(&group->limit, NULL, memory_order_release);
   } else {
     unsigned active = active_of(atomic_load(&group->state));
+    eg_limit *reused = reusable_limit(group);
     eg_limit *fresh = NULL;
     if (active != 0) {
       rc = EG_EBUSY;
       if (refusal != NULL)
         *refusal = limit_refusal(active);
-    } else if ((fresh = eg__limit_new(limit, &group->limit_slots)) == NULL) {
+    } else if (reused == NULL &&
+               (fresh = eg__limit_new(limit, &group->limit_slots)) == NULL) {
       rc = EG_ENOMEM;
     } else {
       retire_limit(group,
                    atomic_load_explicit(&group->limit, memory_order_relaxed));
       /* Relaxed: the release store of the limit below publishes it. */
       atomic_store_explicit(&group->limit_slots, 0, memory_order_relaxed);
+      if (reused != NULL) {
+        eg__list_remove(&reused->retired_link);
+        eg__limit_reuse(reused, limit);
+        fresh = reused;
+      }
       atomic_store_explicit(&group->limit, fresh, memory_order_release);
-      free_retired_limits(group);
     }
   }
   pthread_mutex_unlock(&group->lock);
@@ -406,12 +427,61 @@ static void wait_until_idle(eg_group *group) {
   }
 }
 
-/* Leaves the waiters; the last one clears EG__GROUP_SLEEPING. Frees the group
- * if it was freed meanwhile and nobody else is inside. */
-static void leave_waiters(eg_group *group) {
+/*
+ * A wait's result outlives its group when eg_group_free ran during the
+ * wait (errgroup.h): the waiter takes a reference before it leaves, and
+ * this thread holds it until its next wait or its exit. Thread-local, so
+ * no other thread touches it; the key only releases it at thread exit.
+ */
+static _Thread_local eg_error *kept_result;
+static pthread_key_t kept_result_key;
+static pthread_once_t kept_result_once = PTHREAD_ONCE_INIT;
+static int kept_result_key_made;
+
+static void release_at_exit(void *error) {
+  eg_error_release(error);
+}
+
+static void make_kept_result_key(void) {
+  kept_result_key_made =
+      pthread_key_create(&kept_result_key, release_at_exit) == 0;
+}
+
+/* Holds `error` (a reference the caller took) for this thread. Without a
+ * key (pthread_key_create failed) it is released at the next wait only. */
+static void keep_result(eg_error *error) {
+  kept_result = error;
+  pthread_once(&kept_result_once, make_kept_result_key);
+  if (kept_result_key_made)
+    pthread_setspecific(kept_result_key, error);
+}
+
+/* At the start of every wait: the previous kept result expires. */
+static void drop_kept_result(void) {
+  if (kept_result == NULL)
+    return;
+  eg_error_release(kept_result);
+  kept_result = NULL;
+  if (kept_result_key_made)
+    pthread_setspecific(kept_result_key, NULL);
+}
+
+/*
+ * Leaves the waiters; the last one clears EG__GROUP_SLEEPING. Frees the
+ * group if it was freed meanwhile and nobody else is inside. If the group
+ * was freed, `result` (the leaving wait's) is retained first, while this
+ * thread still keeps the group alive, and kept for the thread: the freed
+ * bit never clears, so a retry of the exchange never needs a second one.
+ */
+static void leave_waiters(eg_group *group, eg_error *result) {
   uint64_t state = atomic_load_explicit(&group->state, memory_order_relaxed);
   uint64_t next;
+  int kept = 0;
   do {
+    if ((state & EG__GROUP_FREED) && result != NULL && !kept) {
+      eg_error_retain(result);
+      kept = 1;
+    }
     next = state - EG__GROUP_WAITER_ONE;
     if ((next & EG__GROUP_WAITERS_MASK) == 0)
       next &= ~EG__GROUP_SLEEPING;
@@ -419,6 +489,8 @@ static void leave_waiters(eg_group *group) {
       &group->state, &state, next, memory_order_acq_rel, memory_order_relaxed));
   if (next == EG__GROUP_FREED)
     destroy(group);
+  if (kept)
+    keep_result(result);
 }
 
 /* What every wait does once no task is active: cancel the group's context
@@ -426,25 +498,28 @@ static void leave_waiters(eg_group *group) {
 static eg_error *finish_wait(eg_group *group) {
   eg_error *error =
       atomic_load_explicit(&group->first_error, memory_order_acquire);
-  if (group->cancels && !EG_MUTATED(WAIT_NO_CANCEL))
+  if (group->cancels)
     eg__context_cancel(group->ctx, EG_ECANCELED, error);
   return error;
 }
 
 eg_error *eg_group_wait(eg_group *group) {
+  drop_kept_result();
   if (group == NULL)
     return eg__error_invalid();
+  if (eg__group_runs_here(group))
+    return eg__error_deadlock(); /* this thread's own task could never end */
   atomic_fetch_add_explicit(&group->state, EG__GROUP_WAITER_ONE,
                             memory_order_relaxed);
   wait_until_idle(group);
   eg_error *error = finish_wait(group);
-  leave_waiters(group);
+  leave_waiters(group, error);
   return error;
 }
 
 /* Called with the lock held: no more queued asynchronous waits. */
 static void clear_async_flag_if_empty(eg_group *group) {
-  if (group->async_waits == NULL)
+  if (eg__list_empty(&group->async_waits))
     atomic_fetch_and_explicit(&group->state, ~EG__GROUP_ASYNC_WAITS,
                               memory_order_relaxed);
 }
@@ -452,68 +527,67 @@ static void clear_async_flag_if_empty(eg_group *group) {
 /* The count reached zero with asynchronous waits queued: complete them all.
  * Each is a waiter keeping the group alive until it leaves. */
 static void complete_async_waits(eg_group *group) {
+  eg__list list;
+  eg__list_init(&list);
   pthread_mutex_lock(&group->lock);
-  struct async_wait *list = group->async_waits;
-  group->async_waits = NULL;
+  eg__list_splice(&group->async_waits, &list);
   clear_async_flag_if_empty(group);
   pthread_mutex_unlock(&group->lock);
-  while (list != NULL) {
-    struct async_wait *wait = list;
-    list = wait->next;
+  eg__list *link;
+  while ((link = eg__list_pop_front(&list)) != NULL) {
+    struct async_wait *wait = EG__LIST_ENTRY(link, struct async_wait, link);
     wait->done(wait->arg, finish_wait(group));
     eg__free(wait);
-    leave_waiters(group);
+    leave_waiters(group, NULL);
   }
 }
 
 /*
- * Registers as a waiter and queues the wait under the lock, then re-reads
- * the count: a finisher that reached zero before the flag was set did not
- * see it, and the wait completes here instead; one after it takes the queue
- * under the same lock.
+ * Queues the wait under the lock with the flag set, then re-reads the count:
+ * a finisher that reached zero before the flag was set did not see it, and
+ * the wait completes in the caller instead (returns 1); one after it takes
+ * the queue under the same lock (returns 0). The caller is a waiter.
  */
-int eg_group_wait_async(eg_group *group, eg_wait_fn done, void *arg,
-                        eg_error **result) {
-  if (group == NULL || done == NULL || result == NULL)
-    return EG_EINVAL;
-  *result = NULL;
-  /* Acquire: as in wait_until_idle. */
-  if (active_of(atomic_load_explicit(&group->state, memory_order_acquire)) ==
-      0) {
-    *result = finish_wait(group);
-    return 1;
-  }
+static int queue_async_wait(eg_group *group, eg_wait_fn done, void *arg) {
   struct async_wait *wait = eg__alloc(sizeof *wait);
   if (wait == NULL)
     return EG_ENOMEM;
   wait->done = done;
   wait->arg = arg;
   pthread_mutex_lock(&group->lock);
-  atomic_fetch_add_explicit(&group->state, EG__GROUP_WAITER_ONE,
-                            memory_order_relaxed);
   uint64_t state = atomic_fetch_or_explicit(
       &group->state, EG__GROUP_ASYNC_WAITS, memory_order_acq_rel);
   int idle = active_of(state) == 0;
-  if (!idle) {
-    wait->next = group->async_waits;
-    group->async_waits = wait;
-  } else {
-    clear_async_flag_if_empty(group);
-  }
-  pthread_mutex_unlock(&group->lock);
   if (!idle)
+    eg__list_push_back(&group->async_waits, &wait->link);
+  else
+    clear_async_flag_if_empty(group);
+  pthread_mutex_unlock(&group->lock);
+  if (idle)
+    eg__free(wait);
+  return idle;
+}
+
+/*
+ * Registers as a waiter first, as eg_group_wait does, so that an
+ * eg_group_free during the call is deferred until it leaves and the result
+ * is kept for this thread (errgroup.h). A queued wait stays registered
+ * until its `done` has returned (complete_async_waits).
+ */
+int eg_group_wait_async(eg_group *group, eg_wait_fn done, void *arg,
+                        eg_error **result) {
+  drop_kept_result();
+  if (group == NULL || done == NULL || result == NULL)
+    return EG_EINVAL;
+  *result = NULL;
+  /* Acquire: as in wait_until_idle. */
+  uint64_t state = atomic_fetch_add_explicit(
+      &group->state, EG__GROUP_WAITER_ONE, memory_order_acquire);
+  int rc = active_of(state) == 0 ? 1 : queue_async_wait(group, done, arg);
+  if (rc == 0)
     return 0;
-  eg__free(wait);
-  *result = finish_wait(group);
-  leave_waiters(group);
-  return 1;
+  if (rc == 1)
+    *result = finish_wait(group);
+  leave_waiters(group, *result);
+  return rc;
 }
-
-#ifdef EG_TESTING
-#include "testing.h"
-
-int eg_testing_blocked_go_callers(eg_group *group) {
-  eg_limit *limit = atomic_load(&group->limit);
-  return limit != NULL ? eg__limit_blocked(limit) : 0;
-}
-#endif

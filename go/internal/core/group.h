@@ -12,6 +12,7 @@
 #include "errgroup.h"
 #include "errgroup_async.h"
 #include "limit.h"
+#include "list.h"
 #include "queue.h"
 
 /*
@@ -50,18 +51,20 @@ struct eg_group {
   int cancels;     /* made by eg_group_with_context */
   _Atomic(eg_limit *) limit; /* NULL: no limit */
   pthread_mutex_t lock;      /* serialises set_limit; guards the two below */
-  eg_limit *retired;         /* replaced limits, freed with the group */
-  struct async_wait *async_waits; /* pending eg_group_wait_async calls */
+  /* Replaced limits (eg_limit.retired_link), oldest first, freed with the
+   * group or reused: a go racing set_limit may still be using one. */
+  eg__list retired;
+  eg__list async_waits; /* pending eg_group_wait_async calls, oldest first */
   /* Worker mode (workers.c): 0, or at most this many tasks run at once
    * and the others wait in the queue below. Set once, before any task. */
   atomic_int workers;
-  int running; /* under lock: tasks holding a worker */
-  struct queued_task *queued_oldest, *queued_newest; /* under lock */
+  int running;     /* under lock: tasks holding a worker */
+  eg__list queued; /* under lock: tasks waiting for a worker, oldest first */
   atomic_int used; /* a task was ever started */
 };
 
 struct async_wait {
-  struct async_wait *next;
+  eg__list link;
   eg_wait_fn done;
   void *arg;
 };
@@ -90,5 +93,24 @@ void eg__group_task_done(eg_group *group);
  * runs the job's tasks itself): the job counts as complete first (see
  * eg__pool_job_returning). */
 void eg__group_job_done(eg_group *group);
+
+/*
+ * The groups whose tasks are running on this thread, innermost first: a
+ * thread inside eg_group_wait (or go at a limit of one) runs tasks of the
+ * group it waits for, possibly inside a task of another group. Every task
+ * runs between eg__group_enter and eg__group_leave on a frame of its own
+ * caller's stack.
+ */
+typedef struct eg__group_running {
+  eg_group *group;
+  struct eg__group_running *outer;
+} eg__group_running;
+
+void eg__group_enter(eg__group_running *frame, eg_group *group);
+void eg__group_leave(eg__group_running *frame);
+
+/* 1 if a task of `group` is running on this thread (anywhere down its
+ * stack): waiting for the group here could then never return. */
+int eg__group_runs_here(const eg_group *group);
 
 #endif /* EG_GROUP_H */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "errgroup.h"
+#include "list.h"
 #include "platform.h"
 
 typedef struct eg_limit_waiter eg_limit_waiter;
@@ -31,12 +32,14 @@ typedef struct eg_limit {
    * acquired from and released to.
    */
   _Atomic uint64_t *slots;
-  int capacity;
-  struct eg_limit *next_retired; /* the group's list of replaced limits */
+  /* Changed only by eg__limit_reuse, under the lock; read without it
+   * (relaxed) by a go that may race set_limit. */
+  atomic_int capacity;
+  eg__list retired_link; /* on the group's list of replaced limits */
   /* The queue, written by acquirers and releasers, in a line of its own. */
   _Alignas(EG_CACHE_LINE) pthread_mutex_t lock;
-  eg_limit_waiter *oldest, *newest;
-  int retired; /* under lock: replaced, see eg__limit_retire */
+  eg__list waiters; /* eg_limit_waiter, oldest first */
+  int retired;      /* under lock: replaced, see eg__limit_retire */
 } eg_limit;
 
 /*
@@ -57,8 +60,23 @@ eg_limit *eg__limit_new(int capacity, _Atomic uint64_t *slots);
  */
 void eg__limit_retire(eg_limit *limit);
 
+/*
+ * A replaced limit nobody is queued on may serve again as the current one,
+ * so that set_limit does not allocate a limit per call and keep them all
+ * until the group's end. eg__limit_reusable says whether `limit` is such
+ * a one; once true it stays true, since a replaced limit queues nothing.
+ * eg__limit_reuse gives it `capacity` slots and makes it current again:
+ * call it after the group reset the slots word, before it publishes the
+ * limit. A go racing set_limit that still holds the limit then simply acts
+ * on the current one.
+ */
+int eg__limit_reusable(eg_limit *limit);
+void eg__limit_reuse(eg_limit *limit, int capacity);
+
 /* Frees a limit nobody is blocked on; returns 0 (and keeps it) otherwise.
- * Does not touch the slots word (a newer limit may be counting in it). */
+ * Does not touch the slots word (a newer limit may be counting in it).
+ * Only for the group's end: a go racing set_limit may still be using a
+ * replaced limit, so the group keeps every limit it had until then. */
 int eg__limit_free(eg_limit *limit);
 
 /* Takes a slot only if one is free now and nobody waits. 1 if taken. */
@@ -104,11 +122,8 @@ int eg__limit_waiter_task(const eg_limit_waiter *waiter, eg_task_fn *task,
                           void **arg);
 
 /* Tells a waiter returned by eg__limit_release that it is admitted, and,
- * if `task_taken`, that its task is run by the releaser. */
+ * if `task_taken`, that its task is run by the releaser. An asynchronous
+ * request is notified through eg__notify (notify.h). */
 void eg__limit_grant(eg_limit_waiter *waiter, int task_taken);
-
-/* Requests waiting for a slot, blocked or asynchronous (for tests). Counts
- * the queue under the lock. */
-int eg__limit_blocked(eg_limit *limit);
 
 #endif /* EG_LIMIT_H */

@@ -3,8 +3,8 @@
 
 /*
  * The few operating-system services the library needs, each behind one
- * function so that tests can inject failures (EG_TESTING builds) and the
- * rest of the code stays free of syscalls and #ifdefs.
+ * function so that tests can inject failures (EG_TESTING builds, see
+ * c/testing.c) and the rest of the code stays free of syscalls and #ifdefs.
  */
 #ifndef EG_PLATFORM_H
 #define EG_PLATFORM_H
@@ -45,6 +45,18 @@ int eg__futex_wait(atomic_uint *word, unsigned expected, int64_t timeout_ns);
 
 /* Wakes up to `count` threads sleeping on `word`. */
 void eg__futex_wake(atomic_uint *word, int count);
+
+/*
+ * 1 if the allocation (EG__FAULT_ALLOC) or thread start (EG__FAULT_THREAD)
+ * about to happen must fail: the fault-injection hook of test builds
+ * (c/testing.c, eg_testing_fail_*). A constant 0 in every other build.
+ */
+enum { EG__FAULT_ALLOC, EG__FAULT_THREAD };
+#ifdef EG_TESTING
+int eg__fault_injected(int kind);
+#else
+#define eg__fault_injected(kind) 0
+#endif
 
 /* A hint to the CPU inside spin loops. */
 static inline void eg__cpu_relax(void) {

@@ -1016,15 +1016,3 @@ int eg_pool_shutdown(void) {
     start_pool();
   return rc;
 }
-
-#ifdef EG_TESTING
-#include "testing.h"
-
-int eg_testing_pool_threads(void) {
-  return eg__pool_live_threads();
-}
-
-void eg_testing_pool_counts(int *idle, int *blocked, uint64_t *wakes) {
-  eg__pool_counts(idle, blocked, wakes);
-}
-#endif

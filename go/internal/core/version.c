@@ -31,6 +31,8 @@ const char *eg_strerror(int status) {
     return "context canceled";
   case EG_EDEADLINE_EXCEEDED:
     return "context deadline exceeded";
+  case EG_EDEADLK:
+    return "deadlock avoided";
   default:
     return "unknown error";
   }
