@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // Benchmarks of liberrgroup's C API, case for case the same as the Go
 // reference benchmarks in bench/goref/ref_bench_test.go. Each benchmark is
 // registered under the Go benchmark's name without "Benchmark", which is how

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // Helpers shared by the benchmark files (bench.cc, real_work.cc).
 #ifndef EG_BENCH_UTIL_H
 #define EG_BENCH_UTIL_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Side-by-side tables of liberrgroup (C) and golang.org/x/sync/errgroup (Go).
 
 Usage: compare.py [--before BEFORE_C_JSON] C_JSON GO_TXT

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // Real-work benchmarks: tasks that block (sleep, a blocking read) or
 // compute for milliseconds, which is what errgroup users fan out, measured
 // against what a C user would do instead (one pthread_create per task). The

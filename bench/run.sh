@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs liberrgroup's C benchmarks and the Go reference benchmarks in one
 # sitting and prints a side-by-side table (Markdown, for docs/PERFORMANCE.md).
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* After-functions: callbacks that run once after a context is done. */
 #ifndef EG_AFTER_FUNC_H
 #define EG_AFTER_FUNC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internal view of eg_context, shared by context.c, timer.c, after_func.c. */
 #ifndef EG_CONTEXT_H
 #define EG_CONTEXT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internal view of eg_error, shared by the modules that make static errors. */
 #ifndef EG_ERROR_H
 #define EG_ERROR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internal view of eg_group, shared by group.c and workers.c. */
 #ifndef EG_GROUP_H
 #define EG_GROUP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A group's limit: a counting semaphore whose blocked acquirers are served
  * strictly first come, first served, with the slot handed straight from the

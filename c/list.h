@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The library's one intrusive list (after libuv's queue.h): a circular,
  * doubly linked list with a sentinel head. A node is embedded in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Per-thread "next job" slots, after the `runnext` goroutine that Go's
  * scheduler keeps for each processor.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Admission notifications (errgroup_async.h's eg_notify_fn), delivered so
  * that they never nest. A notification may re-enter the library at once

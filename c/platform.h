@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The few operating-system services the library needs, each behind one
  * function so that tests can inject failures (EG_TESTING builds, see

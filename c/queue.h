@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The pool's run queue: a bounded lock-free multi-producer multi-consumer
  * ring (Dmitry Vyukov's design: each slot carries a sequence number that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The test hooks of c/testing.h and the fault-injection switch behind
  * eg__fault_injected (platform.h). Built only with EG_TESTING (the tests'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Test-only hooks, all implemented in c/testing.c. Compiled in only when the
  * library is built with EG_TESTING defined (the `errgroup_testing` static

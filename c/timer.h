@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Deadlines: one process-wide thread sleeps until the earliest deadline of
  * a min-heap of contexts and cancels them with "deadline exceeded". The heap

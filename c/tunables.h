@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Every tunable number of the library, in one place. Each says why it has
  * the value it has; the relations between them are checked below.

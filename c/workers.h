@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Worker mode (go-kratos v1's GOMAXPROCS(n)): at most n tasks of a group run
  * at once, go never blocks, and the other tasks wait in a FIFO inside the

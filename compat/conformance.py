@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """The errgroup conformance suite (compat/README.md).
 
 Builds three runners, runs every scenario on each and compares transcripts:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Random errgroup scenarios from a seed, deterministic by construction.
 
 Every scenario has exactly one correct transcript: the generator simulates

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The mutants of the mutation check (compat/README.md, "Mutation check").
 
 Each mutant breaks one rule of the reference by editing a copy of c/: the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The conformance suite's one entry point (see compat/README.md):
 #   compat/run.sh                  build the runners, run every scenario on
 #                                  every side, print the table and the

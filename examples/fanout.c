@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fan out, fail, cancel: the errgroup pattern in C.
  *

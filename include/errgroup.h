@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * liberrgroup: the semantics of Go's golang.org/x/sync/errgroup, in C.
  *

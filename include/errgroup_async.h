@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * liberrgroup, experimental: asynchronous admission and waiting, for
  * language bindings whose tasks run on their own runtime (goroutines, an

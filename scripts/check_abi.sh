@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Checks the ABI of the built shared library:
 #   - SONAME is liberrgroup.so.1 and the NODELETE flag is set;
 #   - the defined dynamic symbols are exactly the EG_API functions of the

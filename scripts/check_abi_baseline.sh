@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Compares the ABI of liberrgroup.so.1 with the committed baseline
 # compat/abi/liberrgroup.abi (libabigail XML), restricted to the types and
 # functions reachable from the public headers (include/).

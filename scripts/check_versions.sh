@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Checks that an installed liberrgroup reports one version everywhere:
 #   - the header:      EG_VERSION_STRING (and EG_VERSION_NUMBER)
 #   - the library:     eg_version_string() (and eg_version()), from a

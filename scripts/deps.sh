@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Installs what a fresh Debian (12+) machine lacks to build, test and
 # benchmark liberrgroup. Idempotent: when everything is present it only runs
 # dpkg -s and exits in well under a second. Runs as root (no sudo).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end tests of the example programs (examples/README.md): the
 # lifecycle and the scatter-gather in C and Go, the scatter-gather in
 # Python, each against real servers on 127.0.0.1 that the tests start and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Copies the C library into the Go package that compiles it,
 # go/internal/core: every c/*.c, c/*.h and include/*.h, each under a
 # generated-file banner (the .c files also get the build constraint

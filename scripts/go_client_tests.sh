@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Uses the Go packages as a user's module does: a throwaway client module
 # (in a temporary directory) that requires github.com/liberrgroup/liberrgroup
 # through a replace directive pointing at this checkout, as the README says,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs go-kratos v1's own errgroup tests (github.com/go-kratos/kratos, the
 # version pinned below, pkg/sync/errgroup/*_test.go) against
 # github.com/.../go/kratos/errgroup under -race.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs the reference's own tests (golang.org/x/sync errgroup_test.go, the
 # version pinned in compat/go.mod: the repository's own module does not
 # require golang.org/x/sync) against github.com/.../go/errgroup under -race.

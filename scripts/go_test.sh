@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Everything Go-related, in order:
 #   0. scripts/go_bundle_sources.sh --check: the copies of c/ and include/
 #      in go/internal/core (the one package that compiles the C library in,

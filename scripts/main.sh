@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The main job: installs what is missing, builds everything (the C library,
 # its tests, the example, the Go package and the conformance runners), runs
 # the fan-out example, then the conformance suite, whose report ends with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs the Python binding's tests (python/tests, pytest) against a built
 # liberrgroup.so.1.
 #

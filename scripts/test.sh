@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The full check (what CI runs, via .ci/run). One line per stage:
 #
 #   [ 7] preset-asan        ok      187 passed, 0 failed, 4 skipped    15 s
@@ -14,6 +15,7 @@
 #   format        clang-format of c/, include/, tests/dlopen
 #   changelog     scripts/check_changelog.sh (CHANGELOG.md's form, and the
 #                 header's version has its release section)
+#   spdx          scripts/check_spdx.sh: every source file has its SPDX line
 #   preset-P      for each preset default, clang, tsan, asan: configure,
 #                 build, ctest in build/P (the ABI check scripts/check_abi.sh
 #                 is a ctest test)
@@ -124,6 +126,7 @@ if [[ ${verdict[deps]} != ok ]]; then # nothing else can run
 fi
 stage format check_format
 stage changelog bash scripts/check_changelog.sh
+stage spdx bash scripts/check_spdx.sh
 for p in "${presets[@]}"; do
   stage "preset-$p" run_preset "$p"
 done

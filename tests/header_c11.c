@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Proves that the public header (and the test hooks header) are clean ISO
  * C11: this file is compiled with -std=c11 -pedantic -Wall -Wextra -Werror.

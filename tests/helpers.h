@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // Shared helpers for the liberrgroup GoogleTest suite.
 //
 // Ordering between threads is always done with the latches and gates below

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // The experimental asynchronous API (include/errgroup_async.h): external
 // tasks admitted without blocking, their completion, asynchronous waits,
 // and how they share one group with pool tasks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // NULL handles and out-of-range arguments get the documented answer, never
 // a crash; refusals (EG_EBUSY) of the pool; freeing a busy group.
 #include <limits.h>

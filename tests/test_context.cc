@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // Contexts: cancellation and cause, first cancel wins, propagation from
 // parent to child (never upward), deadlines and timeouts, eg_context_wait,
 // the readiness fd, and after-functions.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // Context trees at scale and under races: a very deep chain is canceled and
 // freed without recursion, a cancel returns only once every descendant is
 // done (also when another thread canceled part of the tree first), and a

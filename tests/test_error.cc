@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // eg_error values: construction, reference counting, payloads, the static
 // errors and eg_strerror's texts.
 #include <cstring>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // Fault injection (c/testing.h): failed allocations and failed thread
 // creation. Constructors report EG_ENOMEM / EG_EAGAIN and leave nothing
 // allocated (LeakSanitizer checks that in the ASan build); a task for which

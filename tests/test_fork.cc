@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // fork() in a process whose pool is running: the child can use the library
 // at once (a new pool is built lazily), and nothing deadlocks on either
 // side, also when tasks are running or being submitted while it forks.

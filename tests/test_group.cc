@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // Groups without limits: the zero group, WithContext, which error wins and
 // its identity, release of losing errors, Wait's cancel, reuse, concurrent
 // waiters, nested spawning, parent cancellation, and the guarantee that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // Limits: TryGo, limit 0, changing the limit while tasks are active (and
 // the exact refusal text), FIFO admission of blocked Go callers, no
 // barging by TryGo, and the limit never being exceeded.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // The pool's rules on real work: tasks that block (in the library's own
 // waits or elsewhere) and tasks that compute; the thread cap; shutdown and
 // restart; signals on library threads. Each TEST runs in its own process

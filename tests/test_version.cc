@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // The version the header announces is the version of the library linked.
 #include <cstdio>
 #include <string>

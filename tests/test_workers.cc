@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // Worker mode (eg_group_set_workers, go-kratos v1's GOMAXPROCS): go never
 // blocks, at most n tasks run, the rest wait in a FIFO that wait drains.
 #include <malloc.h>

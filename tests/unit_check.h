@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The one assertion of the C unit tests (unit_*.c): prints the failed
  * condition with its place and exits non-zero. */
 #ifndef EG_UNIT_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fork() handlers of the application that use contexts: pthread_atfork
  * handlers registered before the library's (here: before the first

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit test of the waiters bit of a context's done word: cancelling a tree
  * makes a FUTEX_WAKE system call only for contexts somebody sleeps on.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests of group internals (c/group.c): how many replaced limits a
  * group keeps, and what eg_group_wait's deadlock check sees: the

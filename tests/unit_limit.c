@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests of a group's limit (c/limit.c) that need its internals: what a
  * go that reaches a replaced limit does to the group's slots word. In C,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit test of c/list.h, the library's one intrusive list. */
 #include "list.h"
 

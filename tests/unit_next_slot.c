@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests of the per-thread next slots (c/next_slot.c), in C because the
  * internal headers use <stdatomic.h>. Time is passed in explicitly, so the

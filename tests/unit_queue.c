@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit test of c/queue.c: what a parker may sleep on (eg__queue_ready), and
  * the fork child's reset of a ring that producers and consumers of the
  * parent left half done. Single-threaded: the half-done states are made by

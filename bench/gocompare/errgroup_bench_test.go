@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 package gocompare_test
 
 // Benchmarks of go/errgroup side by side with the reference,

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 package goref
 
 // Real-work counterparts of bench/real_work.cc: tasks that block or compute

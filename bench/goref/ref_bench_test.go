@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 // Package goref benchmarks the reference implementation,
 // golang.org/x/sync/errgroup, on this machine, so that liberrgroup's C
 // benchmarks (bench/bench.cc) can be read against it. Every benchmark here

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The C conformance runner: reads errgroup scenario files (compat/README.md)
  * and runs them on liberrgroup directly, printing the same canonical

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Smoke test of an installed liberrgroup: headers, linking, behaviour. */
 #include <errgroup.h>
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 // Package racecheck records what the race detector reports for the same
 // programs under the reference, golang.org/x/sync/errgroup, and under this
 // repository's go/errgroup: prog/ is built twice with -race (once with

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 // Command runner runs errgroup conformance scenarios (compat/README.md)
 // against the reference golang.org/x/sync/errgroup or, built with
 // -tags liberrgroup, against github.com/liberrgroup/liberrgroup/go/errgroup,

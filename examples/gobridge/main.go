@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 // Command gobridge shows a Go errgroup shared with C code: the group fans
 // out to Go functions and to a C routine that C starts with eg_group_go on
 // the group's C handle. The C routine fails; its error cancels the group's

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 // Command golifecycle is go-kratos's App.Run with this repository's
 // errgroup: HTTP servers (net/http) and a signal watcher (os/signal) in one
 // group, plus a C worker that C code starts on the group's CHandle. Every

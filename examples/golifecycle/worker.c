@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The C member of golifecycle's group: a background worker written in C
  * (a stand-in for a C library's own event loop) started on the Go group's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The C member of golifecycle's group: see worker.c. */
 #ifndef GOLIFECYCLE_WORKER_H
 #define GOLIFECYCLE_WORKER_H

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 // Command goscatter is the scatter-gather with this repository's errgroup,
 // in Go and C at once: a request handler gathers a user's display name
 // from a name service over HTTP (net/http, in Go) and two fields from an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The in-memory store of goscatter, in C: each lookup is a C task started
  * on the Go group's C handle. Its simulated latency is a wait on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The C member of goscatter's group: see store.c. */
 #ifndef GOSCATTER_STORE_H
 #define GOSCATTER_STORE_H

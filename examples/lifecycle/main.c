@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * lifecycle: an application with two (or more) HTTP servers and a signal
  * watcher in one errgroup, stopped together: go-kratos's App.Run in C.

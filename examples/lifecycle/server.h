@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * One HTTP server of the lifecycle example: GNU libmicrohttpd driven from
  * the calling thread (external polling), listening on 127.0.0.1 only.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * An HTTP GET through libcurl that a context cancels within milliseconds:
  * the transfer runs on a curl multi handle whose poll also watches the

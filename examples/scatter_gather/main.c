@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * scatter_gather: one request handler gathers a user's data from several
  * sources at once under one deadline: the display name from a name service

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """A tiny name service for the scatter-gather examples and their tests.
 
     name_service.py [--delay-ms=N] [--fail]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """scatter_gather in Python: the C program's handler (main.c) with the
 liberrgroup binding (python/liberrgroup) and urllib.request.
 

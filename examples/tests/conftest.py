@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Shared helpers of the end-to-end tests of examples/ (run by
 scripts/examples_test.sh): processes whose output lines are read with a
 timeout, and the summary line the script ends with."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """End-to-end tests of the lifecycle and scatter-gather examples, in C, Go
 and Python, against real servers on 127.0.0.1 ephemeral ports.
 

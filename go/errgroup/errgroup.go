@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 // Package errgroup provides synchronization, error propagation, and Context
 // cancellation for groups of goroutines working on subtasks of a common task.
 //

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Go's errgroup (and context) semantics for Python, on liberrgroup.so.1.
 
 Standard library only: the shared library is loaded with ctypes from

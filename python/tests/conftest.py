@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Makes python/liberrgroup importable from the source tree; the library
 comes from LIBERRGROUP_PATH (scripts/python_test.sh sets it). With
 LIBERRGROUP_TEST_INSTALLED=1 the tests use the installed package instead

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Tests of the liberrgroup package (python/liberrgroup). Run by
 scripts/python_test.sh (against a build) and scripts/python_pip_test.sh
 (against the package pip installed).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Loads and unloads liberrgroup.so.1 at run time, several rounds:
  *

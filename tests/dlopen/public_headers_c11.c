@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Proves that both public headers, included alone, compile as strict ISO
  * C11 (-std=c11 -pedantic -Wall -Wextra -Werror; built as part of every

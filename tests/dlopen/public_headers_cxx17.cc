@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // Proves that both public headers compile as C++17 with
 // -std=c++17 -pedantic -Wall -Wextra -Werror (built as part of every build,
 // see CMakeLists.txt), and that their declarations have C linkage and the

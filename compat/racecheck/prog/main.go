@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 // Command prog runs one race-detector case (racecheck_test.go) on the
 // errgroup package it was built with: the reference, or with
 // -tags liberrgroup this repository's go/errgroup. Built with -race; the

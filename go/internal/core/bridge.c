@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 //go:build cgo
 
 #include "bridge.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The C half of the Go binding.
  *
  * The library's callbacks take `void *`; the //export'ed Go functions take

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 package core
 
 // The cgo side of the package (see group.go for the package documentation):

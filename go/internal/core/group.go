@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 // Package core is the core shared by the Go packages of this repository
 // (go/errgroup, go/kratos/errgroup): the Group that both wrap, and, built
 // with cgo, the C side (core.go) that a Group moves onto when C code needs

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 // Package testwait holds the waiting helpers the Go packages' tests share:
 // every wait is bounded, so a broken test fails instead of hanging.
 package testwait

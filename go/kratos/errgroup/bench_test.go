@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 package errgroup_test
 
 // Run: go test -run '^$' -bench . -benchmem ./go/kratos/errgroup

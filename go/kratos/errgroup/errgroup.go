@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 // Package errgroup is the enhanced errgroup of go-kratos v1
 // (github.com/go-kratos/kratos/pkg/sync/errgroup), with its exported API and
 // behaviour, on the same core as package

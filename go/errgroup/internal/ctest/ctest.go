@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 // Package ctest is the C side of the tests of package errgroup: C tasks
 // started on a Go group's C handle, as C code called through cgo would
 // start them, and a C latch to hold them. (Test files cannot use cgo.)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* C tasks for the tests of package errgroup: what C code does with a Go
  * group's C handle. */
 #ifndef EG_GO_CTEST_H

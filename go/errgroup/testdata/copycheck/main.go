@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 // Package main copies a Group: TestVetReportsCopiedGroup expects go vet to
 // report it.
 package main
