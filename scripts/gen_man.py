@@ -226,7 +226,8 @@ def function_page(fn, functions, types, nodes, version):
         out.append(escape(types[t][0]))
     if used:
         out.append("")
-    out.append(".BR " + '"' + escape(fn.decl).replace('"', '\\(dq') + '"')
+    # Ends with ';', as every section-3 synopsis (man-pages(7)).
+    out.append(".BR " + '"' + escape(fn.decl + ";").replace('"', '\\(dq') + '"')
     out += [".fi", ".SH DESCRIPTION"]
     out += paragraphs(fn.doc, names)
     for t in used:

@@ -173,30 +173,48 @@ static int parse_args(struct app *app, int argc, char **argv) {
 static int run(struct app *app) {
   eg_group *group;
   eg_context *ctx;
-  if (eg_context_with_cancel(eg_context_background(), &app->app_ctx) != EG_OK ||
-      eg_group_with_context(app->app_ctx, &group, &ctx) != EG_OK) {
+  if (eg_context_with_cancel(eg_context_background(), &app->app_ctx) != EG_OK) {
     fprintf(stderr, "lifecycle: out of memory\n");
     return 1;
   }
+  if (eg_group_with_context(app->app_ctx, &group, &ctx) != EG_OK) {
+    eg_context_release(app->app_ctx);
+    fprintf(stderr, "lifecycle: out of memory\n");
+    return 1;
+  }
+  /* A task that did not start stops the others and fails the run: with no
+   * signal watcher the blocked SIGTERM would never stop the servers. */
+  int not_started = 0;
   struct start_arg starts[MAX_SERVERS];
   app->started.count = app->n_servers; /* wg.Add, once for all */
   for (int i = 0; i < app->n_servers; i++) {
     starts[i] = (struct start_arg){app, &app->servers[i]};
-    if (eg_group_go(group, run_server, &starts[i]) != EG_OK)
+    int go = eg_group_go(group, run_server, &starts[i]);
+    if (go != EG_OK) {
+      fprintf(stderr, "lifecycle: cannot start server %s: %s\n",
+              app->servers[i].name, eg_strerror(go));
       latch_done(&app->started); /* never started: nothing to wait for */
+      not_started = 1;
+    }
   }
   latch_wait(&app->started); /* wg.Wait(): every Start has begun */
-  if (eg_group_go(group, watch_signals, app) != EG_OK)
-    fprintf(stderr, "lifecycle: cannot start the signal watcher\n");
+  int go = eg_group_go(group, watch_signals, app);
+  if (go != EG_OK) {
+    fprintf(stderr, "lifecycle: cannot start the signal watcher: %s\n",
+            eg_strerror(go));
+    not_started = 1;
+  }
+  if (not_started)
+    eg_context_cancel(app->app_ctx, NULL);
   printf("lifecycle: running %d servers; SIGINT or SIGTERM stops them\n",
          app->n_servers);
 
   eg_error *err = eg_group_wait(group);
-  int status = 0;
+  int status = not_started;
   if (err != NULL && eg_error_code(err) != EG_ECANCELED) {
     fprintf(stderr, "lifecycle: %s\n", eg_error_message(err));
     status = 1;
-  } else {
+  } else if (!not_started) {
     printf("lifecycle: stopped\n");
   }
   eg_group_free(group);

@@ -140,12 +140,15 @@ static int handle(const struct request *req, int64_t deadline_ns) {
       {.field = "name"}, {.field = "email"}, {.field = "plan"}};
   struct source sources[3];
   eg_task_fn fns[3] = {fetch_name, lookup_email, lookup_plan};
+  int not_started = 0;
   for (int i = 0; i < 3; i++) {
     sources[i] = (struct source){req, &results[i]};
     int status = eg_group_go(group, fns[i], &sources[i]);
-    if (status != EG_OK) /* not started: its slot stays missing */
+    if (status != EG_OK) { /* not started: its slot stays missing */
       fprintf(stderr, "scatter_gather: %s: %s\n", results[i].field,
               eg_strerror(status));
+      not_started = 1;
+    }
   }
   eg_error *err = eg_group_wait(group);
 
@@ -157,7 +160,7 @@ static int handle(const struct request *req, int64_t deadline_ns) {
       printf("%s: missing (ended after %lld ms)\n", results[i].field,
              (long long)results[i].elapsed_ms);
   }
-  int exit_status = 0;
+  int exit_status = not_started; /* a missing field is a failure */
   if (err != NULL) {
     fprintf(stderr, "scatter_gather: %s\n", eg_error_message(err));
     exit_status = 1;
