@@ -459,8 +459,11 @@ static void make_kept_result_key(void) {
 }
 
 /* Holds `error` (a reference the caller took) for this thread. Without a
- * key (pthread_key_create failed) it is released at the next wait only. */
+ * key (pthread_key_create failed) it is released at the next wait only.
+ * One already kept here came from a wait nested in this one (inside a task
+ * this wait ran on the thread, which has returned): it expires now. */
 static void keep_result(eg_error *error) {
+  eg_error_release(kept_result);
   kept_result = error;
   pthread_once(&kept_result_once, make_kept_result_key);
   if (kept_result_key_made)
