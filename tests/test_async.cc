@@ -291,6 +291,36 @@ TEST(WaitAsync, RacesWithTheLastTaskWithoutLosingTheWait) {
   }
 }
 
+// The last task's thread calls `done` after that task was counted out, so
+// no task of the group runs there any more: a wait for the group from `done`
+// returns its result at once (nothing is active), not EG_EDEADLK.
+TEST(WaitAsync, DoneOnTheLastTasksThreadMayWaitForTheIdleGroup) {
+  struct WaitAgain {
+    eg_group* group = nullptr;
+    std::atomic<eg_error*> again{nullptr};
+    std::atomic<int> calls{0};
+    static void Done(void* arg, eg_error*) {
+      auto* self = static_cast<WaitAgain*>(arg);
+      self->again = eg_group_wait(self->group);
+      self->calls++;
+    }
+  };
+  GroupPtr g = NewGroup();
+  Gate release;
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {
+              release.Wait();
+              return nullptr;
+            }));
+  WaitAgain wait;
+  wait.group = g.get();
+  eg_error* result = nullptr;
+  ASSERT_EQ(0, eg_group_wait_async(g.get(), WaitAgain::Done, &wait, &result));
+  release.Open();
+  ASSERT_TRUE(WaitUntil([&] { return wait.calls.load() == 1; }));
+  eg_error* again = wait.again.load();
+  EXPECT_EQ(nullptr, again) << eg_error_message(again);
+}
+
 TEST(PayloadRelease, TellsWhichFunctionWrappedThePayload) {
   CountedErrors errors;
   ErrorPtr wrapped(errors.Make(1));

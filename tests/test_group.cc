@@ -300,6 +300,53 @@ TEST(FreeWhileWaiting, KeptErrorIsReleasedWhenTheThreadExits) {
   EXPECT_EQ(1, t.errors.released()) << "leaked at thread exit";
 }
 
+// Nested freed-group waits on one thread: the outer wait runs its group's
+// task on its own thread (the task sits in the thread's next slot, no worker
+// takes it within the short window; if one does the test is skipped), that
+// task waits for a second group freed meanwhile, then the first group is
+// freed too. The outer wait's kept error overwrote, and leaked, the one the
+// nested wait kept; both must be released by the thread's exit.
+TEST(FreeWhileWaiting, NestedWaitsOnOneThreadLeakNoKeptError) {
+  CountedErrors errors;
+  std::thread::id outer_thread, inner_thread;
+  std::thread w([&] {
+    outer_thread = std::this_thread::get_id();
+    eg_group *a = nullptr;
+    ASSERT_EQ(EG_OK, eg_group_new(&a));
+    Gate a_freed;
+    std::thread free_a([&] {
+      EXPECT_TRUE(WaitUntil([a] { return eg_testing_group_waiters(a) == 1; }));
+      eg_group_free(a);
+      a_freed.Open();
+    });
+    ASSERT_EQ(EG_OK, GoFn(a, [&](eg_context *) {
+                inner_thread = std::this_thread::get_id();
+                eg_group *b = nullptr;
+                EXPECT_EQ(EG_OK, eg_group_new(&b));
+                Gate b_freed;
+                std::thread free_b([&] {
+                  EXPECT_TRUE(WaitUntil(
+                      [b] { return eg_testing_group_waiters(b) == 1; }));
+                  eg_group_free(b);
+                  b_freed.Open();
+                });
+                EXPECT_EQ(EG_OK, GoFn(b, [&](eg_context *) {
+                            b_freed.Wait();
+                            return errors.Make(1, "inner");
+                          }));
+                eg_group_wait(b);
+                free_b.join();
+                a_freed.Wait();
+                return errors.Make(2, "outer");
+              }));
+    eg_group_wait(a);
+    free_a.join();
+  });
+  w.join();
+  if (outer_thread != inner_thread) GTEST_SKIP() << "task ran elsewhere";
+  EXPECT_EQ(2, errors.released());
+}
+
 TEST(FreeWhileWaiting, RetainedErrorOutlivesTheNextWait) {
   FreedDuringWait t;
   eg_error *kept = nullptr;

@@ -385,9 +385,10 @@ EG_API int eg_group_set_workers(eg_group *group, int workers);
  * is freed (retain it to keep it longer). If eg_group_free was called while
  * this wait was in progress (the free then happens as the wait leaves), the
  * error stays valid after the group is gone, until the calling thread next
- * calls eg_group_wait or eg_group_wait_async, or exits: retain it before
- * then to keep it. For a NULL group it returns a static error with code
- * EG_EINVAL.
+ * calls eg_group_wait or eg_group_wait_async, or exits (for a wait made
+ * by a task that an outer wait of this thread ran: until that outer wait
+ * returns); retain it before then to keep it. For a NULL group it returns
+ * a static error with code EG_EINVAL.
  * A task that waits for its own group could never return (it counts as
  * active until it does; Go hangs there): such a call, made by a task of
  * `group` running on the calling thread, including one of its tasks run by

@@ -133,6 +133,27 @@ static uint64_t count_out(eg_group *group, int *pinned) {
 
 static void leave_waiters(eg_group *group, eg_error *result);
 
+/* The innermost group whose task runs on this thread (thread-local: only
+ * this thread reads or writes it), or NULL. */
+static _Thread_local eg__group_running *innermost;
+
+/*
+ * The last task was counted out with asynchronous waits queued: completes
+ * them. The finishing task's frame, this thread's innermost if it is of
+ * `group`, is hidden meanwhile: that task no longer counts, so a wait for
+ * the group from a `done` callback (or a context callback) would return at
+ * once and must not be refused with EG_EDEADLK. No other frame of `group`
+ * can be on this thread: its task would still be active.
+ */
+static void complete_idle(eg_group *group) {
+  eg__group_running *saved = innermost;
+  if (saved != NULL && saved->group == group)
+    innermost = saved->outer;
+  complete_async_waits(group);
+  leave_waiters(group, NULL);
+  innermost = saved;
+}
+
 /*
  * A task has returned (or failed to start): give its slot back to the limit
  * in force now, as the reference does (if a caller waits for it, count that
@@ -173,10 +194,8 @@ static int finish_task(eg_group *group, int may_chain, int ends_job,
      * user tolerates), the same contract as POSIX semaphores. */
     if (state & EG__GROUP_SLEEPING)
       eg__futex_wake(active_word(group), INT_MAX);
-    if (pinned) {
-      complete_async_waits(group);
-      leave_waiters(group, NULL);
-    }
+    if (pinned)
+      complete_idle(group);
   } else if (state == EG__GROUP_FREED) {
     destroy(group);
   }
@@ -194,10 +213,6 @@ void eg__group_job_done(eg_group *group) {
   void *arg;
   finish_task(group, 0, 1, &task, &arg);
 }
-
-/* The innermost group whose task runs on this thread (thread-local: only
- * this thread reads or writes it), or NULL. */
-static _Thread_local eg__group_running *innermost;
 
 void eg__group_enter(eg__group_running *frame, eg_group *group) {
   frame->group = group;
@@ -449,8 +464,11 @@ static void make_kept_result_key(void) {
 }
 
 /* Holds `error` (a reference the caller took) for this thread. Without a
- * key (pthread_key_create failed) it is released at the next wait only. */
+ * key (pthread_key_create failed) it is released at the next wait only.
+ * One already kept here came from a wait nested in this one (inside a task
+ * this wait ran on the thread, which has returned): it expires now. */
 static void keep_result(eg_error *error) {
+  eg_error_release(kept_result);
   kept_result = error;
   pthread_once(&kept_result_once, make_kept_result_key);
   if (kept_result_key_made)
