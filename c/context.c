@@ -55,7 +55,7 @@ static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
  * over: the application's fork handlers that run meanwhile (registered
  * before ours) may use contexts; that thread passes the closed gate, as
  * nothing it does there is still running when fork() copies the process. */
-static _Thread_local int forking;
+static EG__THREAD_LOCAL int forking;
 
 static void gate_leave(void) {
   /* Release: what the holder did (its unlock included) happens before the

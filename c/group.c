@@ -130,7 +130,7 @@ static void leave_waiters(eg_group *group, eg_error *result);
 
 /* The innermost group whose task runs on this thread (thread-local: only
  * this thread reads or writes it), or NULL. */
-static _Thread_local eg__group_running *innermost;
+static EG__THREAD_LOCAL eg__group_running *innermost;
 
 /*
  * The last task was counted out with asynchronous waits queued: completes
@@ -444,7 +444,7 @@ static void wait_until_idle(eg_group *group) {
  * this thread holds it until its next wait or its exit. Thread-local, so
  * no other thread touches it; the key only releases it at thread exit.
  */
-static _Thread_local eg_error *kept_result;
+static EG__THREAD_LOCAL eg_error *kept_result;
 static pthread_key_t kept_result_key;
 static pthread_once_t kept_result_once = PTHREAD_ONCE_INIT;
 static int kept_result_key_made;

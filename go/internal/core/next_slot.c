@@ -46,8 +46,8 @@ static next_slot slots[EG__NEXT_SLOTS];
 /* Slots [0, slots_used) have been owned at some time: what thieves scan. */
 static atomic_int slots_used;
 
-static _Thread_local next_slot *mine;
-static _Thread_local unsigned lookups_to_skip;
+static EG__THREAD_LOCAL next_slot *mine;
+static EG__THREAD_LOCAL unsigned lookups_to_skip;
 
 /* The key exists only for its destructor, which frees a slot at thread exit.
  * The library is linked with -z nodelete, so the destructor's code stays

@@ -12,7 +12,7 @@
 
 /* The queue of the notification this thread is delivering, or NULL when it
  * is not inside one. Thread-local: no other thread ever sees it. */
-static _Thread_local eg__list *delivering;
+static EG__THREAD_LOCAL eg__list *delivering;
 
 void eg__notify(eg__notice *notice) {
   if (delivering != NULL) {

@@ -89,9 +89,9 @@ static struct pool {
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
 /* The calling thread's record if it is a worker of this process's pool. */
-static _Thread_local worker *self;
+static EG__THREAD_LOCAL worker *self;
 /* See eg__pool_may_chain. */
-static _Thread_local int running_own_job;
+static EG__THREAD_LOCAL int running_own_job;
 
 /* ---- fork: the child has only the forking thread ---- */
 
@@ -157,8 +157,8 @@ void eg__pool_init(void) {
 
 /* The owner of the pool job this thread runs while it is not yet counted
  * complete (NULL once it is), and the fork count it started under. */
-static _Thread_local const void *open_job;
-static _Thread_local unsigned open_job_forks;
+static EG__THREAD_LOCAL const void *open_job;
+static EG__THREAD_LOCAL unsigned open_job_forks;
 
 /* A job taken before a fork() that returns in the child was never taken
  * there: it must not count as completed. */
@@ -549,7 +549,7 @@ static int take_posted_job(eg_job *job) {
 
 /* Nesting depth of block_begin/_end (a library wait inside a task's
  * eg_pool_blocking_begin hint): the outermost pair counts. */
-static _Thread_local int block_depth;
+static EG__THREAD_LOCAL int block_depth;
 
 /* Runs a job as `me`. 0 if, meanwhile, the thread forked and is now the
  * child's orphan (see child_after_fork): it must leave without a trace. */
