@@ -454,5 +454,28 @@ TEST(Pool, HintLeftOpenByATaskClosesWhenTheTaskReturns) {
   EXPECT_TRUE(WaitUntil([] { return BlockedNow() == 0; }));
 }
 
+// A pool grown for blocking work shrinks once the work is gone: threads
+// idle for EG__WORKER_IDLE_NS (2 s) exit, down to the CPU count. Timing is
+// the feature here: the bound is 30 s, for a 2 s timeout on a loaded host.
+TEST(Pool, GrownPoolShrinksBackToTheCpuCount) {
+  const int blocked = 4 * Cpus() + 8;
+  ContextPtr stop = NewCancelContext(eg_context_background());
+  GroupPtr g = NewGroup();
+  Latch running(blocked);
+  StartContextWaiters(g.get(), blocked, stop.get(), &running);
+  running.Wait(); // every one has its own thread
+  EXPECT_GE(eg_pool_threads(nullptr, nullptr), blocked);
+  eg_context_cancel(stop.get(), nullptr);
+  ASSERT_EQ(nullptr, eg_group_wait(g.get()));
+  EXPECT_TRUE(WaitUntil(
+      [] { return eg_pool_threads(nullptr, nullptr) <= Cpus(); },
+      std::chrono::seconds(30)))
+      << eg_pool_threads(nullptr, nullptr) << " threads left";
+  // A shrunk pool still runs work at once.
+  GroupPtr again = NewGroup();
+  ASSERT_EQ(EG_OK, GoFn(again.get(), [](eg_context *) { return nullptr; }));
+  EXPECT_EQ(nullptr, eg_group_wait(again.get()));
+}
+
 } // namespace
 } // namespace egtest

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -44,6 +45,10 @@ typedef struct worker {
   _Alignas(EG_CACHE_LINE) atomic_uint job_seq; /* odd while a job runs */
   atomic_int in_wait;  /* between eg__pool_block_begin and _end */
   atomic_int detected; /* the monitor counts it in pool.blocked */
+  /* The clocks when it last left the idle list, for the job it then runs
+   * (note_wake), valid while woke_seq is the job sequence before that job. */
+  atomic_uint woke_seq;
+  _Atomic int64_t woke_cpu_ns, woke_at_ns;
   /* The monitor's own memory (under all_lock). */
   unsigned seen_seq;
   int64_t seen_cpu_ns, seen_at_ns;
@@ -226,6 +231,7 @@ static worker *take_record(void) {
     eg__list_init(&w->idle_link);
     atomic_init(&w->woken, 0);
     atomic_init(&w->job_seq, 0);
+    atomic_init(&w->woke_seq, UINT_MAX); /* odd: no job's predecessor */
     atomic_init(&w->in_wait, 0);
     atomic_init(&w->detected, 0);
     w->seen_seq = 0;
@@ -569,6 +575,26 @@ static int run_as_worker(worker *me, const eg_job *job) {
   return 1;
 }
 
+/*
+ * Notes the clocks of a worker leaving the idle list, for the monitor
+ * (woke_for_job): a burst of blocking tasks on a parked pool then grows by
+ * a generation per tick, not per two. A CPU-clock read per wake, which
+ * already cost a futex round trip; never between two jobs. Release:
+ * publishes the clocks with the sequence they belong to.
+ */
+static void note_wake(worker *me) {
+  struct timespec cpu;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) != 0)
+    return;
+  atomic_store_explicit(&me->woke_cpu_ns,
+                        (int64_t)cpu.tv_sec * 1000000000 + cpu.tv_nsec,
+                        memory_order_relaxed);
+  atomic_store_explicit(&me->woke_at_ns, eg__now_ns(), memory_order_relaxed);
+  atomic_store_explicit(
+      &me->woke_seq, atomic_load_explicit(&me->job_seq, memory_order_relaxed),
+      memory_order_release);
+}
+
 static void *worker_main(void *arg) {
   worker *me = arg;
   self = me;
@@ -580,6 +606,7 @@ static void *worker_main(void *arg) {
   eg__list_push_back(&pool.all, &me->link);
   pthread_mutex_unlock(&pool.all_lock);
   int spinning = me->start_spinning;
+  note_wake(me); /* a new thread is as good as a woken one */
   eg_job job;
   eg_next_scan scan = EG_NEXT_SCAN_INIT;
   for (;;) {
@@ -601,6 +628,7 @@ static void *worker_main(void *arg) {
     if (parked == PARK_EXIT)
       break;
     spinning = parked == PARK_WOKEN;
+    note_wake(me);
   }
   self = NULL;
   put_record(me);
@@ -683,7 +711,7 @@ static int looks_blocked(worker *w, int64_t now) {
  * 1 if the kernel says `w` sleeps (state S or D in /proc), not waiting for a
  * CPU (R): a still CPU clock alone cannot tell a blocked thread from one
  * preempted on a busy machine. Read only for a worker whose clock stood
- * still, once per mark.
+ * still, once per mark, and only on a busy machine (cpus_free).
  */
 static int sleeps_in_kernel(const worker *w) {
   char path[64], stat[256];
@@ -702,6 +730,64 @@ static int sleeps_in_kernel(const worker *w) {
 }
 
 /*
+ * 1 if no thread of the machine waits for a CPU now: the running tasks
+ * /proc/loadavg counts (the monitor included) fit on the CPUs. Then a still
+ * CPU clock means blocked, and one read per tick replaces one per newly
+ * still worker (each costs about 10 microseconds: a burst of 160 blocking
+ * tasks took 1.6 ms of monitor time to see). 0 when it cannot tell.
+ */
+static int cpus_free(void) {
+  char text[128];
+  int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t got = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (got <= 0)
+    return 0;
+  text[got] = 0;
+  int running;
+  /* "0.10 0.82 1.62 2/345 12345": running/total is the fourth field. */
+  return sscanf(text, "%*s %*s %*s %d/", &running) == 1 &&
+         running <= pool.min_threads;
+}
+
+/*
+ * A worker first seen in job `seq` that left the idle list just before it
+ * (note_wake): its clocks from then are the reading to compare with, so it
+ * is judged now instead of at the next tick. Acquire: pairs with
+ * note_wake's release of woke_seq. A wake noted between the two loads
+ * gives a mixed pair: at worst one wrong judgment, corrected next tick.
+ */
+static int woke_for_job(worker *w, unsigned seq) {
+  if (atomic_load_explicit(&w->woke_seq, memory_order_acquire) != seq - 1)
+    return 0;
+  w->seen_cpu_ns = atomic_load_explicit(&w->woke_cpu_ns, memory_order_relaxed);
+  w->seen_at_ns = atomic_load_explicit(&w->woke_at_ns, memory_order_relaxed);
+  return 1;
+}
+
+/* Judges a worker seen before in its job: marks it blocked (returns 1) if
+ * its clock stood still and it sleeps; unmarks it if its clock moves. */
+static int judge(worker *w, int64_t now, int *trust_clocks) {
+  if (!looks_blocked(w, now)) {
+    clear_detected(w);
+    return 0;
+  }
+  if (atomic_load_explicit(&w->detected, memory_order_relaxed))
+    return 0; /* already counted */
+  if (*trust_clocks < 0)
+    *trust_clocks = cpus_free();
+  if (!*trust_clocks && !sleeps_in_kernel(w))
+    return 0; /* preempted: computing */
+  int none = 0;
+  if (!atomic_compare_exchange_strong(&w->detected, &none, 1))
+    return 0;
+  atomic_fetch_add(&pool.blocked, 1);
+  return 1;
+}
+
+/*
  * Looks at every worker inside a job: one whose CPU clock stood (nearly)
  * still since the last look, in the same job, is marked blocked (it counts
  * as not runnable); a marked one whose clock moves is unmarked. Workers in
@@ -710,7 +796,7 @@ static int sleeps_in_kernel(const worker *w) {
  * yet (it judges them at the next tick).
  */
 static int find_blocked(int64_t now, int *unseen) {
-  int fresh = 0;
+  int fresh = 0, trust_clocks = -1; /* -1: not read yet (cpus_free) */
   *unseen = 0;
   pthread_mutex_lock(&pool.all_lock);
   EG__LIST_FOREACH(node, &pool.all) {
@@ -721,20 +807,11 @@ static int find_blocked(int64_t now, int *unseen) {
       continue;
     if (!(seq & 1)) {
       clear_detected(w);
-    } else if (seq != w->seen_seq) {
+    } else if (seq == w->seen_seq || woke_for_job(w, seq)) {
+      fresh += judge(w, now, &trust_clocks);
+    } else {
       looks_blocked(w, now); /* a first sighting: a reading to compare */
       ++*unseen;
-    } else if (looks_blocked(w, now)) {
-      int none = 0;
-      if (atomic_load_explicit(&w->detected, memory_order_relaxed) ||
-          !sleeps_in_kernel(w))
-        continue; /* already counted, or preempted: computing */
-      if (atomic_compare_exchange_strong(&w->detected, &none, 1)) {
-        atomic_fetch_add(&pool.blocked, 1);
-        fresh++;
-      }
-    } else {
-      clear_detected(w);
     }
     w->seen_seq = seq;
   }
@@ -748,8 +825,10 @@ static size_t min_size(size_t a, size_t b) {
 
 /*
  * One tick with jobs queued. Blocked workers found are replaced, by 1, 2,
- * 4, ... threads each on consecutive ticks that find more (work that blocks
- * keeps blocking), never more than there are queued jobs. A queue that made
+ * 4, ... threads each in consecutive generations that find more (work that
+ * blocks keeps blocking), never more than there are queued jobs; a
+ * generation ends when a tick finds no blocked worker, none to judge yet
+ * and none of the added ones still on its way to a job (spinning). A queue that made
  * no progress while every runnable worker computes gets one thread for
  * liveness after EG__LIVENESS_NS, the next after twice as long, and so on.
  * Returns 1 if there is something to watch closely (short ticks).
@@ -761,7 +840,7 @@ static int watch_queue(monitor *m, size_t queued, size_t taken, int64_t now) {
     int shift = m->streak < EG__MAX_ADD_SHIFT ? m->streak : EG__MAX_ADD_SHIFT;
     m->streak++;
     add_workers(min_size(queued, (size_t)fresh << shift));
-  } else if (unseen == 0) {
+  } else if (unseen == 0 && atomic_load(&pool.spinning) == 0) {
     m->streak = 0;
   }
   if (taken != m->last_taken || !takeable_jobs()) {
@@ -811,6 +890,9 @@ static void monitor_reset(monitor *m, int64_t now) {
 static void *monitor_main(void *unused) {
   (void)unused;
   static monitor m = {.scan = EG_NEXT_SCAN_INIT};
+  /* A tick of tens of microseconds must not become the default 50 us of
+   * timer slack longer: the least slack the kernel allows. */
+  prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
   monitor_reset(&m, eg__now_ns());
   while (!atomic_load(&pool.stopping)) {
     unsigned sequence = atomic_load(&pool.monitor_wake);
