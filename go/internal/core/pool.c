@@ -22,6 +22,7 @@
 
 #include "errgroup_async.h"
 #include "list.h"
+#include "monitor.h"
 #include "next_slot.h"
 #include "platform.h"
 #include "timer.h"
@@ -670,17 +671,6 @@ void eg_pool_blocking_end(void) {
 
 /* ---------------------------------------------------------------- monitor */
 
-/* What the monitor remembers between ticks. */
-typedef struct monitor {
-  int64_t tick_ns;
-  size_t last_taken;
-  int streak;            /* consecutive ticks that found blocked workers */
-  int64_t stalled_since; /* last progress of a non-empty queue */
-  int64_t liveness_wait; /* stall that earns the next liveness thread */
-  int64_t empty_since;   /* the queue is empty since (0: it is not) */
-  eg_next_scan scan;
-} monitor;
-
 /* Adds up to `count` runnable workers, each with a spinner's place: parked
  * ones first, then new threads (the cap permitting). */
 static void add_workers(size_t count) {
@@ -819,46 +809,12 @@ static int find_blocked(int64_t now, int *unseen) {
   return fresh;
 }
 
-static size_t min_size(size_t a, size_t b) {
-  return a < b ? a : b;
-}
-
-/*
- * One tick with jobs queued. Blocked workers found are replaced, by 1, 2,
- * 4, ... threads each in consecutive generations that find more (work that
- * blocks keeps blocking), never more than there are queued jobs; a
- * generation ends when a tick finds no blocked worker, none to judge yet
- * and none of the added ones still on its way to a job (spinning). A queue that made
- * no progress while every runnable worker computes gets one thread for
- * liveness after EG__LIVENESS_NS, the next after twice as long, and so on.
- * Returns 1 if there is something to watch closely (short ticks).
- */
-static int watch_queue(monitor *m, size_t queued, size_t taken, int64_t now) {
-  int unseen;
-  int fresh = find_blocked(now, &unseen);
-  if (fresh > 0) {
-    int shift = m->streak < EG__MAX_ADD_SHIFT ? m->streak : EG__MAX_ADD_SHIFT;
-    m->streak++;
-    add_workers(min_size(queued, (size_t)fresh << shift));
-  } else if (unseen == 0 && atomic_load(&pool.spinning) == 0) {
-    m->streak = 0;
-  }
-  if (taken != m->last_taken || !takeable_jobs()) {
-    m->stalled_since = now;
-  } else if (fresh == 0) {
-    /* The wake rule failed here (no thread could be made, or at the cap):
-     * retry, on shorter ticks only while that works. */
-    if (runnable() < pool.max_awake)
-      return wake_one();
-    if (now - m->stalled_since >= m->liveness_wait) {
-      add_workers(1);
-      m->stalled_since = now;
-      if (m->liveness_wait < EG__LIVENESS_MAX_NS)
-        m->liveness_wait *= 2;
-      return 1;
-    }
-  }
-  return fresh > 0 || unseen > 0;
+/* What a tick with jobs queued sees of the workers (find_blocked). */
+static void look_at_workers(eg__monitor_seen *seen) {
+  seen->fresh = find_blocked(seen->now, &seen->unseen);
+  seen->on_the_way = atomic_load(&pool.spinning);
+  seen->takeable = takeable_jobs();
+  seen->can_wake = runnable() < pool.max_awake;
 }
 
 /* Sleeps until a push finds the monitor asleep. Returns at once if work is
@@ -871,59 +827,39 @@ static void monitor_sleep_until_push(void) {
   atomic_store(&pool.monitor_asleep, 0);
 }
 
-static void monitor_reset(monitor *m, int64_t now) {
-  m->tick_ns = EG__MONITOR_TICK_MIN_NS;
-  m->last_taken = taken_jobs();
-  m->streak = 0;
-  m->stalled_since = now;
-  m->liveness_wait = EG__LIVENESS_NS;
-  m->empty_since = 0;
-}
-
 /*
- * The tick adapts, like Go's sysmon: the shortest while there is something
- * to watch (blocked workers, new threads), doubling on each tick without,
- * up to EG__MONITOR_TICK_MAX_NS; a push that finds every worker busy resets
- * a slow monitor. After EG__MONITOR_QUIET_NS with nothing queued it sleeps
- * until a push.
+ * The monitor thread: ticks as c/monitor.c decides (every 20 us while
+ * there is something to watch, up to 1 ms, asleep after 50 ms with nothing
+ * queued); a push that finds every worker busy pokes a slow monitor.
  */
 static void *monitor_main(void *unused) {
   (void)unused;
-  static monitor m = {.scan = EG_NEXT_SCAN_INIT};
+  eg__monitor m;
+  eg_next_scan scan = EG_NEXT_SCAN_INIT;
   /* A tick of tens of microseconds must not become the default 50 us of
    * timer slack longer: the least slack the kernel allows. */
   prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-  monitor_reset(&m, eg__now_ns());
+  eg__monitor_reset(&m, eg__now_ns(), taken_jobs());
   while (!atomic_load(&pool.stopping)) {
     unsigned sequence = atomic_load(&pool.monitor_wake);
     if (eg__futex_wait(&pool.monitor_wake, sequence, m.tick_ns) == 0)
-      m.tick_ns = EG__MONITOR_TICK_MIN_NS; /* poked */
-    int64_t now = eg__now_ns();
-    size_t queued = queued_jobs(), taken = taken_jobs();
-    int busy = 0;
-    if (queued > 0) {
-      m.empty_since = 0;
-      busy = watch_queue(&m, queued, taken, now);
-    } else {
-      m.stalled_since = now;
-      m.streak = 0;
-      m.liveness_wait = EG__LIVENESS_NS;
-      if (m.empty_since == 0)
-        m.empty_since = now;
-    }
-    m.last_taken = taken;
-    post_stale_job(&m.scan);
-    m.tick_ns = busy ? EG__MONITOR_TICK_MIN_NS
-                : m.tick_ns < EG__MONITOR_TICK_MAX_NS / 2
-                    ? 2 * m.tick_ns
-                    : EG__MONITOR_TICK_MAX_NS;
+      eg__monitor_poked(&m);
+    eg__monitor_seen seen = {
+        .now = eg__now_ns(), .queued = queued_jobs(), .taken = taken_jobs()};
+    if (seen.queued > 0)
+      look_at_workers(&seen);
+    eg__monitor_plan plan = eg__monitor_decide(&m, &seen);
+    add_workers(plan.add);
+    int woke = plan.wake && wake_one();
+    post_stale_job(&scan);
+    int64_t tick = eg__monitor_end_tick(&m, plan.watch || woke);
     /* Relaxed: a hint for signal_workers, which exchanges it. */
-    atomic_store_explicit(&pool.monitor_slow, m.tick_ns >= EG__MONITOR_POKE_NS,
+    atomic_store_explicit(&pool.monitor_slow, tick >= EG__MONITOR_POKE_NS,
                           memory_order_relaxed);
-    if (m.empty_since != 0 && now - m.empty_since >= EG__MONITOR_QUIET_NS) {
+    if (plan.sleep) {
       atomic_store_explicit(&pool.stale_job, 0, memory_order_relaxed);
       monitor_sleep_until_push();
-      monitor_reset(&m, eg__now_ns());
+      eg__monitor_reset(&m, eg__now_ns(), taken_jobs());
     }
   }
   atomic_store(&pool.monitor_alive, 0);

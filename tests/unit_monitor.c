@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the pool monitor's policy (c/monitor.c), with explicit
+ * clocks: what a tick decides from what it saw, without threads or sleeps.
+ * Runs every case in order and exits non-zero on the first failure.
+ */
+#include <stdio.h>
+
+#include "monitor.h"
+#include "tunables.h"
+#include "unit_check.h"
+
+enum { US = 1000, MS = 1000000 };
+
+/* A tick at `now` with `queued` jobs, `taken` ever taken, and the rest of
+ * what it saw zero: no blocked worker, nothing takeable, no wake possible. */
+static eg__monitor_seen seen_at(int64_t now, size_t queued, size_t taken) {
+  eg__monitor_seen seen = {.now = now, .queued = queued, .taken = taken};
+  return seen;
+}
+
+/* Blocked workers found in consecutive generations are replaced by 1, 2,
+ * 4, ... threads each, never more than the queued jobs; the shift stops at
+ * EG__MAX_ADD_SHIFT. */
+static void replacements_grow_per_generation(void) {
+  eg__monitor m;
+  eg__monitor_reset(&m, 0, 0);
+  size_t expected[] = {1, 2, 4, 8, 16};
+  for (int i = 0; i < 5; i++) {
+    eg__monitor_seen seen = seen_at((i + 1) * 20 * US, 1000, 0);
+    seen.fresh = 1;
+    eg__monitor_plan plan = eg__monitor_decide(&m, &seen);
+    CHECK(plan.add == expected[i]);
+    CHECK(plan.watch && !plan.wake && !plan.sleep);
+  }
+  eg__monitor_seen few = seen_at(200 * US, 3, 0);
+  few.fresh = 2;
+  CHECK(eg__monitor_decide(&m, &few).add == 3); /* capped at the queue */
+  eg__monitor_reset(&m, 0, 0);
+  for (int i = 0; i < EG__MAX_ADD_SHIFT + 4; i++) {
+    eg__monitor_seen seen = seen_at(i * 20 * US, (size_t)1 << 20, 0);
+    seen.fresh = 1;
+    size_t add = eg__monitor_decide(&m, &seen).add;
+    int shift = i < EG__MAX_ADD_SHIFT ? i : EG__MAX_ADD_SHIFT;
+    CHECK(add == (size_t)1 << shift);
+  }
+}
+
+/* A generation lasts while its workers are still to be judged or on their
+ * way to a job; a tick with neither ends it. */
+static void generation_ends_only_when_nothing_is_pending(void) {
+  eg__monitor m;
+  eg__monitor_reset(&m, 0, 0);
+  eg__monitor_seen seen = seen_at(20 * US, 100, 0);
+  seen.fresh = 1;
+  CHECK(eg__monitor_decide(&m, &seen).add == 1);
+  eg__monitor_seen waking = seen_at(40 * US, 100, 0);
+  waking.on_the_way = 1; /* the added worker is not in its job yet */
+  CHECK(eg__monitor_decide(&m, &waking).add == 0);
+  eg__monitor_seen judging = seen_at(60 * US, 100, 1);
+  judging.unseen = 1;
+  eg__monitor_plan plan = eg__monitor_decide(&m, &judging);
+  CHECK(plan.add == 0 && plan.watch);
+  seen = seen_at(80 * US, 100, 1);
+  seen.fresh = 1;
+  CHECK(eg__monitor_decide(&m, &seen).add == 2); /* the same generation */
+  eg__monitor_seen quiet = seen_at(100 * US, 100, 2);
+  CHECK(eg__monitor_decide(&m, &quiet).add == 0);
+  seen = seen_at(120 * US, 100, 2);
+  seen.fresh = 1;
+  CHECK(eg__monitor_decide(&m, &seen).add == 1); /* a new one */
+}
+
+/* A queue stuck behind computing workers gets a thread after
+ * EG__LIVENESS_NS, the next after twice as long, ..., up to
+ * EG__LIVENESS_MAX_NS between two; progress restarts the clock. */
+static void liveness_threads_at_doubling_intervals(void) {
+  eg__monitor m;
+  eg__monitor_reset(&m, 0, 7);
+  int64_t now = 0, wait = EG__LIVENESS_NS, last = 0;
+  int added = 0;
+  while (added < 12) {
+    now += MS;
+    eg__monitor_seen seen = seen_at(now, 5, 7);
+    seen.takeable = 1;
+    eg__monitor_plan plan = eg__monitor_decide(&m, &seen);
+    CHECK(!plan.wake);
+    if (plan.add == 0) {
+      CHECK(now - last < wait);
+      continue;
+    }
+    CHECK(plan.add == 1 && plan.watch);
+    CHECK(now - last == wait);
+    last = now;
+    added++;
+    if (wait < EG__LIVENESS_MAX_NS)
+      wait *= 2;
+  }
+  CHECK(wait >= EG__LIVENESS_MAX_NS);
+  /* Progress: the stall starts again, at the wait reached so far. */
+  eg__monitor_seen moved = seen_at(now + MS, 5, 8);
+  moved.takeable = 1;
+  CHECK(eg__monitor_decide(&m, &moved).add == 0);
+  eg__monitor_seen stuck = seen_at(now + MS + EG__LIVENESS_NS, 5, 8);
+  stuck.takeable = 1;
+  CHECK(eg__monitor_decide(&m, &stuck).add == 0);
+  /* An empty queue forgets the doubling. */
+  eg__monitor_seen empty = seen_at(now + 2 * MS + EG__LIVENESS_NS, 0, 8);
+  eg__monitor_decide(&m, &empty);
+  eg__monitor_seen again = seen_at(now + 3 * MS + EG__LIVENESS_NS, 5, 8);
+  again.takeable = 1;
+  eg__monitor_decide(&m, &again);
+  eg__monitor_seen later =
+      seen_at(now + 3 * MS + 2 * EG__LIVENESS_NS, 5, 8);
+  later.takeable = 1;
+  CHECK(eg__monitor_decide(&m, &later).add == 1);
+}
+
+/* A stuck queue while fewer workers are runnable than the wake rule allows:
+ * the wake rule failed at the push (no thread, or the cap): retry it, and
+ * add no liveness thread. A queue that is not takeable (an unpublished
+ * cell) is no stall. */
+static void a_failed_wake_is_retried(void) {
+  eg__monitor m;
+  eg__monitor_reset(&m, 0, 0);
+  eg__monitor_seen seen = seen_at(EG__LIVENESS_NS * 4, 1, 0);
+  seen.takeable = 1;
+  seen.can_wake = 1;
+  eg__monitor_plan plan = eg__monitor_decide(&m, &seen);
+  CHECK(plan.wake && plan.add == 0);
+  eg__monitor_seen unpublished = seen_at(EG__LIVENESS_NS * 8, 1, 0);
+  plan = eg__monitor_decide(&m, &unpublished);
+  CHECK(!plan.wake && plan.add == 0 && !plan.watch);
+}
+
+/* The tick: shortest while busy, doubling on quiet ticks up to the
+ * longest; a poke makes it the shortest again. */
+static void tick_adapts(void) {
+  eg__monitor m;
+  eg__monitor_reset(&m, 0, 0);
+  CHECK(m.tick_ns == EG__MONITOR_TICK_MIN_NS);
+  int64_t tick = EG__MONITOR_TICK_MIN_NS;
+  for (int i = 0; i < 20; i++) {
+    int64_t next = eg__monitor_end_tick(&m, 0);
+    CHECK(next == (tick * 2 < EG__MONITOR_TICK_MAX_NS
+                       ? tick * 2
+                       : EG__MONITOR_TICK_MAX_NS));
+    tick = next;
+  }
+  CHECK(tick == EG__MONITOR_TICK_MAX_NS);
+  CHECK(eg__monitor_end_tick(&m, 1) == EG__MONITOR_TICK_MIN_NS);
+  eg__monitor_end_tick(&m, 0);
+  eg__monitor_poked(&m);
+  CHECK(m.tick_ns == EG__MONITOR_TICK_MIN_NS);
+}
+
+/* Nothing queued for EG__MONITOR_QUIET_NS: sleep until a push; a job in
+ * between restarts the quiet period. */
+static void sleeps_after_a_quiet_period(void) {
+  eg__monitor m;
+  eg__monitor_reset(&m, 0, 0);
+  CHECK(!eg__monitor_decide(&m, &(eg__monitor_seen){.now = MS}).sleep);
+  CHECK(!eg__monitor_decide(&m, &(eg__monitor_seen){
+                                    .now = MS + EG__MONITOR_QUIET_NS - 1})
+             .sleep);
+  eg__monitor_seen busy = seen_at(MS + EG__MONITOR_QUIET_NS - 1, 1, 1);
+  CHECK(!eg__monitor_decide(&m, &busy).sleep);
+  int64_t start = 2 * MS + EG__MONITOR_QUIET_NS;
+  CHECK(!eg__monitor_decide(&m, &(eg__monitor_seen){.now = start}).sleep);
+  CHECK(eg__monitor_decide(&m, &(eg__monitor_seen){
+                                   .now = start + EG__MONITOR_QUIET_NS})
+            .sleep);
+}
+
+int main(void) {
+  replacements_grow_per_generation();
+  generation_ends_only_when_nothing_is_pending();
+  liveness_threads_at_doubling_intervals();
+  a_failed_wake_is_retried();
+  tick_adapts();
+  sleeps_after_a_quiet_period();
+  puts("unit_monitor: all passed");
+  return 0;
+}
