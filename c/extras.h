@@ -58,9 +58,11 @@ int eg__extras_skips(eg_group *group, eg__extras *extras);
  * reported to the task-done callback (which gets `arg`). */
 int eg__extras_skips_queued(eg_group *group, eg__extras *extras, void *arg);
 
-/* A go caller blocked at the limit was refused by the sweep (EG_LIMIT_SKIPPED):
- * counts it skipped and returns EG_ESKIPPED. */
-int eg__extras_refused(eg__extras *extras);
+/* A go caller blocked at the limit got `admission` (EG_LIMIT_HANDED or
+ * EG_LIMIT_SKIPPED): 1 if it must return EG_ESKIPPED (counted skipped),
+ * refused by the sweep, or handed a slot after the group was canceled
+ * (which is then given back). 0: start the task. */
+int eg__extras_refuses(eg_group *group, int admission);
 
 /* eg_group_free: gives the skip mode's hook back; returns 1 if the caller
  * must drop the hook's pin on the group (the hook will never run). */

@@ -287,9 +287,18 @@ int eg__extras_skips(eg_group *group, eg__extras *extras) {
   return 1;
 }
 
-int eg__extras_refused(eg__extras *extras) {
-  atomic_fetch_add_explicit(&extras->skipped, 1, memory_order_relaxed);
-  return EG_ESKIPPED;
+int eg__extras_refuses(eg_group *group, int admission) {
+  eg__extras *extras = eg__extras_of(group);
+  if (admission == EG_LIMIT_SKIPPED) {
+    atomic_fetch_add_explicit(&extras->skipped, 1, memory_order_relaxed);
+    return 1;
+  }
+  if (!eg__extras_skips(group, extras))
+    return 0;
+  /* Canceled while blocked, before the sweep refused this caller: the
+   * releaser counted the task in; give its slot and count back. */
+  eg__group_task_done(group);
+  return 1;
 }
 
 int eg__extras_skips_queued(eg_group *group, eg__extras *extras, void *arg) {
