@@ -48,14 +48,28 @@ static inline eg__extras *eg__extras_of(eg_group *group) {
 int eg__extras_record_error(eg_group *group, eg__extras *extras,
                             eg_error *error);
 
+/* The same with a task-done callback: records, then reports. */
+void eg__extras_report_done(eg_group *group, eg__extras *extras, void *arg,
+                            eg_error *error);
+
 /* A task of a group with extras returned `error` (NULL or owned): records
  * it and calls the task-done callback, if any, with `arg`. */
-void eg__extras_task_done(eg_group *group, eg__extras *extras, void *arg,
-                          eg_error *error);
+static inline void eg__extras_task_done(eg_group *group, eg__extras *extras,
+                                        void *arg, eg_error *error) {
+  if (extras->done != NULL)
+    eg__extras_report_done(group, extras, arg, error);
+  else if (error != NULL)
+    eg__extras_record_error(group, extras, error);
+}
+
+/* The same, in skip mode only. */
+int eg__extras_skips_canceled(eg_group *group, eg__extras *extras);
 
 /* In skip mode, if the group is canceled: counts one task skipped and
  * returns 1 (its go call then returns EG_ESKIPPED). Else 0. */
-int eg__extras_skips(eg_group *group, eg__extras *extras);
+static inline int eg__extras_skips(eg_group *group, eg__extras *extras) {
+  return extras->skip && eg__extras_skips_canceled(group, extras);
+}
 
 /* The same for a task queued in worker mode: if skipped, it is also
  * reported to the task-done callback (which gets `arg`). */
