@@ -547,6 +547,103 @@ typedef void (*eg_task_done_fn)(void *done_arg, void *task_arg, int status,
 EG_API int eg_group_on_task_done(eg_group *group, eg_task_done_fn done,
                                  void *done_arg);
 
+/**
+ * eg_group_wait with a bound: blocks until no task of the group is active
+ * or `timeout_ns` nanoseconds have passed; a negative timeout waits
+ * forever. Returns EG_OK once no task is active: *result is then exactly
+ * what eg_group_wait would return, with the same effects (the group's
+ * context is canceled) and the same borrow rules (eg_group_free during the
+ * wait included). Returns EG_ETIMEDOUT when the time passes first:
+ * *result is NULL, nothing is canceled or recorded, the tasks keep running
+ * and the caller may wait again. Unlike eg_group_wait it never runs the
+ * group's queued tasks on the calling thread (one could overrun the time);
+ * a pool thread that waits here counts as blocked, so the pool adds a
+ * thread for queued work meanwhile. Any number of timed and untimed waits
+ * may run at once. Called from a task of the group (see eg_group_wait):
+ * EG_EDEADLK with a negative timeout, nothing recorded or canceled; with a
+ * bound it just times out. EG_EINVAL for a NULL group or result.
+ * Thread-safe. Since 1.1.
+ */
+EG_API int eg_group_wait_timeout(eg_group *group, int64_t timeout_ns,
+                                 eg_error **result);
+
+/**
+ * eg_group_wait_timeout with an absolute deadline on the eg_now_ns() clock:
+ * a deadline already passed still returns EG_OK if no task is active, else
+ * EG_ETIMEDOUT at once; INT64_MAX waits forever (and gives EG_EDEADLK from
+ * a task of the group). Same results, effects and errors. Since 1.1.
+ */
+EG_API int eg_group_wait_deadline(eg_group *group, int64_t deadline_ns,
+                                  eg_error **result);
+
+/**
+ * 1 if no task of the group is active (a wait would return at once), 0 if
+ * some are, EG_EINVAL for NULL. A snapshot: never blocks, cancels nothing,
+ * records nothing. A 1 means every task that returned before has had its
+ * error recorded. Thread-safe. Since 1.1.
+ */
+EG_API int eg_group_idle(eg_group *group);
+
+/**
+ * Changes the group's limit while tasks run (no peer has this; unlike
+ * eg_group_set_limit it may race eg_group_go, eg_group_try_go and
+ * admissions). Raising it admits the oldest blocked go callers and queued
+ * eg_group_admit requests at once, in their order, as many as the new
+ * limit leaves room for: each is counted active before this call returns
+ * (the go caller then starts its task and returns; an admission's
+ * notification runs on this thread, with no lock of the library held).
+ * Lowering it stops no task: new admissions wait until fewer than `limit`
+ * tasks of the limit run. A negative limit means no limit: every blocked
+ * caller is admitted at once and later calls never block (the limit can be
+ * given a bound again later). First come, first served holds throughout: a
+ * slot a blocked caller is owed is never taken by eg_group_try_go, nor by a
+ * later go caller. A go caller blocked at a limit of one may be running a
+ * queued task of the group (see eg_group_go) when a raise admits it: it
+ * returns once that task has returned.
+ * If the group has no limit (none was set, or set_limit removed it): the
+ * same as eg_group_set_limit, so EG_EBUSY while a task is active.
+ * eg_group_set_limit keeps its reference behaviour, also after this call.
+ * Returns EG_OK, EG_EINVAL (NULL group, worker mode), EG_EBUSY, EG_ENOMEM
+ * (the last two only without a limit). Thread-safe. Since 1.1.
+ */
+EG_API int eg_group_resize_limit(eg_group *group, int limit);
+
+/**
+ * Trio's nursery.start: starts fn as eg_group_go does (same admission, so
+ * it may block at the limit, and the same errors), and blocks until the
+ * task says it is ready or returns. fn receives a context of its own
+ * instead of the group's: a cancelable child of the group's context (of
+ * the background context for a group made by eg_group_new), so it is
+ * canceled with it; the library cancels and releases it after fn returns
+ * (retain it to keep it longer; it is then done). fn may cancel it itself.
+ * `arg` is passed to fn as with eg_group_go.
+ * Returns 1 once fn (or any thread it gave the context to) called
+ * eg_task_ready with that context; the task goes on running in the group.
+ * Returns 0 if fn returned without calling it: *task_error then receives
+ * an owned reference to what fn returned (NULL for success), and the group
+ * records that error as usual too. `task_error` may be NULL (the reference
+ * is then released). A negative status means fn never ran: EG_EINVAL (NULL
+ * group or fn), EG_ENOMEM, EG_EAGAIN, or EG_ESKIPPED (the group skips
+ * tasks once canceled, see eg_group_skip_when_canceled).
+ * The starting thread never runs fn itself (eg_group_go's task of its own
+ * goes to the queue), and a pool thread that starts counts as blocked
+ * while it waits, so the pool adds a thread for queued work meanwhile.
+ * Called from a task of the group, it waits as any nested eg_group_go at
+ * the limit would, then for the started task. Thread-safe. Since 1.1.
+ */
+EG_API int eg_group_start(eg_group *group, eg_task_fn fn, void *arg,
+                          eg_error **task_error);
+
+/**
+ * Tells the eg_group_start waiting for the task that received `ctx` that
+ * the task is ready: the first call wakes it and returns 1, later ones (and
+ * calls after the task returned, with a context it retained) do nothing
+ * and return 0. Any thread may call it. EG_EINVAL for NULL or a context
+ * that is not a started task's own (the group's, the background, one made
+ * by eg_context_with_cancel, ...). Since 1.1.
+ */
+EG_API int eg_task_ready(eg_context *ctx);
+
 /* ---------------------------------------------------------------------------
  * The process-wide thread pool
  *
