@@ -7,6 +7,7 @@
 #include "context.h"
 #include "errgroup_async.h"
 #include "error.h"
+#include "extras.h"
 #include "platform.h"
 #include "pool.h"
 #include "tunables.h"
@@ -24,6 +25,7 @@ static int group_new(eg_group **out) {
   group->ctx = eg_context_background();
   group->cancels = 0;
   atomic_init(&group->limit, NULL);
+  atomic_init(&group->extras, NULL);
   pthread_mutex_init(&group->lock, NULL);
   eg__list_init(&group->retired);
   eg__list_init(&group->async_waits);
@@ -31,6 +33,7 @@ static int group_new(eg_group **out) {
   group->running = 0;
   eg__list_init(&group->queued);
   atomic_init(&group->used, 0);
+  atomic_init(&group->canceled, 0);
   *out = group;
   return EG_OK;
 }
@@ -47,6 +50,7 @@ static void destroy(eg_group *group) {
   while ((link = eg__list_pop_front(&group->retired)) != NULL)
     eg__limit_free(EG__LIST_ENTRY(link, eg_limit, retired_link));
   pthread_mutex_destroy(&group->lock);
+  eg__extras_free(eg__extras_of(group));
   eg__free(group);
 }
 
@@ -76,19 +80,35 @@ int eg_group_with_context(eg_context *parent, eg_group **group_out,
   return EG_OK;
 }
 
+static void leave_waiters(eg_group *group, eg_error *result);
+
 void eg_group_free(eg_group *group) {
   if (group == NULL)
     return;
+  eg__extras *extras = eg__extras_of(group);
+  int unpin = extras != NULL && eg__extras_unhook(group, extras);
   /* acq_rel: if nobody is inside, we free, after all their writes. */
   if (atomic_fetch_or_explicit(&group->state, EG__GROUP_FREED,
                                memory_order_acq_rel) == 0)
     destroy(group);
+  if (unpin)
+    leave_waiters(group, NULL);
+}
+
+void eg__group_pin(eg_group *group) {
+  /* Relaxed: as a waiter's registration in eg_group_wait. */
+  atomic_fetch_add_explicit(&group->state, EG__GROUP_WAITER_ONE,
+                            memory_order_relaxed);
+}
+
+void eg__group_unpin(eg_group *group) {
+  leave_waiters(group, NULL);
 }
 
 /* ---------------------------------------------------------------- tasks */
 
 /* Keeps `error` if it is the group's first; returns 1 if so. */
-int eg__group_record_error(eg_group *group, eg_error *error) {
+int eg__group_record_first(eg_group *group, eg_error *error) {
   eg_error *expected = NULL;
   /* acq_rel: publishes the error to waiters (who also synchronise through
    * the state word) and to a concurrent loser's comparison. */
@@ -101,6 +121,13 @@ int eg__group_record_error(eg_group *group, eg_error *error) {
   if (group->cancels)
     eg__context_cancel(group->ctx, EG_ECANCELED, error);
   return 1;
+}
+
+int eg__group_record_error(eg_group *group, eg_error *error) {
+  eg__extras *extras = eg__extras_of(group);
+  if (extras != NULL)
+    return eg__extras_record_error(group, extras, error);
+  return eg__group_record_first(group, error);
 }
 
 static void complete_async_waits(eg_group *group);
@@ -125,8 +152,6 @@ static uint64_t count_out(eg_group *group, int *pinned) {
       &group->state, &old, next, memory_order_acq_rel, memory_order_relaxed));
   return *pinned ? next - EG__GROUP_WAITER_ONE : next;
 }
-
-static void leave_waiters(eg_group *group, eg_error *result);
 
 /* The innermost group whose task runs on this thread (thread-local: only
  * this thread reads or writes it), or NULL. */
@@ -234,8 +259,15 @@ static void run_task(void *owner, eg_task_fn fn, void *arg) {
   eg__group_enter(&frame, group);
   do {
     eg_error *error = fn(group->ctx, arg);
-    if (error != NULL)
-      eg__group_record_error(group, error);
+    eg__extras *extras = eg__extras_of(group);
+    if (extras != NULL) {
+      eg__extras_task_done(group, extras, arg, error);
+      /* In skip mode a blocked go caller's task is not taken over: once
+       * admitted, the caller itself checks whether to skip it. */
+      may_chain &= !extras->skip;
+    } else if (error != NULL) {
+      eg__group_record_first(group, error);
+    }
   } while (finish_task(group, may_chain, 1, &fn, &arg));
   eg__group_leave(&frame);
 }
@@ -261,6 +293,9 @@ void eg__group_count_in(eg_group *group) {
 int eg_group_go(eg_group *group, eg_task_fn fn, void *arg) {
   if (group == NULL || fn == NULL)
     return EG_EINVAL;
+  eg__extras *extras = eg__extras_of(group);
+  if (extras != NULL && eg__extras_skips(group, extras))
+    return EG_ESKIPPED;
   if (eg__workers_enabled(group))
     return eg__workers_go(group, fn, arg);
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
@@ -268,6 +303,15 @@ int eg_group_go(eg_group *group, eg_task_fn fn, void *arg) {
       limit != NULL ? eg__limit_acquire(limit, group, fn, arg) : EG_LIMIT_TOOK;
   if (admission == EG_LIMIT_STARTED)
     return EG_OK; /* a releaser counted the task in and runs it */
+  if (admission == EG_LIMIT_SKIPPED)
+    return eg__extras_refused(extras); /* only skip mode refuses */
+  if (admission == EG_LIMIT_HANDED && extras != NULL &&
+      eg__extras_skips(group, extras)) {
+    /* Canceled while blocked, before the sweep refused this caller: the
+     * releaser counted the task in; give its slot and count back. */
+    eg__group_task_done(group);
+    return EG_ESKIPPED;
+  }
   if (admission == EG_LIMIT_TOOK)
     eg__group_count_in(group); /* else the releaser counted it */
   return submit_task(group, fn, arg);
@@ -276,6 +320,9 @@ int eg_group_go(eg_group *group, eg_task_fn fn, void *arg) {
 int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg) {
   if (group == NULL || fn == NULL)
     return EG_EINVAL;
+  eg__extras *extras = eg__extras_of(group);
+  if (extras != NULL && eg__extras_skips(group, extras))
+    return EG_ESKIPPED;
   if (eg__workers_enabled(group))
     return eg__workers_try_go(group, fn, arg);
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
@@ -291,6 +338,9 @@ int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg) {
 int eg_group_admit(eg_group *group, eg_notify_fn admitted, void *arg) {
   if (group == NULL || admitted == NULL)
     return EG_EINVAL;
+  eg__extras *extras = eg__extras_of(group);
+  if (extras != NULL && eg__extras_skips(group, extras))
+    return EG_ESKIPPED;
   if (eg__workers_enabled(group))
     return eg__workers_admit(group, admitted, arg);
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
@@ -303,6 +353,9 @@ int eg_group_admit(eg_group *group, eg_notify_fn admitted, void *arg) {
 int eg_group_try_admit(eg_group *group) {
   if (group == NULL)
     return EG_EINVAL;
+  eg__extras *extras = eg__extras_of(group);
+  if (extras != NULL && eg__extras_skips(group, extras))
+    return EG_ESKIPPED;
   if (eg__workers_enabled(group))
     return eg__workers_try_admit(group);
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);

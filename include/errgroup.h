@@ -70,7 +70,9 @@ enum {
   EG_ETIMEDOUT = -5,          /* a timed wait ended before the event */
   EG_ECANCELED = -6,          /* context canceled (Go's context.Canceled) */
   EG_EDEADLINE_EXCEEDED = -7, /* context deadline exceeded */
-  EG_EDEADLK = -8 /* refused: the call could never return (since 1.1) */
+  EG_EDEADLK = -8, /* refused: the call could never return (since 1.1) */
+  EG_ESKIPPED = -9 /* a task was not started: the group was canceled (since
+                      1.1) */
 };
 
 /**
@@ -405,6 +407,144 @@ EG_API eg_error *eg_group_wait(eg_group *group);
  * NULL is ignored.
  */
 EG_API void eg_group_free(eg_group *group);
+
+/* ---------------------------------------------------------------------------
+ * Beyond the reference (since 1.1)
+ *
+ * Opt-in extras the reference does not have. A group that uses none of
+ * them behaves exactly as described above and pays nothing for them.
+ *
+ * "Canceled", for a group: one made by eg_group_with_context is canceled
+ * once its context is done (a task error, eg_group_cancel, the parent's
+ * cancellation or deadline, or the end of a wait); one made by
+ * eg_group_new once a task error has been recorded or eg_group_cancel was
+ * called. Either way it stays canceled for good, also across reuse.
+ * ------------------------------------------------------------------------ */
+
+/**
+ * Cancels the group without recording an error: cancels the group's
+ * context (if it has one) with `cause` as its cause (NULL means
+ * eg_error_canceled(); borrowed: the context takes its own reference, the
+ * caller keeps its own) and marks the group canceled. No task error is
+ * recorded: eg_group_wait still returns NULL when every task succeeded,
+ * and the context's cause stays `cause` (the first cancellation wins, so
+ * a context already canceled keeps its cause, and a later task error
+ * becomes neither the cause nor, in skip mode, starts anything).
+ * Running tasks are not stopped (they see their context done); in skip
+ * mode (eg_group_skip_when_canceled) nothing starts any more.
+ * Idempotent; thread-safe, also from inside a task of the group.
+ * Returns EG_OK, or EG_EINVAL for a NULL group. Since 1.1.
+ */
+EG_API int eg_group_cancel(eg_group *group, eg_error *cause);
+
+/**
+ * 1 if the group is canceled (see the top of this section), 0 if not,
+ * EG_EINVAL for NULL. Works in every mode, not only with skipping. A
+ * snapshot: it may become 1 right after it returned 0, never the reverse.
+ * Thread-safe; never blocks. Since 1.1.
+ */
+EG_API int eg_group_canceled(eg_group *group);
+
+/**
+ * Keeps every error, not only the first: from now on the group keeps each
+ * error its tasks return (pool tasks and external ones), in the order they
+ * were recorded, up to `max_errors` of them (values above INT_MAX count as
+ * INT_MAX); later ones are released at once and counted as dropped, and
+ * so is an error that could not be kept because memory ran out. errors[0]
+ * is always the group's first error, the very pointer eg_group_wait returns
+ * and the cause of the group's context. Memory: one pointer per kept error,
+ * grown on demand (doubling) up to `max_errors`, freed with the group; the
+ * kept errors accumulate across rounds of reuse. Recording an error then
+ * takes a lock: errors are expected to be rare.
+ * Must be called once, before the group's first task (go, try_go or an
+ * admission), and not concurrently with one.
+ * Returns EG_OK, EG_EINVAL (NULL group, max_errors == 0), EG_EBUSY (called
+ * again, or after the group's first task) or EG_ENOMEM (nothing changed).
+ * Since 1.1.
+ */
+EG_API int eg_group_keep_errors(eg_group *group, size_t max_errors);
+
+/**
+ * A snapshot of the kept errors (see eg_group_keep_errors), callable at any
+ * time, also while tasks run. Writes the first min(kept, capacity) of them,
+ * in record order, to errors[0..]: each an owned reference the caller must
+ * release. If `dropped` is not NULL it receives how many errors were
+ * dropped. Returns how many errors are kept (which may exceed `capacity`:
+ * call again with a larger array to get them all), or EG_EINVAL for a NULL
+ * group, errors == NULL with capacity > 0, or a group that does not keep
+ * errors. Thread-safe. Since 1.1.
+ */
+EG_API int eg_group_errors(eg_group *group, eg_error **errors, size_t capacity,
+                           uint64_t *dropped);
+
+/**
+ * Skip mode: once the group is canceled (see the top of this section),
+ * start nothing more. eg_group_go and eg_group_try_go then start nothing
+ * and return EG_ESKIPPED; go callers blocked at the group's limit when the
+ * cancellation comes are woken and return EG_ESKIPPED; tasks waiting in
+ * worker mode's queue (eg_group_set_workers) are not started when their
+ * turn comes: each is reported to the task-done callback with status
+ * EG_ESKIPPED (see eg_group_on_task_done), on the thread that skipped it,
+ * and stops counting as active. Every task skip mode did not start is
+ * counted (eg_group_skipped); none is lost, and a wait returns as soon as
+ * the running tasks have. Running tasks are untouched (they see their
+ * context done). eg_group_admit and eg_group_try_admit return EG_ESKIPPED
+ * once the group is canceled; an admission already queued then is still
+ * admitted (its notification runs): a binding checks eg_group_canceled
+ * itself. A go call racing the cancellation may still start its task.
+ * For a group made by eg_group_with_context, the parent's cancellation or
+ * deadline is seen through an after-function on the group's context
+ * (registered here, given back by eg_group_free); it runs on a pool
+ * thread, so a go caller blocked at the limit returns shortly after the
+ * context is done rather than inside the cancel call.
+ * Must be called before the group's first task, and not concurrently with
+ * one; calling it again changes nothing. Returns EG_OK, EG_EINVAL (NULL
+ * group), EG_EBUSY (after the group's first task) or EG_ENOMEM. Since 1.1.
+ */
+EG_API int eg_group_skip_when_canceled(eg_group *group);
+
+/**
+ * How many tasks skip mode did not start so far (refused go, try_go and
+ * admission calls included); 0 for a group not in skip mode; EG_EINVAL for
+ * NULL. A snapshot; thread-safe. Since 1.1.
+ */
+EG_API int64_t eg_group_skipped(eg_group *group);
+
+/**
+ * A per-task completion callback (see eg_group_on_task_done): `done_arg` as
+ * registered, `task_arg` the `arg` given to go/try_go, `status` EG_OK for a
+ * task that ran or EG_ESKIPPED for one skip mode did not start, and `error`
+ * what the task returned (NULL for success or a skipped task), borrowed for
+ * the call (retain it to keep it).
+ */
+typedef void (*eg_task_done_fn)(void *done_arg, void *task_arg, int status,
+                                eg_error *error);
+
+/**
+ * Per-task completion: from now on done(done_arg, task_arg, status, error)
+ * is called once for every task started by eg_group_go or eg_group_try_go
+ * (nested and worker-mode tasks included; not for external tasks, whose
+ * binding knows when they end), on the thread that ran it, after the task
+ * returned and its error was recorded (so a kept error is already in
+ * eg_group_errors and the context already canceled by a first error), and
+ * before the task stops counting as active: a wait returns only after every
+ * call has returned. `status` is EG_OK and `error` what the task returned
+ * (NULL or borrowed for the call). A task skip mode did not start (see
+ * eg_group_skip_when_canceled) is reported with EG_ESKIPPED and a NULL
+ * error, on the thread that skipped it; a go/try_go call that was refused
+ * gets no call (its caller got EG_ESKIPPED). `done` runs as part of the
+ * task: it must not block for long, it may start tasks of the group, and
+ * waiting for the group from it is refused with EG_EDEADLK.
+ * Why a callback rather than a completion queue: C has no channel to hand
+ * out; a callback costs nothing when unused, allocates nothing per task and
+ * needs no bound, and a queue (a Go channel, a Python iterator, a mutex and
+ * a list) is a few lines on top of it.
+ * Must be called once, before the group's first task, and not concurrently
+ * with one. Returns EG_OK, EG_EINVAL (NULL group or done), EG_EBUSY
+ * (already set, or after the group's first task) or EG_ENOMEM. Since 1.1.
+ */
+EG_API int eg_group_on_task_done(eg_group *group, eg_task_done_fn done,
+                                 void *done_arg);
 
 /* ---------------------------------------------------------------------------
  * The process-wide thread pool
