@@ -549,6 +549,67 @@ typedef void (*eg_task_done_fn)(void *done_arg, void *task_arg, int status,
 EG_API int eg_group_on_task_done(eg_group *group, eg_task_done_fn done,
                                  void *done_arg);
 
+/**
+ * eg_group_wait with a bound: blocks until no task of the group is active
+ * or `timeout_ns` nanoseconds have passed; a negative timeout waits
+ * forever. Returns EG_OK once no task is active: *result is then exactly
+ * what eg_group_wait would return, with the same effects (the group's
+ * context is canceled) and the same borrow rules (eg_group_free during the
+ * wait included). Returns EG_ETIMEDOUT when the time passes first:
+ * *result is NULL, nothing is canceled or recorded, the tasks keep running
+ * and the caller may wait again. Unlike eg_group_wait it never runs the
+ * group's queued tasks on the calling thread (one could overrun the time);
+ * a pool thread that waits here counts as blocked, so the pool adds a
+ * thread for queued work meanwhile. Any number of timed and untimed waits
+ * may run at once. Called from a task of the group (see eg_group_wait):
+ * EG_EDEADLK with a negative timeout, nothing recorded or canceled; with a
+ * bound it just times out. EG_EINVAL for a NULL group or result.
+ * Thread-safe. Since 1.1.
+ */
+EG_API int eg_group_wait_timeout(eg_group *group, int64_t timeout_ns,
+                                 eg_error **result);
+
+/**
+ * eg_group_wait_timeout with an absolute deadline on the eg_now_ns() clock:
+ * a deadline already passed still returns EG_OK if no task is active, else
+ * EG_ETIMEDOUT at once; INT64_MAX waits forever (and gives EG_EDEADLK from
+ * a task of the group). Same results, effects and errors. Since 1.1.
+ */
+EG_API int eg_group_wait_deadline(eg_group *group, int64_t deadline_ns,
+                                  eg_error **result);
+
+/**
+ * 1 if no task of the group is active (a wait would return at once), 0 if
+ * some are, EG_EINVAL for NULL. A snapshot: never blocks, cancels nothing,
+ * records nothing. A 1 means every task that returned before has had its
+ * error recorded. Thread-safe. Since 1.1.
+ */
+EG_API int eg_group_idle(eg_group *group);
+
+/**
+ * Changes the group's limit while tasks run (no peer has this; unlike
+ * eg_group_set_limit it may race eg_group_go, eg_group_try_go and
+ * admissions). Raising it admits the oldest blocked go callers and queued
+ * eg_group_admit requests at once, in their order, as many as the new
+ * limit leaves room for: each is counted active before this call returns
+ * (the go caller then starts its task and returns; an admission's
+ * notification runs on this thread, with no lock of the library held).
+ * Lowering it stops no task: new admissions wait until fewer than `limit`
+ * tasks of the limit run. A negative limit means no limit: every blocked
+ * caller is admitted at once and later calls never block (the limit can be
+ * given a bound again later). First come, first served holds throughout: a
+ * slot a blocked caller is owed is never taken by eg_group_try_go, nor by a
+ * later go caller. A go caller blocked at a limit of one may be running a
+ * queued task of the group (see eg_group_go) when a raise admits it: it
+ * returns once that task has returned.
+ * If the group has no limit (none was set, or set_limit removed it): the
+ * same as eg_group_set_limit, so EG_EBUSY while a task is active.
+ * eg_group_set_limit keeps its reference behaviour, also after this call.
+ * Returns EG_OK, EG_EINVAL (NULL group, worker mode), EG_EBUSY, EG_ENOMEM
+ * (the last two only without a limit). Thread-safe. Since 1.1.
+ */
+EG_API int eg_group_resize_limit(eg_group *group, int limit);
+
 /* ---------------------------------------------------------------------------
  * The process-wide thread pool
  *
