@@ -415,6 +415,9 @@ func (g *Group) ResizeLimit(n int) {
 		panic("errgroup: ResizeLimit in worker mode")
 	}
 	g.extras().resized = true
+	if g.state.Load()&stateSkip != 0 && g.Canceled() {
+		g.skipParkedLocked() // nothing parked is admitted any more
+	}
 	limit := g.limit.Load()
 	if limit == nil {
 		if n < 0 {

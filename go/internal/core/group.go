@@ -416,13 +416,6 @@ func (g *Group) Done(err error) {
 			g.nextWorker()
 		}
 	}
-	g.leave(err)
-}
-
-// leave counts one admitted function out (Done without its callback and
-// error): its slot goes to the oldest parked Go call if there is one. err
-// is for the C group, which records it unless it was first here.
-func (g *Group) leave(err error) {
 	for {
 		s := g.state.Load()
 		if s&stateC != 0 {
