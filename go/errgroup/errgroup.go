@@ -177,6 +177,9 @@ func (g *Group) Wait() error {
 //
 // A panic in f is not recovered: it crashes the program with f's stack, as
 // in any goroutine. runtime.Goexit in f counts as returning nil.
+//
+// In skip mode (SkipWhenCanceled, not the reference's) Go starts nothing
+// once the group is canceled; GoOrSkip says so.
 func (g *Group) Go(f func() error) {
 	c := g.load()
 	if c.Admit() { // false only in skip mode (SkipWhenCanceled)
@@ -188,7 +191,8 @@ func (g *Group) Go(f func() error) {
 // active goroutines in the group is currently below the configured limit
 // and no Go call is waiting for a slot.
 //
-// The return value reports whether the goroutine was started.
+// The return value reports whether the goroutine was started (in skip
+// mode, SkipWhenCanceled, it is false once the group is canceled).
 func (g *Group) TryGo(f func() error) bool {
 	c := g.load()
 	if !c.TryAdmit() {
