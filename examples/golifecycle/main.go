@@ -138,7 +138,8 @@ func (a *app) run() error {
 	if status := C.start_c_worker(eg.CHandle(), C.long(a.failCAfter.Milliseconds())); status != 0 {
 		return fmt.Errorf("eg_group_go: %s", C.GoString(C.eg_strerror(status)))
 	}
-	// Every server listens: now the signal watcher.
+	// Every server listens (or one could not, and all are stopping): now
+	// the signal watcher.
 	c := make(chan os.Signal, 1)
 	signal.Notify(c, syscall.SIGINT, syscall.SIGTERM)
 	eg.Go(func() error {
