@@ -124,7 +124,7 @@ func newCError(code int, message string) error {
 
 // load returns the Group's core, making it for a zero Group (core.Load).
 func (g *Group) load() *core.Group {
-	return core.Load(&g.core, newCError)
+	return core.Load(&g.core)
 }
 
 // WithContext returns a new Group and an associated Context derived from ctx.
@@ -141,7 +141,7 @@ func (g *Group) load() *core.Group {
 func WithContext(ctx context.Context) (*Group, context.Context) {
 	groupCtx, cancel := context.WithCancelCause(ctx)
 	g := &Group{}
-	g.core.Store(core.NewWithContext(ctx, cancel, newCError))
+	g.core.Store(core.NewWithContext(ctx, groupCtx, cancel))
 	return g, groupCtx
 }
 
@@ -177,17 +177,22 @@ func (g *Group) Wait() error {
 //
 // A panic in f is not recovered: it crashes the program with f's stack, as
 // in any goroutine. runtime.Goexit in f counts as returning nil.
+//
+// In skip mode (SkipWhenCanceled, not the reference's) Go starts nothing
+// once the group is canceled; GoOrSkip says so.
 func (g *Group) Go(f func() error) {
 	c := g.load()
-	c.Admit()
-	go c.Run(f)
+	if c.Admit() { // false only in skip mode (SkipWhenCanceled)
+		go c.Run(f)
+	}
 }
 
 // TryGo calls the given function in a new goroutine only if the number of
 // active goroutines in the group is currently below the configured limit
 // and no Go call is waiting for a slot.
 //
-// The return value reports whether the goroutine was started.
+// The return value reports whether the goroutine was started (in skip
+// mode, SkipWhenCanceled, it is false once the group is canceled).
 func (g *Group) TryGo(f func() error) bool {
 	c := g.load()
 	if !c.TryAdmit() {

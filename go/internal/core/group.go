@@ -37,13 +37,14 @@ type CErrorFunc func(code int, message string) error
 // cBackend is the C group a Group moved onto (core.go's cGroup; a build
 // without cgo has none, and no Group moves).
 type cBackend interface {
-	TryAdmit() bool
-	Admit()
+	TryAdmit() int // admitOK, admitFull or admitSkipped
+	Admit() bool   // false: skipped
 	Done(err error)
 	Wait() error
 	SetLimit(n int)
 	CHandle() unsafe.Pointer
 	parkedGoCallers() int64
+	extrasBackend
 }
 
 // A Group is the core of one group of go/errgroup or go/kratos/errgroup. It
@@ -70,10 +71,9 @@ type Group struct {
 	state atomic.Uint64
 	limit atomic.Pointer[goLimit] // nil: no limit; replaced under mu
 
-	mu      sync.Mutex // serialises migrate, the queues, parking Waits
-	woken   sync.Cond  // L: &mu; broadcast when the count drops to zero
-	rounds  uint64     // under mu: how many times woken was broadcast
-	workers *goWorkers // under mu; set once, with stateWorkers
+	mu     sync.Mutex // serialises migrate, the queues, parking Waits
+	woken  sync.Cond  // L: &mu; broadcast when the count drops to zero
+	rounds uint64     // under mu: how many times woken was broadcast
 	// c is written before the compare-and-swap that sets stateC and read
 	// only after a load that saw it: that orders the two.
 	c      cBackend
@@ -84,11 +84,18 @@ type Group struct {
 	// Go mode: the first error came after a Wait returned (which canceled
 	// the context with no cause), so migrate carries the Wait over first.
 	errAfterWait bool
-	parent       context.Context         // NewWithContext's parent
-	cancel       context.CancelCauseFunc // nil for New
-	newCErr      CErrorFunc
+	// canceled: Cancel was called, or (Go mode) a first error recorded
+	// (beside the bools above, in their padding).
+	canceled atomic.Bool
+	parent   context.Context         // NewWithContext's parent
+	ctx      context.Context         // NewWithContext's context; nil for New
+	cancel   context.CancelCauseFunc // nil for New
 
-	parkedGo, parkedWaits atomic.Int64 // for the tests (ParkedGoCallers)
+	// ext holds the state of the extras beyond the reference (extras.go),
+	// made by the first call of one; nil for a group that uses none.
+	ext atomic.Pointer[extras]
+
+	parkedGo, parkedWaits atomic.Int32 // for the tests (ParkedGoCallers)
 }
 
 // A goLimit is one SetLimit(n >= 0) of a Go-mode group: its slots are the
@@ -142,7 +149,7 @@ func LiveHandles() int64 { return liveHandles.Load() }
 
 // ParkedGoCallers is the number of Admit calls parked until a slot frees.
 func (g *Group) ParkedGoCallers() int64 {
-	n := g.parkedGo.Load()
+	n := int64(g.parkedGo.Load())
 	if g.state.Load()&stateC != 0 {
 		n += g.c.parkedGoCallers()
 	}
@@ -150,17 +157,18 @@ func (g *Group) ParkedGoCallers() int64 {
 }
 
 // ParkedWaits is the number of Waits parked while the group is in Go mode.
-func (g *Group) ParkedWaits() int64 { return g.parkedWaits.Load() }
+func (g *Group) ParkedWaits() int64 { return int64(g.parkedWaits.Load()) }
 
 // QueuedFunctions is the number of functions queued by Start in worker mode
 // and not yet started.
 func (g *Group) QueuedFunctions() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.workers == nil {
+	w := g.workerMode()
+	if w == nil {
 		return 0
 	}
-	return len(g.workers.queue) - g.workers.head
+	return len(w.queue) - w.head
 }
 
 const (
@@ -175,6 +183,13 @@ const (
 	// waits for mu, see waitMove), so the C group is complete before any
 	// call reaches it through stateC.
 	stateMoving = 1 << 37
+	// stateStarted: a function was ever admitted (the extras that must
+	// come before the first function check it).
+	stateStarted = 1 << 38
+	stateSkip    = 1 << 39 // SkipWhenCanceled: admission checks Canceled
+	stateHooks   = 1 << 40 // OnTaskDone: Done calls the callback
+	// admitBits is what every admission sets.
+	admitBits = stateUsed | stateStarted
 )
 
 // waitMove waits until a migrate that set stateMoving (under mu) is done.
@@ -183,32 +198,30 @@ func (g *Group) waitMove() {
 	g.mu.Unlock() //nolint:staticcheck // an empty critical section: only waits
 }
 
-// New makes a group with no context and no limit. newCError makes the Go
-// form of errors made by C code (C tasks started on the C handle); it may
-// be nil for a group whose CHandle is never called.
-func New(newCError CErrorFunc) *Group {
-	g := &Group{newCErr: newCError}
+// New makes a group with no context and no limit.
+func New() *Group {
+	g := &Group{}
 	g.woken.L = &g.mu
 	return g
 }
 
-// NewWithContext makes a group whose Go context is canceled by cancel: the
-// first error recorded (by Done or, once migrated, by a C task) and Wait
-// call cancel with that error. parent is the context it was derived from,
-// linked to the C side on migration.
-func NewWithContext(parent context.Context, cancel context.CancelCauseFunc, newCError CErrorFunc) *Group {
-	g := New(newCError)
-	g.parent, g.cancel = parent, cancel
+// NewWithContext makes a group whose Go context ctx is canceled by cancel:
+// the first error recorded (by Done or, once migrated, by a C task) and
+// Wait call cancel with that error. parent is the context it was derived
+// from, linked to the C side on migration.
+func NewWithContext(parent, ctx context.Context, cancel context.CancelCauseFunc) *Group {
+	g := New()
+	g.parent, g.ctx, g.cancel = parent, ctx, cancel
 	return g
 }
 
-// Load returns the group in *slot, making it with New(newCError) for a zero
-// group; of goroutines racing to make it, the compare-and-swap picks one.
-func Load(slot *atomic.Pointer[Group], newCError CErrorFunc) *Group {
+// Load returns the group in *slot, making it with New for a zero group; of
+// goroutines racing to make it, the compare-and-swap picks one.
+func Load(slot *atomic.Pointer[Group]) *Group {
 	if g := slot.Load(); g != nil {
 		return g
 	}
-	slot.CompareAndSwap(nil, New(newCError))
+	slot.CompareAndSwap(nil, New())
 	return slot.Load()
 }
 
@@ -223,52 +236,98 @@ func (g *Group) update(f func(uint64) uint64) uint64 {
 	}
 }
 
+// What an admission attempt gives (tryAdmit, cBackend.TryAdmit).
+const (
+	admitFull    = iota // no room right now (or worker mode)
+	admitOK             // admitted: the caller runs the function and calls Done
+	admitSkipped        // skip mode and the group is canceled: counted skipped
+)
+
 // TryAdmit admits one function if the group has room for it right now (no
 // limit, or a free slot and no Go call waiting for one): it then counts as
-// active and the caller must run it and call Done. Never blocks.
-func (g *Group) TryAdmit() bool {
+// active and the caller must run it and call Done. Never blocks. In skip
+// mode (SkipWhenCanceled) it also refuses once the group is canceled, and
+// counts the refusal as skipped.
+func (g *Group) TryAdmit() bool { return g.tryAdmit() == admitOK }
+
+// tryAdmit is TryAdmit, saying why it refused.
+func (g *Group) tryAdmit() int {
 	for {
 		s := g.state.Load()
-		if s&stateC != 0 {
-			return g.c.TryAdmit()
-		}
-		if s&stateMoving != 0 {
-			g.waitMove()
-			continue
-		}
-		if s&stateWorkers != 0 {
-			return false // worker mode admits through Start only
+		if s&(stateC|stateMoving|stateWorkers|stateSkip) != 0 {
+			if s&stateMoving != 0 {
+				g.waitMove()
+				continue
+			}
+			return g.tryAdmitSlow(s)
 		}
 		if limit := g.limit.Load(); limit != nil && (s&stateQueued != 0 || s&stateCount >= limit.n) {
-			return false
+			return admitFull
 		}
-		if g.state.CompareAndSwap(s, (s+1)|stateUsed) {
-			return true
+		if g.state.CompareAndSwap(s, (s+1)|admitBits) {
+			return admitOK
+		}
+	}
+}
+
+// tryAdmitSlow is tryAdmit for a migrated group, worker mode or skip mode.
+func (g *Group) tryAdmitSlow(s uint64) int {
+	for ; ; s = g.state.Load() {
+		switch {
+		case s&stateC != 0:
+			r := g.c.TryAdmit()
+			if r == admitOK && s&stateSkip != 0 && !g.c.checkSkip() {
+				return admitSkipped
+			}
+			return r
+		case s&stateMoving != 0:
+			g.waitMove()
+			continue
+		case s&stateWorkers != 0:
+			return admitFull // worker mode admits through Start only
+		case g.Canceled(): // skip mode
+			g.ext.Load().skipped.Add(1)
+			return admitSkipped
+		}
+		if limit := g.limit.Load(); limit != nil && (s&stateQueued != 0 || s&stateCount >= limit.n) {
+			return admitFull
+		}
+		if g.state.CompareAndSwap(s, (s+1)|admitBits) {
+			return admitOK
 		}
 	}
 }
 
 // Admit admits one function, parking the goroutine until a slot of the
 // limit frees (first come, first served; a freed slot goes straight to the
-// oldest). The caller must then run it and call Done. On a limit of zero it
-// never returns. Not for worker mode (use Start).
-func (g *Group) Admit() {
-	if g.TryAdmit() {
-		return
+// oldest), and reports true. The caller must then run it and call Done. On a
+// limit of zero it never returns. Not for worker mode (use Start). In skip
+// mode it reports false, counted skipped, once the group is canceled,
+// parked or not (the cancellation wakes it).
+func (g *Group) Admit() bool {
+	switch g.tryAdmit() {
+	case admitOK:
+		return true
+	case admitSkipped:
+		return false
 	}
 	g.mu.Lock()
 	for {
 		s := g.state.Load()
 		if s&stateC != 0 {
 			g.mu.Unlock()
-			g.c.Admit()
-			return
+			return g.c.Admit()
+		}
+		if s&stateSkip != 0 && g.Canceled() {
+			g.mu.Unlock()
+			g.ext.Load().skipped.Add(1)
+			return false
 		}
 		limit := g.limit.Load()
 		if limit == nil || s&stateQueued == 0 && s&stateCount < limit.n {
-			if g.state.CompareAndSwap(s, (s+1)|stateUsed) {
+			if g.state.CompareAndSwap(s, (s+1)|admitBits) {
 				g.mu.Unlock()
-				return
+				return true
 			}
 			continue
 		}
@@ -279,12 +338,20 @@ func (g *Group) Admit() {
 		limit.queue = append(limit.queue, ch)
 		g.mu.Unlock()
 		g.parkedGo.Add(1)
-		<-ch // from Done's hand-off, or the C group after migrate
+		// A value from Done's hand-off or the C group after migrate; closed
+		// by skipParked (skip mode).
+		_, ok := <-ch
 		g.parkedGo.Add(-1)
+		if !ok {
+			return false // counted by skipParked
+		}
 		if !raceEnabled {
 			goParkers.Put(ch)
 		}
-		return
+		if s&stateSkip != 0 && g.state.Load()&stateC != 0 {
+			return g.c.checkSkip()
+		}
+		return true
 	}
 }
 
@@ -305,14 +372,15 @@ func (g *Group) Start(run func()) {
 		return
 	}
 	g.mu.Lock()
-	if g.workers == nil {
+	w := g.workerMode()
+	if w == nil {
 		g.mu.Unlock()
-		g.Admit()
-		go run()
+		if g.Admit() {
+			go run()
+		}
 		return
 	}
-	g.update(func(s uint64) uint64 { return s + 1 })
-	w := g.workers
+	g.update(func(s uint64) uint64 { return (s + 1) | stateStarted })
 	if w.running < w.n {
 		w.running++
 		g.mu.Unlock()
@@ -333,14 +401,20 @@ func (g *Group) Run(f func() error) {
 }
 
 // Done reports the end of one admitted function with its result. The first
-// error recorded cancels the group's context (NewWithContext) with it. Its
-// slot goes to the oldest parked Go call if there is one.
+// error recorded cancels the group's context (NewWithContext) with it. The
+// OnTaskDone callback, if any, runs before the function stops counting as
+// active. Its slot goes to the oldest parked Go call if there is one.
 func (g *Group) Done(err error) {
-	if err != nil && g.record(err) && g.cancel != nil {
-		g.cancel(err)
+	if err != nil && g.record(err) {
+		g.firstError(err)
 	}
-	if g.state.Load()&stateWorkers != 0 {
-		g.nextWorker()
+	if s := g.state.Load(); s&(stateWorkers|stateHooks) != 0 {
+		if s&stateHooks != 0 {
+			g.ext.Load().onDone(TaskResult{Err: err})
+		}
+		if s&stateWorkers != 0 {
+			g.nextWorker()
+		}
 	}
 	for {
 		s := g.state.Load()
@@ -369,7 +443,7 @@ func (g *Group) Done(err error) {
 // function, which is already counted active, or frees it.
 func (g *Group) nextWorker() {
 	g.mu.Lock()
-	w := g.workers
+	w := g.workerMode()
 	if w.head == len(w.queue) {
 		w.running--
 		g.mu.Unlock()
@@ -386,17 +460,21 @@ func (g *Group) nextWorker() {
 }
 
 // doneLocked is Done's slow path, under mu, for a state s with parked Go
-// calls or Waits: it hands the slot to the oldest parked Go call, or counts
-// the function out and wakes the Waits if it was the last. It reports false
-// if the state changed meanwhile (the caller looks again).
+// calls or Waits: it hands the slot to the oldest parked Go call (unless
+// ResizeLimit lowered the limit below the count, or skip mode releases them
+// all), or counts the function out and wakes the Waits if it was the last.
+// It reports false if the state changed meanwhile (the caller looks again).
 func (g *Group) doneLocked(s uint64) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.state.Load() != s {
 		return false
 	}
-	if s&stateQueued != 0 {
-		limit := g.limit.Load()
+	if s&stateQueued != 0 && s&stateSkip != 0 && g.Canceled() {
+		g.skipParkedLocked()
+		return false // the state changed
+	}
+	if limit := g.limit.Load(); s&stateQueued != 0 && s&stateCount <= limit.n {
 		ch := limit.queue[limit.head]
 		limit.queue[limit.head] = nil
 		limit.head++
@@ -423,14 +501,33 @@ func (g *Group) doneLocked(s uint64) bool {
 
 // record keeps err as the first error if there is none and the group is in
 // Go mode; it reports whether it did. (After migration the C group records.)
+// With KeepErrors it also keeps err in the list, or counts it dropped.
 func (g *Group) record(err error) bool {
 	g.errMu.Lock()
 	defer g.errMu.Unlock()
-	if g.hasErr || g.state.Load()&(stateC|stateMoving) != 0 {
+	if g.state.Load()&(stateC|stateMoving) != 0 {
+		return false
+	}
+	if e := g.ext.Load(); e != nil && e.keepMax != 0 {
+		e.keep(err)
+	}
+	if g.hasErr {
 		return false
 	}
 	g.err, g.hasErr, g.errAfterWait = err, true, g.waited
+	g.canceled.Store(true)
 	return true
+}
+
+// firstError cancels the group's context with its first error, and in
+// skip mode releases the parked Go calls as skipped.
+func (g *Group) firstError(err error) {
+	if g.cancel != nil {
+		g.cancel(err)
+	}
+	if g.state.Load()&stateSkip != 0 {
+		g.skipParked()
+	}
 }
 
 // Wait parks the goroutine until no function of the group (and, once
@@ -452,19 +549,28 @@ func (g *Group) Wait() error {
 			g.park(s)
 			continue
 		}
-		g.errMu.Lock()
-		if g.state.Load()&(stateC|stateMoving) != 0 {
-			g.errMu.Unlock()
-			continue
+		if err, ok := g.waitDone(); ok {
+			return err
 		}
-		g.waited = true
-		err := g.err
-		g.errMu.Unlock()
-		if g.cancel != nil {
-			g.cancel(err)
-		}
-		return err
 	}
+}
+
+// waitDone ends a Go-mode Wait that saw no function active: it marks the
+// group waited, cancels the context with the first error and returns it;
+// false if the group is migrating meanwhile (the caller looks again).
+func (g *Group) waitDone() (error, bool) {
+	g.errMu.Lock()
+	if g.state.Load()&(stateC|stateMoving) != 0 {
+		g.errMu.Unlock()
+		return nil, false
+	}
+	g.waited = true
+	err := g.err
+	g.errMu.Unlock()
+	if g.cancel != nil {
+		g.cancel(err)
+	}
+	return err, true
 }
 
 // park waits on woken until the count drops to zero or the group migrates,
@@ -532,14 +638,14 @@ func (g *Group) SetWorkers(n int) error {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.workers != nil {
+	if g.workerMode() != nil {
 		return ErrWorkersSet
 	}
 	// The check and the setting are one compare-and-swap: TryAdmit admits
 	// outside mu, by compare-and-swap, and sets stateUsed.
 	used := false
 	g.update(func(s uint64) uint64 {
-		if used = s&(stateUsed|stateC) != 0; used {
+		if used = s&(stateUsed|stateC|stateSkip) != 0; used {
 			return s
 		}
 		return s | stateWorkers | stateUsed
@@ -547,6 +653,6 @@ func (g *Group) SetWorkers(n int) error {
 	if used {
 		return ErrGroupUsed
 	}
-	g.workers = &goWorkers{n: min(n, math.MaxInt32)} // read only under mu
+	g.extras().workers = &goWorkers{n: min(n, math.MaxInt32)}
 	return nil
 }
