@@ -113,6 +113,7 @@ typedef struct scenario {
   char name[256];
   char group[16];
   char parent[32];
+  int sides; /* a "sides" line: a set of SIDE_ bits; 0: every side */
   flow **flows;
   int nflows, capflows;
 } scenario;
@@ -157,24 +158,68 @@ static int is_error_name(const char *s) {
          strcmp(s, "DeadlineExceeded") != 0 && valid_name(s);
 }
 
+/* The sides of the suite (compat/README.md); this runner is "c". */
+enum { SIDE_REFERENCE = 1, SIDE_GO_PACKAGE = 2, SIDE_C = 4 };
+static const char *const side_names[] = {"reference", "go-package", "c"};
+
+static int runs_on(const scenario *sc, int side) {
+  return sc->sides == 0 || (sc->sides & side) != 0;
+}
+
+/* extras: a step the reference has no counterpart of (compat/README.md,
+ * "Extras"), allowed only in a scenario whose sides leave the reference out. */
 typedef struct verb_spec {
   const char *verb;
-  int min, max, task_only;
+  int min, max, task_only, extras;
 } verb_spec;
 
 static const verb_spec verbs[] = {
-    {"go", 1, 1, 0},          {"try-go", 1, 1, 0},
-    {"wait", 0, 0, 0},        {"limit", 1, 1, 0},
-    {"signal", 1, 1, 0},      {"wait-for", 1, 1, 0},
-    {"wait-ctx-done", 0, 0, 0}, {"ctx", 0, 0, 0},
-    {"parent", 0, 0, 0},      {"deadline", 0, 0, 0},
-    {"cancel-parent", 0, 1, 0}, {"log", 1, 1, 0},
-    {"start", 1, 1, 0},       {"join", 1, 1, 0},
-    {"expect-blocked", 1, 1, 0}, {"abandon", 1, 1, 0},
-    {"after-func", 1, 1, 0},  {"after-func-stop", 1, 1, 0},
-    {"freeze", 1, 1, 0},      {"thaw", 1, 1, 0},
-    {"settle", 0, 0, 0},      {"return", 1, 1, 1},
+    {"go", 1, 1, 0, 0},
+    {"try-go", 1, 1, 0, 0},
+    {"wait", 0, 0, 0, 0},
+    {"limit", 1, 1, 0, 0},
+    {"signal", 1, 1, 0, 0},
+    {"wait-for", 1, 1, 0, 0},
+    {"wait-ctx-done", 0, 0, 0, 0},
+    {"ctx", 0, 0, 0, 0},
+    {"parent", 0, 0, 0, 0},
+    {"deadline", 0, 0, 0, 0},
+    {"cancel-parent", 0, 1, 0, 0},
+    {"log", 1, 1, 0, 0},
+    {"start", 1, 1, 0, 0},
+    {"join", 1, 1, 0, 0},
+    {"expect-blocked", 1, 1, 0, 0},
+    {"abandon", 1, 1, 0, 0},
+    {"after-func", 1, 1, 0, 0},
+    {"after-func-stop", 1, 1, 0, 0},
+    {"freeze", 1, 1, 0, 0},
+    {"thaw", 1, 1, 0, 0},
+    {"settle", 0, 0, 0, 0},
+    {"return", 1, 1, 1, 0},
+    /* extras */
+    {"cancel", 0, 1, 0, 1},
+    {"canceled", 0, 0, 0, 1},
+    {"keep-errors", 1, 1, 0, 1},
+    {"errors", 0, 0, 0, 1},
+    {"skip-when-canceled", 0, 0, 0, 1},
+    {"go-or-skip", 1, 1, 0, 1},
+    {"try-go-or-skip", 1, 1, 0, 1},
+    {"skipped", 0, 0, 0, 1},
+    {"on-task-done", 0, 0, 0, 1},
+    {"wait-timeout", 1, 1, 0, 1},
+    {"idle", 0, 0, 0, 1},
+    {"start-task", 1, 1, 0, 1},
+    {"ready", 0, 0, 1, 1},
+    {"task-ctx", 0, 0, 1, 1},
+    {"wait-task-ctx-done", 0, 0, 1, 1},
+    {"resize-limit", 1, 1, 0, 1},
 };
+
+/* Steps whose argument names an error made once per scenario. */
+static int is_error_verb(const char *verb) {
+  return !strcmp(verb, "return") || !strcmp(verb, "cancel-parent") ||
+         !strcmp(verb, "cancel");
+}
 
 static const verb_spec *find_verb(const char *verb) {
   for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
@@ -267,6 +312,18 @@ static scenario *parse_scenario(const char *path) {
         if (!ok)
           FAIL("unknown parent \"%s\"", words[1]);
         snprintf(sc->parent, sizeof sc->parent, "%s", words[1]);
+      } else if (strcmp(words[0], "sides") == 0) {
+        if (sc->sides != 0 || n < 2)
+          FAIL("sides: one line naming the sides (reference go-package c)");
+        for (int i = 1; i < n; i++) {
+          int bit = 0;
+          for (int k = 0; k < 3; k++)
+            if (strcmp(words[i], side_names[k]) == 0)
+              bit = 1 << k;
+          if (bit == 0 || (sc->sides & bit) != 0)
+            FAIL("sides: unknown or repeated side \"%s\"", words[i]);
+          sc->sides |= bit;
+        }
       } else if (strcmp(words[0], "main") == 0 ||
                  strcmp(words[0], "task") == 0 ||
                  strcmp(words[0], "caller") == 0) {
@@ -279,7 +336,8 @@ static scenario *parse_scenario(const char *path) {
             FAIL("main takes no name");
         } else {
           if (n != 2 || !valid_name(words[1]) ||
-              strcmp(words[1], "main") == 0 || strcmp(words[1], "order") == 0)
+              strcmp(words[1], "main") == 0 || strcmp(words[1], "order") == 0 ||
+              strcmp(words[1], "task-done") == 0)
             FAIL("%s needs one valid name", words[0]);
           name = words[1];
         }
@@ -302,11 +360,21 @@ static scenario *parse_scenario(const char *path) {
       FAIL("%s takes %d..%d arguments", words[0], spec->min, spec->max);
     if (spec->task_only && current->kind != KIND_TASK)
       FAIL("%s is only allowed in a task", words[0]);
+    if (spec->extras && runs_on(sc, SIDE_REFERENCE))
+      FAIL("%s is an extras step (the reference has no counterpart): the "
+           "scenario needs a line \"sides c go-package\" before its blocks",
+           words[0]);
     for (int i = 1; i < n; i++)
       if (!valid_name(words[i]))
         FAIL("bad argument \"%s\"", words[i]);
-    if (strcmp(words[0], "limit") == 0 && !is_integer(words[1]))
-      FAIL("limit needs an integer");
+    if ((!strcmp(words[0], "limit") || !strcmp(words[0], "keep-errors") ||
+         !strcmp(words[0], "resize-limit")) &&
+        !is_integer(words[1]))
+      FAIL("%s needs an integer", words[0]);
+    if (!strcmp(words[0], "wait-timeout") && !is_integer(words[1]) &&
+        strcmp(words[1], "long") != 0)
+      FAIL("wait-timeout needs milliseconds (an integer, -1: forever) or "
+           "long");
     if (current->nsteps == current->capsteps) {
       current->capsteps = current->capsteps ? 2 * current->capsteps : 8;
       step *grown = xmalloc(sizeof *grown * (size_t)current->capsteps);
@@ -334,6 +402,17 @@ static scenario *parse_scenario(const char *path) {
     FAIL("no name");
   if (strcmp(sc->group, "zero") == 0 && strcmp(sc->parent, "background") != 0)
     FAIL("parent needs group context");
+  if (!runs_on(sc, SIDE_C)) {
+    char list[64] = "";
+    for (int k = 0; k < 3; k++)
+      if (sc->sides & (1 << k))
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                 list[0] ? " " : "", side_names[k]);
+    snprintf(parse_error, sizeof parse_error,
+             "%s: not run on the c side: the scenario runs on sides %s only",
+             path, list);
+    return NULL;
+  }
   int declared = sc->nflows;
   for (int i = 0; i < declared; i++) {
     flow *f = sc->flows[i];
@@ -342,7 +421,10 @@ static scenario *parse_scenario(const char *path) {
       line_no = s->line;
       const char *a = s->args[0];
       flow *target = s->nargs > 0 ? find_flow(sc, a) : NULL;
-      if (!strcmp(s->verb, "go") || !strcmp(s->verb, "try-go")) {
+      if (!strcmp(s->verb, "go") || !strcmp(s->verb, "try-go") ||
+          !strcmp(s->verb, "go-or-skip") ||
+          !strcmp(s->verb, "try-go-or-skip") ||
+          !strcmp(s->verb, "start-task")) {
         if (target == NULL || target->kind != KIND_TASK)
           FAIL("%s: no task \"%s\"", s->verb, a);
       } else if (!strcmp(s->verb, "start") || !strcmp(s->verb, "join")) {
@@ -353,8 +435,7 @@ static scenario *parse_scenario(const char *path) {
                  !strcmp(s->verb, "thaw")) {
         if (target == NULL || target->kind == KIND_AFTER_FUNC)
           FAIL("%s: no flow \"%s\"", s->verb, a);
-      } else if (!strcmp(s->verb, "return") ||
-                 !strcmp(s->verb, "cancel-parent")) {
+      } else if (is_error_verb(s->verb)) {
         if (s->nargs == 1 && strcmp(a, "nil") != 0 && !is_error_name(a))
           FAIL("%s: bad error name \"%s\"", s->verb, a);
       } else if (!strcmp(s->verb, "after-func")) {
@@ -487,8 +568,7 @@ static void signal_event(run *r, const char *name) {
 }
 
 /* Waits under big_lock until pred(r, a) or the timeout; 1 if it holds. */
-static int wait_until(int (*pred)(run *, const void *), run *r,
-                      const void *a) {
+static int wait_until(int (*pred)(run *, const void *), run *r, const void *a) {
   struct timespec at = abs_time(now_ns() + timeout_ns);
   pthread_mutex_lock(&big_lock);
   int ok;
@@ -501,7 +581,9 @@ static int wait_until(int (*pred)(run *, const void *), run *r,
   return ok;
 }
 
-static int pred_event(run *r, const void *a) { return event_is_set(r, a); }
+static int pred_event(run *r, const void *a) {
+  return event_is_set(r, a);
+}
 
 static int pred_finished(run *r, const void *a) {
   (void)r;
@@ -577,7 +659,9 @@ static void on_freeze(int sig) {
   errno = saved;
 }
 
-static void on_thaw(int sig) { (void)sig; }
+static void on_thaw(int sig) {
+  (void)sig;
+}
 
 static void install_signal_handlers(void) {
   struct sigaction sa;
@@ -734,8 +818,7 @@ static int do_step(flow *f, step *s, eg_error **ret) {
     if (!r->parent_cancelable)
       record(f, "cancel-parent: parent is not cancelable");
     else
-      eg_context_cancel(r->parent,
-                        s->nargs == 0 ? NULL : error_named(r, a));
+      eg_context_cancel(r->parent, s->nargs == 0 ? NULL : error_named(r, a));
   } else if (!strcmp(v, "log")) {
     pthread_mutex_lock(&big_lock);
     if (r->norder == r->caporder) {
@@ -792,8 +875,8 @@ static int do_step(flow *f, step *s, eg_error **ret) {
     pthread_mutex_lock(&big_lock);
     af->after_state = 1;
     pthread_mutex_unlock(&big_lock);
-    int rc = eg_context_after_func(r->ctx, after_func_entry, af,
-                                   &af->after_handle);
+    int rc =
+        eg_context_after_func(r->ctx, after_func_entry, af, &af->after_handle);
     if (rc != EG_OK)
       record(f, "after-func %s failed: %s", a, eg_strerror(rc));
   } else if (!strcmp(v, "after-func-stop")) {
@@ -928,8 +1011,7 @@ static void run_scenario(scenario *sc) {
     flow *f = sc->flows[i];
     f->run = r;
     for (int j = 0; j < f->nsteps; j++)
-      if (!strcmp(f->steps[j].verb, "return") ||
-          !strcmp(f->steps[j].verb, "cancel-parent"))
+      if (is_error_verb(f->steps[j].verb))
         for (int k = 0; k < f->steps[j].nargs; k++)
           add_error(r, f->steps[j].args[k]);
   }
