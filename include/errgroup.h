@@ -482,6 +482,74 @@ EG_API int eg_group_wait_deadline(eg_group *group, int64_t deadline_ns,
  */
 EG_API int eg_group_idle(eg_group *group);
 
+/**
+ * Keeps every error, not only the first: from now on the group keeps each
+ * error its tasks return (pool tasks and external ones), in the order they
+ * were recorded, up to `max_errors` of them (values above INT_MAX count as
+ * INT_MAX); later ones are released at once and counted as dropped, and
+ * so is an error that could not be kept because memory ran out. errors[0]
+ * is always the group's first error, the very pointer eg_group_wait returns
+ * and the cause of the group's context. Memory: one pointer per kept error,
+ * grown on demand (doubling) up to `max_errors`, freed with the group; the
+ * kept errors accumulate across rounds of reuse. Recording an error then
+ * takes a lock: errors are expected to be rare.
+ * Must be called once, before the group's first task (go, try_go or an
+ * admission), and not concurrently with one.
+ * Returns EG_OK, EG_EINVAL (NULL group, max_errors == 0), EG_EBUSY (called
+ * again, or after the group's first task) or EG_ENOMEM (nothing changed).
+ * Since 1.1.
+ */
+EG_API int eg_group_keep_errors(eg_group *group, size_t max_errors);
+
+/**
+ * A snapshot of the kept errors (see eg_group_keep_errors), callable at any
+ * time, also while tasks run. Writes the first min(kept, capacity) of them,
+ * in record order, to errors[0..]: each an owned reference the caller must
+ * release. If `dropped` is not NULL it receives how many errors were
+ * dropped. Returns how many errors are kept (which may exceed `capacity`:
+ * call again with a larger array to get them all), or EG_EINVAL for a NULL
+ * group, errors == NULL with capacity > 0, or a group that does not keep
+ * errors. Thread-safe. Since 1.1.
+ */
+EG_API int eg_group_errors(eg_group *group, eg_error **errors, size_t capacity,
+                           uint64_t *dropped);
+
+/**
+ * A per-task completion callback (see eg_group_on_task_done): `done_arg` as
+ * registered, `task_arg` the `arg` given to go/try_go, `status` EG_OK for a
+ * task that ran or EG_ESKIPPED for one skip mode did not start, and `error`
+ * what the task returned (NULL for success or a skipped task), borrowed for
+ * the call (retain it to keep it).
+ */
+typedef void (*eg_task_done_fn)(void *done_arg, void *task_arg, int status,
+                                eg_error *error);
+
+/**
+ * Per-task completion: from now on done(done_arg, task_arg, status, error)
+ * is called once for every task started by eg_group_go or eg_group_try_go
+ * (nested and worker-mode tasks included; not for external tasks, whose
+ * binding knows when they end), on the thread that ran it, after the task
+ * returned and its error was recorded (so a kept error is already in
+ * eg_group_errors and the context already canceled by a first error), and
+ * before the task stops counting as active: a wait returns only after every
+ * call has returned. `status` is EG_OK and `error` what the task returned
+ * (NULL or borrowed for the call). A task skip mode did not start (see
+ * eg_group_skip_when_canceled) is reported with EG_ESKIPPED and a NULL
+ * error, on the thread that skipped it; a go/try_go call that was refused
+ * gets no call (its caller got EG_ESKIPPED). `done` runs as part of the
+ * task: it must not block for long, it may start tasks of the group, and
+ * waiting for the group from it is refused with EG_EDEADLK.
+ * Why a callback rather than a completion queue: C has no channel to hand
+ * out; a callback costs nothing when unused, allocates nothing per task and
+ * needs no bound, and a queue (a Go channel, a Python iterator, a mutex and
+ * a list) is a few lines on top of it.
+ * Must be called once, before the group's first task, and not concurrently
+ * with one. Returns EG_OK, EG_EINVAL (NULL group or done), EG_EBUSY
+ * (already set, or after the group's first task) or EG_ENOMEM. Since 1.1.
+ */
+EG_API int eg_group_on_task_done(eg_group *group, eg_task_done_fn done,
+                                 void *done_arg);
+
 /* ---------------------------------------------------------------------------
  * The process-wide thread pool
  *

@@ -723,6 +723,77 @@ static flow *claim_task(flow *f, const char *name) {
   return t;
 }
 
+/* ------------------------------------------------------ extras (issue 14) */
+
+/* Records "wait..." for a wait that returned `error` (eg_group_wait and the
+ * timed waits print the same). */
+static void record_wait(flow *f, const char *prefix, eg_error *error) {
+  run *r = f->run;
+  char *name = name_of(r, error);
+  if (r->ctx == NULL)
+    record(f, "%serr=%s", prefix, name);
+  else
+    record(f, "%serr=%s same-as-cause=%s", prefix, name,
+           eg_context_cause(r->ctx) == error ? "yes" : "no");
+  free(name);
+}
+
+/*
+ * The extras steps (compat/README.md, "Extras"): liberrgroup's API beyond
+ * the reference. Returns 1 when the flow ends, 0 to go on, -1 for a verb
+ * that is not one of them.
+ */
+static int extras_step(flow *f, step *s, eg_error **ret) {
+  run *r = f->run;
+  const char *a = s->args[0];
+  const char *v = s->verb;
+  (void)ret;
+  if (!strcmp(v, "cancel")) {
+    int rc =
+        eg_group_cancel(r->group, s->nargs == 0 ? NULL : error_named(r, a));
+    if (rc != EG_OK)
+      record(f, "cancel failed: %s", eg_strerror(rc));
+    else if (s->nargs == 0)
+      record(f, "cancel");
+    else
+      record(f, "cancel %s", a);
+  } else if (!strcmp(v, "canceled")) {
+    int rc = eg_group_canceled(r->group);
+    if (rc < 0)
+      record(f, "canceled failed: %s", eg_strerror(rc));
+    else
+      record(f, "canceled %s", rc ? "yes" : "no");
+  } else if (!strcmp(v, "idle")) {
+    int rc = eg_group_idle(r->group);
+    if (rc < 0)
+      record(f, "idle failed: %s", eg_strerror(rc));
+    else
+      record(f, "idle %s", rc ? "yes" : "no");
+  } else if (!strcmp(v, "wait-timeout")) {
+    int is_long = !strcmp(a, "long");
+    int64_t ns = is_long        ? timeout_ns
+                 : atoll(a) < 0 ? -1
+                                : atoll(a) * 1000000LL;
+    eg_error *result = NULL;
+    int rc = eg_group_wait_timeout(r->group, ns, &result);
+    char *prefix = format("wait-timeout %s -> ", a);
+    if (rc == EG_OK)
+      record_wait(f, prefix, result);
+    else if (rc == EG_ETIMEDOUT && is_long)
+      record(f, "wait-timeout long: TIMEOUT");
+    else if (rc == EG_ETIMEDOUT)
+      record(f, "%stimed-out", prefix);
+    else
+      record(f, "%sfailed: %s", prefix, eg_strerror(rc));
+    free(prefix);
+    if (rc == EG_ETIMEDOUT && is_long)
+      return 1;
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
 /* Runs one step; returns 1 when the flow ends (*ret is its result). */
 static int do_step(flow *f, step *s, eg_error **ret) {
   run *r = f->run;
@@ -756,14 +827,7 @@ static int do_step(flow *f, step *s, eg_error **ret) {
     else
       record(f, "try-go %s -> %s", a, rc == 1 ? "true" : "false");
   } else if (!strcmp(v, "wait")) {
-    eg_error *error = eg_group_wait(r->group);
-    char *name = name_of(r, error);
-    if (r->ctx == NULL)
-      record(f, "wait err=%s", name);
-    else
-      record(f, "wait err=%s same-as-cause=%s", name,
-             eg_context_cause(r->ctx) == error ? "yes" : "no");
-    free(name);
+    record_wait(f, "wait ", eg_group_wait(r->group));
   } else if (!strcmp(v, "limit")) {
     int n = atoi(a);
     eg_error *refusal = NULL;
@@ -939,6 +1003,9 @@ static int do_step(flow *f, step *s, eg_error **ret) {
     *ret = strcmp(a, "nil") == 0 ? NULL : error_named(r, a);
     return 1;
   } else {
+    int rc = extras_step(f, s, ret);
+    if (rc >= 0)
+      return rc;
     record(f, "internal: unknown step %s", v);
   }
   return 0;

@@ -32,8 +32,9 @@ type flow struct {
 
 	// A task started by start-task: its own context and ready function
 	// (set before it runs; extras, go-package side only).
-	taskCtx context.Context
-	ready   func()
+	taskCtx     context.Context
+	ready       func()
+	readyCalled atomic.Bool
 }
 
 func (f *flow) record(format string, args ...any) {
