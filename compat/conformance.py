@@ -528,9 +528,10 @@ def cmd_suite(runners, files, extras, seed, count, check_manifest):
             log("reference: refuses all %d extras scenarios (never runs them)" % len(extras))
         if problems:
             failed.append("%d extras scenario(s) without a valid sides line" % len(problems))
-        built = [s for s in EXTRAS_SIDES if runners.get(s)]
-        log("extras: %d scenarios, %d match on %s, %d differ"
-            % (len(erows), len(erows) - len(ediff), " and ".join(built), len(ediff)))
+        ran = ", ".join("%s ran %d" % (side, sum(1 for _, c in erows if c.get(side) not in ("-", NOT_BUILT)))
+                        for side in EXTRAS_SIDES)
+        log("extras: %d scenarios, %d match on the sides they name, %d differ (%s)"
+            % (len(erows), len(erows) - len(ediff), len(ediff), ran))
         if ediff:
             failed.append("%d extras scenario(s) differ" % len(ediff))
     log("(%.1f s; sides compared: %s)" % (time.time() - t0, ", ".join(sides)))

@@ -477,7 +477,24 @@ typedef struct run {
   int nevents, capevents;
   char **order;
   int norder, caporder;
+  char **done_log; /* extras: the task-done log, under big_lock */
+  int ndone, capdone;
 } run;
+
+/* Appends text (owned) to a list of lines, under big_lock. */
+static void append_line(char ***lines, int *n, int *cap, char *text) {
+  pthread_mutex_lock(&big_lock);
+  if (*n == *cap) {
+    *cap = *cap ? 2 * *cap : 8;
+    char **grown = xmalloc(sizeof *grown * (size_t)*cap);
+    if (*n)
+      memcpy(grown, *lines, sizeof *grown * (size_t)*n);
+    free(*lines);
+    *lines = grown;
+  }
+  (*lines)[(*n)++] = text;
+  pthread_mutex_unlock(&big_lock);
+}
 
 static void record(flow *f, const char *fmt, ...) {
   va_list ap;
@@ -488,17 +505,7 @@ static void record(flow *f, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(text, (size_t)n + 1, fmt, ap);
   va_end(ap);
-  pthread_mutex_lock(&big_lock);
-  if (f->nrecords == f->caprecords) {
-    f->caprecords = f->caprecords ? 2 * f->caprecords : 8;
-    char **grown = xmalloc(sizeof *grown * (size_t)f->caprecords);
-    if (f->nrecords)
-      memcpy(grown, f->records, sizeof *grown * (size_t)f->nrecords);
-    free(f->records);
-    f->records = grown;
-  }
-  f->records[f->nrecords++] = text;
-  pthread_mutex_unlock(&big_lock);
+  append_line(&f->records, &f->nrecords, &f->caprecords, text);
 }
 
 static eg_error *error_named(run *r, const char *name) {
@@ -738,6 +745,54 @@ static void record_wait(flow *f, const char *prefix, eg_error *error) {
   free(name);
 }
 
+/* errors: the kept errors by name, and the drop count. */
+static void record_errors(flow *f) {
+  run *r = f->run;
+  eg_error *kept[64];
+  uint64_t dropped = 0;
+  int n = eg_group_errors(r->group, kept, 64, &dropped);
+  if (n < 0) {
+    record(f, "errors failed: %s", eg_strerror(n));
+    return;
+  }
+  char *list = xstrdup("");
+  for (int i = 0; i < n && i < 64; i++) {
+    char *name = name_of(r, kept[i]);
+    char *longer = format("%s%s%s", list, i ? " " : "", name);
+    free(name);
+    free(list);
+    list = longer;
+    eg_error_release(kept[i]);
+  }
+  record(f, "errors [%s%s] dropped=%llu", list, n > 64 ? " ..." : "",
+         (unsigned long long)dropped);
+  free(list);
+}
+
+/* The task-done callback: logs the task's end (the task still counts as
+ * active: idle must be no), then signals the event done-<task>. */
+static void on_task_done(void *done_arg, void *task_arg, int status,
+                         eg_error *error) {
+  run *r = done_arg;
+  flow *t = task_arg;
+  char *line;
+  if (status == EG_ESKIPPED) {
+    line = format("%s skipped", t->name);
+  } else {
+    char *name = name_of(r, error);
+    int idle = eg_group_idle(r->group);
+    line = status == EG_OK
+               ? format("%s err=%s idle=%s", t->name, name,
+                        idle == 1 ? "yes" : "no")
+               : format("%s status=%s", t->name, eg_strerror(status));
+    free(name);
+  }
+  append_line(&r->done_log, &r->ndone, &r->capdone, line);
+  char event[NAME_LEN + 8];
+  snprintf(event, sizeof event, "done-%s", t->name);
+  signal_event(r, event);
+}
+
 /*
  * The extras steps (compat/README.md, "Extras"): liberrgroup's API beyond
  * the reference. Returns 1 when the flow ends, 0 to go on, -1 for a verb
@@ -788,6 +843,15 @@ static int extras_step(flow *f, step *s, eg_error **ret) {
     free(prefix);
     if (rc == EG_ETIMEDOUT && is_long)
       return 1;
+  } else if (!strcmp(v, "keep-errors")) {
+    long long n = atoll(a);
+    int rc = n < 0 ? EG_EINVAL : eg_group_keep_errors(r->group, (size_t)n);
+    record(f, "keep-errors %lld -> %s", n, rc == EG_OK ? "ok" : "refused");
+  } else if (!strcmp(v, "errors")) {
+    record_errors(f);
+  } else if (!strcmp(v, "on-task-done")) {
+    int rc = eg_group_on_task_done(r->group, on_task_done, r);
+    record(f, "on-task-done -> %s", rc == EG_OK ? "ok" : "refused");
   } else {
     return -1;
   }
@@ -884,17 +948,7 @@ static int do_step(flow *f, step *s, eg_error **ret) {
     else
       eg_context_cancel(r->parent, s->nargs == 0 ? NULL : error_named(r, a));
   } else if (!strcmp(v, "log")) {
-    pthread_mutex_lock(&big_lock);
-    if (r->norder == r->caporder) {
-      r->caporder = r->caporder ? 2 * r->caporder : 16;
-      char **grown = xmalloc(sizeof *grown * (size_t)r->caporder);
-      if (r->norder)
-        memcpy(grown, r->order, sizeof *grown * (size_t)r->norder);
-      free(r->order);
-      r->order = grown;
-    }
-    r->order[r->norder++] = xstrdup(a);
-    pthread_mutex_unlock(&big_lock);
+    append_line(&r->order, &r->norder, &r->caporder, xstrdup(a));
   } else if (!strcmp(v, "start")) {
     flow *c = find_flow(r->sc, a);
     int expected = 0;
@@ -1114,6 +1168,8 @@ static void run_scenario(scenario *sc) {
   for (int i = 0; i < sc->nflows; i++)
     if (sc->flows[i] != main_flow)
       print_flow(sc->flows[i]);
+  for (int i = 0; i < r->ndone; i++)
+    printf("task-done: %s\n", r->done_log[i]);
   if (r->norder > 0) {
     printf("order:");
     for (int i = 0; i < r->norder; i++)
