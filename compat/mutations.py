@@ -12,8 +12,8 @@ MUTANTS = {
     "LAST_ERROR_WINS": (
         "every error replaces the recorded one",
         [("group.c",
-          "int eg__group_record_error(eg_group *group, eg_error *error) {\n",
-          "int eg__group_record_error(eg_group *group, eg_error *error) {\n"
+          "int eg__group_record_first(eg_group *group, eg_error *error) {\n",
+          "int eg__group_record_first(eg_group *group, eg_error *error) {\n"
           "  if (1) {\n"
           "    eg_error_release(atomic_exchange(&group->first_error, error));\n"
           "    if (group->cancels)\n"
