@@ -849,6 +849,13 @@ static int extras_step(flow *f, step *s, eg_error **ret) {
     record(f, "keep-errors %lld -> %s", n, rc == EG_OK ? "ok" : "refused");
   } else if (!strcmp(v, "errors")) {
     record_errors(f);
+  } else if (!strcmp(v, "resize-limit")) {
+    int n = atoi(a);
+    int rc = eg_group_resize_limit(r->group, n);
+    if (rc == EG_OK || rc == EG_EBUSY)
+      record(f, "resize-limit %d -> %s", n, rc == EG_OK ? "ok" : "refused");
+    else
+      record(f, "resize-limit %d -> failed: %s", n, eg_strerror(rc));
   } else if (!strcmp(v, "on-task-done")) {
     int rc = eg_group_on_task_done(r->group, on_task_done, r);
     record(f, "on-task-done -> %s", rc == EG_OK ? "ok" : "refused");
