@@ -141,7 +141,7 @@ func (g *Group) load() *core.Group {
 func WithContext(ctx context.Context) (*Group, context.Context) {
 	groupCtx, cancel := context.WithCancelCause(ctx)
 	g := &Group{}
-	g.core.Store(core.NewWithContext(ctx, cancel, newCError))
+	g.core.Store(core.NewWithContext(ctx, groupCtx, cancel, newCError))
 	return g, groupCtx
 }
 
@@ -179,8 +179,9 @@ func (g *Group) Wait() error {
 // in any goroutine. runtime.Goexit in f counts as returning nil.
 func (g *Group) Go(f func() error) {
 	c := g.load()
-	c.Admit()
-	go c.Run(f)
+	if c.Admit() { // false only in skip mode (SkipWhenCanceled)
+		go c.Run(f)
+	}
 }
 
 // TryGo calls the given function in a new goroutine only if the number of

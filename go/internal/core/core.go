@@ -290,12 +290,12 @@ func cancelC(ctx *C.eg_context, cause error) {
 
 // TryAdmit admits one function if a slot is free right now and no admission is waiting for one: it then counts as
 // active and the caller must run it and call Done. Never blocks.
-func (c *cGroup) TryAdmit() bool {
+func (c *cGroup) TryAdmit() int {
 	switch rc := C.eg_group_try_admit(c.group); rc {
 	case 1:
-		return true
+		return admitOK
 	case 0:
-		return false
+		return admitFull
 	default:
 		panic(statusError("eg_group_try_admit", rc))
 	}
@@ -305,7 +305,7 @@ func (c *cGroup) TryAdmit() bool {
 // C library admits waiting calls first come, first served, and hands a
 // freed slot straight to the oldest). The caller must then run it and call
 // Done. On a limit of zero it never returns.
-func (c *cGroup) Admit() {
+func (c *cGroup) Admit() bool {
 	p := parkers.Get().(*parker)
 	switch rc := C.egb_admit(c.group, C.uintptr_t(p.handle)); rc {
 	case 1:
@@ -317,6 +317,7 @@ func (c *cGroup) Admit() {
 		panic(statusError("eg_group_admit", rc))
 	}
 	parkers.Put(p)
+	return true
 }
 
 // requeue queues the Go call parked on ch (in a Go-mode group's FIFO,

@@ -37,13 +37,14 @@ type CErrorFunc func(code int, message string) error
 // cBackend is the C group a Group moved onto (core.go's cGroup; a build
 // without cgo has none, and no Group moves).
 type cBackend interface {
-	TryAdmit() bool
-	Admit()
+	TryAdmit() int // admitOK, admitFull or admitSkipped
+	Admit() bool   // false: skipped
 	Done(err error)
 	Wait() error
 	SetLimit(n int)
 	CHandle() unsafe.Pointer
 	parkedGoCallers() int64
+	extrasBackend
 }
 
 // A Group is the core of one group of go/errgroup or go/kratos/errgroup. It
@@ -85,8 +86,15 @@ type Group struct {
 	// the context with no cause), so migrate carries the Wait over first.
 	errAfterWait bool
 	parent       context.Context         // NewWithContext's parent
+	ctx          context.Context         // NewWithContext's context; nil for New
 	cancel       context.CancelCauseFunc // nil for New
 	newCErr      CErrorFunc
+
+	// ext holds the state of the extras beyond the reference (extras.go),
+	// made by the first call of one; nil for a group that uses none.
+	ext atomic.Pointer[extras]
+	// canceled: Cancel was called, or (Go mode) a first error recorded.
+	canceled atomic.Bool
 
 	parkedGo, parkedWaits atomic.Int64 // for the tests (ParkedGoCallers)
 }
@@ -175,6 +183,13 @@ const (
 	// waits for mu, see waitMove), so the C group is complete before any
 	// call reaches it through stateC.
 	stateMoving = 1 << 37
+	// stateStarted: a function was ever admitted (the extras that must
+	// come before the first function check it).
+	stateStarted = 1 << 38
+	stateSkip    = 1 << 39 // SkipWhenCanceled: admission checks Canceled
+	stateHooks   = 1 << 40 // OnTaskDone: Done calls the callback
+	// admitBits is what every admission sets.
+	admitBits = stateUsed | stateStarted
 )
 
 // waitMove waits until a migrate that set stateMoving (under mu) is done.
@@ -192,13 +207,13 @@ func New(newCError CErrorFunc) *Group {
 	return g
 }
 
-// NewWithContext makes a group whose Go context is canceled by cancel: the
-// first error recorded (by Done or, once migrated, by a C task) and Wait
-// call cancel with that error. parent is the context it was derived from,
-// linked to the C side on migration.
-func NewWithContext(parent context.Context, cancel context.CancelCauseFunc, newCError CErrorFunc) *Group {
+// NewWithContext makes a group whose Go context ctx is canceled by cancel:
+// the first error recorded (by Done or, once migrated, by a C task) and
+// Wait call cancel with that error. parent is the context it was derived
+// from, linked to the C side on migration.
+func NewWithContext(parent, ctx context.Context, cancel context.CancelCauseFunc, newCError CErrorFunc) *Group {
 	g := New(newCError)
-	g.parent, g.cancel = parent, cancel
+	g.parent, g.ctx, g.cancel = parent, ctx, cancel
 	return g
 }
 
@@ -223,52 +238,94 @@ func (g *Group) update(f func(uint64) uint64) uint64 {
 	}
 }
 
+// What an admission attempt gives (tryAdmit, cBackend.TryAdmit).
+const (
+	admitFull    = iota // no room right now (or worker mode)
+	admitOK             // admitted: the caller runs the function and calls Done
+	admitSkipped        // skip mode and the group is canceled: counted skipped
+)
+
 // TryAdmit admits one function if the group has room for it right now (no
 // limit, or a free slot and no Go call waiting for one): it then counts as
-// active and the caller must run it and call Done. Never blocks.
-func (g *Group) TryAdmit() bool {
+// active and the caller must run it and call Done. Never blocks. In skip
+// mode (SkipWhenCanceled) it also refuses once the group is canceled, and
+// counts the refusal as skipped.
+func (g *Group) TryAdmit() bool { return g.tryAdmit() == admitOK }
+
+// tryAdmit is TryAdmit, saying why it refused.
+func (g *Group) tryAdmit() int {
 	for {
 		s := g.state.Load()
-		if s&stateC != 0 {
-			return g.c.TryAdmit()
-		}
-		if s&stateMoving != 0 {
-			g.waitMove()
-			continue
-		}
-		if s&stateWorkers != 0 {
-			return false // worker mode admits through Start only
+		if s&(stateC|stateMoving|stateWorkers|stateSkip) != 0 {
+			if s&stateMoving != 0 {
+				g.waitMove()
+				continue
+			}
+			return g.tryAdmitSlow(s)
 		}
 		if limit := g.limit.Load(); limit != nil && (s&stateQueued != 0 || s&stateCount >= limit.n) {
-			return false
+			return admitFull
 		}
-		if g.state.CompareAndSwap(s, (s+1)|stateUsed) {
-			return true
+		if g.state.CompareAndSwap(s, (s+1)|admitBits) {
+			return admitOK
+		}
+	}
+}
+
+// tryAdmitSlow is tryAdmit for a migrated group, worker mode or skip mode.
+func (g *Group) tryAdmitSlow(s uint64) int {
+	for ; ; s = g.state.Load() {
+		switch {
+		case s&stateC != 0:
+			return g.c.TryAdmit()
+		case s&stateMoving != 0:
+			g.waitMove()
+			continue
+		case s&stateWorkers != 0:
+			return admitFull // worker mode admits through Start only
+		case g.Canceled(): // skip mode
+			g.ext.Load().skipped.Add(1)
+			return admitSkipped
+		}
+		if limit := g.limit.Load(); limit != nil && (s&stateQueued != 0 || s&stateCount >= limit.n) {
+			return admitFull
+		}
+		if g.state.CompareAndSwap(s, (s+1)|admitBits) {
+			return admitOK
 		}
 	}
 }
 
 // Admit admits one function, parking the goroutine until a slot of the
 // limit frees (first come, first served; a freed slot goes straight to the
-// oldest). The caller must then run it and call Done. On a limit of zero it
-// never returns. Not for worker mode (use Start).
-func (g *Group) Admit() {
-	if g.TryAdmit() {
-		return
+// oldest), and reports true. The caller must then run it and call Done. On a
+// limit of zero it never returns. Not for worker mode (use Start). In skip
+// mode it reports false, counted skipped, once the group is canceled,
+// parked or not (the cancellation wakes it).
+func (g *Group) Admit() bool {
+	switch g.tryAdmit() {
+	case admitOK:
+		return true
+	case admitSkipped:
+		return false
 	}
 	g.mu.Lock()
 	for {
 		s := g.state.Load()
 		if s&stateC != 0 {
 			g.mu.Unlock()
-			g.c.Admit()
-			return
+			return g.c.Admit()
+		}
+		if s&stateSkip != 0 && g.Canceled() {
+			g.mu.Unlock()
+			g.ext.Load().skipped.Add(1)
+			return false
 		}
 		limit := g.limit.Load()
 		if limit == nil || s&stateQueued == 0 && s&stateCount < limit.n {
-			if g.state.CompareAndSwap(s, (s+1)|stateUsed) {
+			if g.state.CompareAndSwap(s, (s+1)|admitBits) {
 				g.mu.Unlock()
-				return
+				return true
 			}
 			continue
 		}
@@ -279,12 +336,20 @@ func (g *Group) Admit() {
 		limit.queue = append(limit.queue, ch)
 		g.mu.Unlock()
 		g.parkedGo.Add(1)
-		<-ch // from Done's hand-off, or the C group after migrate
+		// A value from Done's hand-off or the C group after migrate; closed
+		// by skipParked (skip mode).
+		_, ok := <-ch
 		g.parkedGo.Add(-1)
+		if !ok {
+			return false // counted by skipParked
+		}
 		if !raceEnabled {
 			goParkers.Put(ch)
 		}
-		return
+		if s&stateSkip != 0 && g.state.Load()&stateC != 0 {
+			return g.c.checkSkip()
+		}
+		return true
 	}
 }
 
@@ -307,11 +372,12 @@ func (g *Group) Start(run func()) {
 	g.mu.Lock()
 	if g.workers == nil {
 		g.mu.Unlock()
-		g.Admit()
-		go run()
+		if g.Admit() {
+			go run()
+		}
 		return
 	}
-	g.update(func(s uint64) uint64 { return s + 1 })
+	g.update(func(s uint64) uint64 { return (s + 1) | stateStarted })
 	w := g.workers
 	if w.running < w.n {
 		w.running++
@@ -333,15 +399,28 @@ func (g *Group) Run(f func() error) {
 }
 
 // Done reports the end of one admitted function with its result. The first
-// error recorded cancels the group's context (NewWithContext) with it. Its
-// slot goes to the oldest parked Go call if there is one.
+// error recorded cancels the group's context (NewWithContext) with it. The
+// OnTaskDone callback, if any, runs before the function stops counting as
+// active. Its slot goes to the oldest parked Go call if there is one.
 func (g *Group) Done(err error) {
-	if err != nil && g.record(err) && g.cancel != nil {
-		g.cancel(err)
+	if err != nil && g.record(err) {
+		g.firstError(err)
 	}
-	if g.state.Load()&stateWorkers != 0 {
-		g.nextWorker()
+	if s := g.state.Load(); s&(stateWorkers|stateHooks) != 0 {
+		if s&stateHooks != 0 {
+			g.ext.Load().onDone(TaskResult{Err: err})
+		}
+		if s&stateWorkers != 0 {
+			g.nextWorker()
+		}
 	}
+	g.leave(err)
+}
+
+// leave counts one admitted function out (Done without its callback and
+// error): its slot goes to the oldest parked Go call if there is one. err
+// is for the C group, which records it unless it was first here.
+func (g *Group) leave(err error) {
 	for {
 		s := g.state.Load()
 		if s&stateC != 0 {
@@ -386,17 +465,21 @@ func (g *Group) nextWorker() {
 }
 
 // doneLocked is Done's slow path, under mu, for a state s with parked Go
-// calls or Waits: it hands the slot to the oldest parked Go call, or counts
-// the function out and wakes the Waits if it was the last. It reports false
-// if the state changed meanwhile (the caller looks again).
+// calls or Waits: it hands the slot to the oldest parked Go call (unless
+// ResizeLimit lowered the limit below the count, or skip mode releases them
+// all), or counts the function out and wakes the Waits if it was the last.
+// It reports false if the state changed meanwhile (the caller looks again).
 func (g *Group) doneLocked(s uint64) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.state.Load() != s {
 		return false
 	}
-	if s&stateQueued != 0 {
-		limit := g.limit.Load()
+	if s&stateQueued != 0 && s&stateSkip != 0 && g.Canceled() {
+		g.skipParkedLocked()
+		return false // the state changed
+	}
+	if limit := g.limit.Load(); s&stateQueued != 0 && s&stateCount <= limit.n {
 		ch := limit.queue[limit.head]
 		limit.queue[limit.head] = nil
 		limit.head++
@@ -423,14 +506,33 @@ func (g *Group) doneLocked(s uint64) bool {
 
 // record keeps err as the first error if there is none and the group is in
 // Go mode; it reports whether it did. (After migration the C group records.)
+// With KeepErrors it also keeps err in the list, or counts it dropped.
 func (g *Group) record(err error) bool {
 	g.errMu.Lock()
 	defer g.errMu.Unlock()
-	if g.hasErr || g.state.Load()&(stateC|stateMoving) != 0 {
+	if g.state.Load()&(stateC|stateMoving) != 0 {
+		return false
+	}
+	if e := g.ext.Load(); e != nil && e.keepMax != 0 {
+		e.keep(err)
+	}
+	if g.hasErr {
 		return false
 	}
 	g.err, g.hasErr, g.errAfterWait = err, true, g.waited
+	g.canceled.Store(true)
 	return true
+}
+
+// firstError cancels the group's context with its first error, and in
+// skip mode releases the parked Go calls as skipped.
+func (g *Group) firstError(err error) {
+	if g.cancel != nil {
+		g.cancel(err)
+	}
+	if g.state.Load()&stateSkip != 0 {
+		g.skipParked()
+	}
 }
 
 // Wait parks the goroutine until no function of the group (and, once
@@ -452,19 +554,28 @@ func (g *Group) Wait() error {
 			g.park(s)
 			continue
 		}
-		g.errMu.Lock()
-		if g.state.Load()&(stateC|stateMoving) != 0 {
-			g.errMu.Unlock()
-			continue
+		if err, ok := g.waitDone(); ok {
+			return err
 		}
-		g.waited = true
-		err := g.err
-		g.errMu.Unlock()
-		if g.cancel != nil {
-			g.cancel(err)
-		}
-		return err
 	}
+}
+
+// waitDone ends a Go-mode Wait that saw no function active: it marks the
+// group waited, cancels the context with the first error and returns it;
+// false if the group is migrating meanwhile (the caller looks again).
+func (g *Group) waitDone() (error, bool) {
+	g.errMu.Lock()
+	if g.state.Load()&(stateC|stateMoving) != 0 {
+		g.errMu.Unlock()
+		return nil, false
+	}
+	g.waited = true
+	err := g.err
+	g.errMu.Unlock()
+	if g.cancel != nil {
+		g.cancel(err)
+	}
+	return err, true
 }
 
 // park waits on woken until the count drops to zero or the group migrates,
@@ -539,7 +650,7 @@ func (g *Group) SetWorkers(n int) error {
 	// outside mu, by compare-and-swap, and sets stateUsed.
 	used := false
 	g.update(func(s uint64) uint64 {
-		if used = s&(stateUsed|stateC) != 0; used {
+		if used = s&(stateUsed|stateC|stateSkip) != 0; used {
 			return s
 		}
 		return s | stateWorkers | stateUsed

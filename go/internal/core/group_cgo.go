@@ -20,6 +20,9 @@ func (g *Group) migrate() *cGroup {
 		// No package offers both (go/kratos/errgroup has no CHandle).
 		panic("core: a group in worker mode has no C group")
 	}
+	if g.ext.Load() != nil {
+		missing("the extras")
+	}
 	var c *cGroup
 	if g.cancel != nil {
 		c = newCGroupWithContext(g.parent, g.cancel, g.newCErr)

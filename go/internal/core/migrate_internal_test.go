@@ -41,7 +41,7 @@ func TestNoCallReachesAHalfFilledCGroup(t *testing.T) {
 			}
 		}
 	}
-	g = NewWithContext(context.Background(), cancel, nil)
+	g = NewWithContext(context.Background(), nil, cancel, nil)
 	g.SetLimit(2)
 	release, failed := make(chan struct{}), make(chan struct{})
 	g.Admit()

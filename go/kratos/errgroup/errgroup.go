@@ -92,7 +92,7 @@ func WithContext(ctx context.Context) *Group {
 func WithCancel(ctx context.Context) *Group {
 	groupCtx, cancel := context.WithCancelCause(ctx)
 	g := &Group{ctx: groupCtx}
-	g.core.Store(core.NewWithContext(ctx, cancel, nil))
+	g.core.Store(core.NewWithContext(ctx, groupCtx, cancel, nil))
 	return g
 }
 
