@@ -730,6 +730,16 @@ static flow *claim_task(flow *f, const char *name) {
   return t;
 }
 
+/* eg_group_go of task t by flow f, marked as inside go (blocked_in_go). */
+static int go_task(flow *f, flow *t) {
+  run *r = f->run;
+  atomic_store(&f->go_epoch, atomic_load(&r->limit_epoch));
+  atomic_store(&f->in_go, 1);
+  int rc = eg_group_go(r->group, task_entry, t);
+  atomic_store(&f->in_go, 0);
+  return rc;
+}
+
 /* ------------------------------------------------------ extras (issue 14) */
 
 /* Records "wait..." for a wait that returned `error` (eg_group_wait and the
@@ -856,6 +866,42 @@ static int extras_step(flow *f, step *s, eg_error **ret) {
       record(f, "resize-limit %d -> %s", n, rc == EG_OK ? "ok" : "refused");
     else
       record(f, "resize-limit %d -> failed: %s", n, eg_strerror(rc));
+  } else if (!strcmp(v, "skip-when-canceled")) {
+    int rc = eg_group_skip_when_canceled(r->group);
+    record(f, "skip-when-canceled -> %s", rc == EG_OK ? "ok" : "refused");
+  } else if (!strcmp(v, "skipped")) {
+    int64_t n = eg_group_skipped(r->group);
+    if (n < 0)
+      record(f, "skipped failed: %s", eg_strerror((int)n));
+    else
+      record(f, "skipped %lld", (long long)n);
+  } else if (!strcmp(v, "go-or-skip")) {
+    flow *t = claim_task(f, a);
+    if (t == NULL)
+      return 0;
+    int rc = go_task(f, t);
+    if (rc == EG_OK)
+      atomic_store(&t->launched, 1);
+    if (rc == EG_OK || rc == EG_ESKIPPED)
+      record(f, "go-or-skip %s -> %s", a, rc == EG_OK ? "started" : "skipped");
+    else
+      record(f, "go-or-skip %s failed: %s", a, eg_strerror(rc));
+  } else if (!strcmp(v, "try-go-or-skip")) {
+    flow *t = claim_task(f, a);
+    if (t == NULL)
+      return 0;
+    int rc = eg_group_try_go(r->group, task_entry, t);
+    if (rc == 1)
+      atomic_store(&t->launched, 1);
+    else if (rc == 0)
+      atomic_store(&t->claimed, 0);
+    if (rc == 1 || rc == 0 || rc == EG_ESKIPPED)
+      record(f, "try-go-or-skip %s -> %s", a,
+             rc == 1   ? "true"
+             : rc == 0 ? "false"
+                       : "skipped");
+    else
+      record(f, "try-go-or-skip %s failed: %s", a, eg_strerror(rc));
   } else if (!strcmp(v, "on-task-done")) {
     int rc = eg_group_on_task_done(r->group, on_task_done, r);
     record(f, "on-task-done -> %s", rc == EG_OK ? "ok" : "refused");
@@ -874,10 +920,7 @@ static int do_step(flow *f, step *s, eg_error **ret) {
     flow *t = claim_task(f, a);
     if (t == NULL)
       return 0;
-    atomic_store(&f->go_epoch, atomic_load(&r->limit_epoch));
-    atomic_store(&f->in_go, 1);
-    int rc = eg_group_go(r->group, task_entry, t);
-    atomic_store(&f->in_go, 0);
+    int rc = go_task(f, t);
     if (rc != EG_OK) {
       record(f, "go %s failed: %s", a, eg_strerror(rc));
     } else {
