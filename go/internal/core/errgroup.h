@@ -316,7 +316,8 @@ EG_API int eg_group_with_context(eg_context *parent, eg_group **group_out,
  * every other. May be called from inside a task of the same group (nested
  * spawning) and after eg_group_wait returned (reuse). Returns EG_OK when the
  * task was started, else fn will never run: EG_EINVAL (NULL group or fn),
- * EG_ENOMEM, EG_EAGAIN (the pool has no thread and none could be created). Once
+ * EG_ENOMEM, EG_EAGAIN (the pool has no thread and none could be created),
+ * EG_ESKIPPED (skip mode, see eg_group_skip_when_canceled; since 1.1). Once
  * the pool has threads, failures to create more are absorbed: the task is
  * queued and runs on an existing thread, and the pool keeps trying to add
  * threads.
@@ -327,7 +328,7 @@ EG_API int eg_group_go(eg_group *group, eg_task_fn fn, void *arg);
  * Go's TryGo: starts the task only if a slot is free right now (always, with
  * no limit) and no go caller is already waiting for one. Never blocks.
  * Returns 1 if started, 0 if not (fn will never run), or a negative status
- * as eg_group_go (fn will never run either).
+ * as eg_group_go (fn will never run either), EG_ESKIPPED included.
  */
 EG_API int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg);
 
