@@ -124,7 +124,7 @@ func newCError(code int, message string) error {
 
 // load returns the Group's core, making it for a zero Group (core.Load).
 func (g *Group) load() *core.Group {
-	return core.Load(&g.core, newCError)
+	return core.Load(&g.core)
 }
 
 // WithContext returns a new Group and an associated Context derived from ctx.
@@ -141,7 +141,7 @@ func (g *Group) load() *core.Group {
 func WithContext(ctx context.Context) (*Group, context.Context) {
 	groupCtx, cancel := context.WithCancelCause(ctx)
 	g := &Group{}
-	g.core.Store(core.NewWithContext(ctx, groupCtx, cancel, newCError))
+	g.core.Store(core.NewWithContext(ctx, groupCtx, cancel))
 	return g, groupCtx
 }
 

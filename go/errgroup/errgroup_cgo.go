@@ -20,5 +20,5 @@ import "unsafe"
 // while C tasks started on it run: keep the Group alive
 // (runtime.KeepAlive) until C code no longer uses the handle.
 func (g *Group) CHandle() unsafe.Pointer {
-	return g.load().CHandle()
+	return g.load().CHandle(newCError)
 }

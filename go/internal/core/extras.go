@@ -41,8 +41,9 @@ type TaskResult struct {
 // function; its text is eg_strerror(EG_ESKIPPED)'s.
 var ErrSkipped = errors.New("errgroup: task skipped, group canceled")
 
-// extras is the state of the extras a group uses. It is made once (ext),
-// by the first extra called, and never replaced.
+// extras is the state of the extras a group uses, and its worker mode. It
+// is made once (ext), by the first extra called or SetWorkers, and never
+// replaced.
 type extras struct {
 	// KeepErrors: keepMax (0: not keeping) and, under the group's errMu,
 	// the kept errors in record order and the count of dropped ones (in
@@ -58,6 +59,18 @@ type extras struct {
 	onDone func(TaskResult)
 
 	resized bool // under mu: ResizeLimit was called (migrate needs C's)
+
+	// workers is worker mode (SetWorkers), under mu; set once, with
+	// stateWorkers.
+	workers *goWorkers
+}
+
+// workerMode returns the group's worker mode, nil if it has none; under mu.
+func (g *Group) workerMode() *goWorkers {
+	if e := g.ext.Load(); e != nil {
+		return e.workers
+	}
+	return nil
 }
 
 // extrasBackend is what a C group does for the extras (extras_cgo.go).
@@ -199,7 +212,7 @@ func (g *Group) SkipWhenCanceled() {
 	}
 	defer g.mu.Unlock()
 	g.extras()
-	if g.workers != nil {
+	if g.workerMode() != nil {
 		panic("errgroup: SkipWhenCanceled in worker mode")
 	}
 	if !g.beforeFirst(stateSkip) {
@@ -395,7 +408,7 @@ func (g *Group) ResizeLimit(n int) {
 		return
 	}
 	defer g.mu.Unlock()
-	if g.workers != nil {
+	if g.workerMode() != nil {
 		panic("errgroup: ResizeLimit in worker mode")
 	}
 	g.extras().resized = true

@@ -71,10 +71,9 @@ type Group struct {
 	state atomic.Uint64
 	limit atomic.Pointer[goLimit] // nil: no limit; replaced under mu
 
-	mu      sync.Mutex // serialises migrate, the queues, parking Waits
-	woken   sync.Cond  // L: &mu; broadcast when the count drops to zero
-	rounds  uint64     // under mu: how many times woken was broadcast
-	workers *goWorkers // under mu; set once, with stateWorkers
+	mu     sync.Mutex // serialises migrate, the queues, parking Waits
+	woken  sync.Cond  // L: &mu; broadcast when the count drops to zero
+	rounds uint64     // under mu: how many times woken was broadcast
 	// c is written before the compare-and-swap that sets stateC and read
 	// only after a load that saw it: that orders the two.
 	c      cBackend
@@ -85,18 +84,18 @@ type Group struct {
 	// Go mode: the first error came after a Wait returned (which canceled
 	// the context with no cause), so migrate carries the Wait over first.
 	errAfterWait bool
-	parent       context.Context         // NewWithContext's parent
-	ctx          context.Context         // NewWithContext's context; nil for New
-	cancel       context.CancelCauseFunc // nil for New
-	newCErr      CErrorFunc
+	// canceled: Cancel was called, or (Go mode) a first error recorded
+	// (beside the bools above, in their padding).
+	canceled atomic.Bool
+	parent   context.Context         // NewWithContext's parent
+	ctx      context.Context         // NewWithContext's context; nil for New
+	cancel   context.CancelCauseFunc // nil for New
 
 	// ext holds the state of the extras beyond the reference (extras.go),
 	// made by the first call of one; nil for a group that uses none.
 	ext atomic.Pointer[extras]
-	// canceled: Cancel was called, or (Go mode) a first error recorded.
-	canceled atomic.Bool
 
-	parkedGo, parkedWaits atomic.Int64 // for the tests (ParkedGoCallers)
+	parkedGo, parkedWaits atomic.Int32 // for the tests (ParkedGoCallers)
 }
 
 // A goLimit is one SetLimit(n >= 0) of a Go-mode group: its slots are the
@@ -150,7 +149,7 @@ func LiveHandles() int64 { return liveHandles.Load() }
 
 // ParkedGoCallers is the number of Admit calls parked until a slot frees.
 func (g *Group) ParkedGoCallers() int64 {
-	n := g.parkedGo.Load()
+	n := int64(g.parkedGo.Load())
 	if g.state.Load()&stateC != 0 {
 		n += g.c.parkedGoCallers()
 	}
@@ -158,17 +157,18 @@ func (g *Group) ParkedGoCallers() int64 {
 }
 
 // ParkedWaits is the number of Waits parked while the group is in Go mode.
-func (g *Group) ParkedWaits() int64 { return g.parkedWaits.Load() }
+func (g *Group) ParkedWaits() int64 { return int64(g.parkedWaits.Load()) }
 
 // QueuedFunctions is the number of functions queued by Start in worker mode
 // and not yet started.
 func (g *Group) QueuedFunctions() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.workers == nil {
+	w := g.workerMode()
+	if w == nil {
 		return 0
 	}
-	return len(g.workers.queue) - g.workers.head
+	return len(w.queue) - w.head
 }
 
 const (
@@ -198,11 +198,9 @@ func (g *Group) waitMove() {
 	g.mu.Unlock() //nolint:staticcheck // an empty critical section: only waits
 }
 
-// New makes a group with no context and no limit. newCError makes the Go
-// form of errors made by C code (C tasks started on the C handle); it may
-// be nil for a group whose CHandle is never called.
-func New(newCError CErrorFunc) *Group {
-	g := &Group{newCErr: newCError}
+// New makes a group with no context and no limit.
+func New() *Group {
+	g := &Group{}
 	g.woken.L = &g.mu
 	return g
 }
@@ -211,19 +209,19 @@ func New(newCError CErrorFunc) *Group {
 // the first error recorded (by Done or, once migrated, by a C task) and
 // Wait call cancel with that error. parent is the context it was derived
 // from, linked to the C side on migration.
-func NewWithContext(parent, ctx context.Context, cancel context.CancelCauseFunc, newCError CErrorFunc) *Group {
-	g := New(newCError)
+func NewWithContext(parent, ctx context.Context, cancel context.CancelCauseFunc) *Group {
+	g := New()
 	g.parent, g.ctx, g.cancel = parent, ctx, cancel
 	return g
 }
 
-// Load returns the group in *slot, making it with New(newCError) for a zero
-// group; of goroutines racing to make it, the compare-and-swap picks one.
-func Load(slot *atomic.Pointer[Group], newCError CErrorFunc) *Group {
+// Load returns the group in *slot, making it with New for a zero group; of
+// goroutines racing to make it, the compare-and-swap picks one.
+func Load(slot *atomic.Pointer[Group]) *Group {
 	if g := slot.Load(); g != nil {
 		return g
 	}
-	slot.CompareAndSwap(nil, New(newCError))
+	slot.CompareAndSwap(nil, New())
 	return slot.Load()
 }
 
@@ -370,7 +368,8 @@ func (g *Group) Start(run func()) {
 		return
 	}
 	g.mu.Lock()
-	if g.workers == nil {
+	w := g.workerMode()
+	if w == nil {
 		g.mu.Unlock()
 		if g.Admit() {
 			go run()
@@ -378,7 +377,6 @@ func (g *Group) Start(run func()) {
 		return
 	}
 	g.update(func(s uint64) uint64 { return (s + 1) | stateStarted })
-	w := g.workers
 	if w.running < w.n {
 		w.running++
 		g.mu.Unlock()
@@ -448,7 +446,7 @@ func (g *Group) leave(err error) {
 // function, which is already counted active, or frees it.
 func (g *Group) nextWorker() {
 	g.mu.Lock()
-	w := g.workers
+	w := g.workerMode()
 	if w.head == len(w.queue) {
 		w.running--
 		g.mu.Unlock()
@@ -643,7 +641,7 @@ func (g *Group) SetWorkers(n int) error {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.workers != nil {
+	if g.workerMode() != nil {
 		return ErrWorkersSet
 	}
 	// The check and the setting are one compare-and-swap: TryAdmit admits
@@ -658,6 +656,6 @@ func (g *Group) SetWorkers(n int) error {
 	if used {
 		return ErrGroupUsed
 	}
-	g.workers = &goWorkers{n: min(n, math.MaxInt32)} // read only under mu
+	g.extras().workers = &goWorkers{n: min(n, math.MaxInt32)}
 	return nil
 }

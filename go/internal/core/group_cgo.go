@@ -6,8 +6,10 @@ package core
 
 import "unsafe"
 
-// migrate moves the group onto a C group, once, and returns it.
-func (g *Group) migrate() *cGroup {
+// migrate moves the group onto a C group, once, and returns it; newCError
+// makes the Go form of errors made by C code (C tasks started on the C
+// handle).
+func (g *Group) migrate(newCError CErrorFunc) *cGroup {
 	if g.state.Load()&stateC != 0 {
 		return g.c.(*cGroup)
 	}
@@ -16,7 +18,7 @@ func (g *Group) migrate() *cGroup {
 	if g.state.Load()&stateC != 0 {
 		return g.c.(*cGroup)
 	}
-	if g.workers != nil {
+	if g.workerMode() != nil {
 		// No package offers both (go/kratos/errgroup has no CHandle).
 		panic("core: a group in worker mode has no C group")
 	}
@@ -25,9 +27,9 @@ func (g *Group) migrate() *cGroup {
 	}
 	var c *cGroup
 	if g.cancel != nil {
-		c = newCGroupWithContext(g.parent, g.cancel, g.newCErr)
+		c = newCGroupWithContext(g.parent, g.cancel, newCError)
 	} else {
-		c = newCGroup(g.newCErr)
+		c = newCGroup(newCError)
 	}
 	// stateMoving freezes the count and sends every call outside mu to
 	// wait for mu: the C group is filled before stateC lets calls reach it.
@@ -75,7 +77,8 @@ func (g *Group) migrate() *cGroup {
 
 // CHandle returns the C group (an eg_group *) for C code, moving the group
 // onto it first; for a group made by NewWithContext it also links the two
-// sides' cancellations (once).
-func (g *Group) CHandle() unsafe.Pointer {
-	return g.migrate().CHandle()
+// sides' cancellations (once). newCError makes the Go form of errors made
+// by C code; the first CHandle's is kept.
+func (g *Group) CHandle(newCError CErrorFunc) unsafe.Pointer {
+	return g.migrate(newCError).CHandle()
 }

@@ -41,7 +41,7 @@ func TestNoCallReachesAHalfFilledCGroup(t *testing.T) {
 			}
 		}
 	}
-	g = NewWithContext(context.Background(), nil, cancel, nil)
+	g = NewWithContext(context.Background(), nil, cancel)
 	g.SetLimit(2)
 	release, failed := make(chan struct{}), make(chan struct{})
 	g.Admit()
@@ -49,7 +49,7 @@ func TestNoCallReachesAHalfFilledCGroup(t *testing.T) {
 	g.Admit()
 	go func() { g.Run(func() error { return want }); close(failed) }() // A
 	<-failed
-	g.CHandle()
+	g.CHandle(nil)
 	close(release)
 	if err := g.Wait(); err != want {
 		t.Fatalf("Wait: %v, want %v", err, want)
@@ -68,7 +68,7 @@ func TestNoCallReachesAHalfFilledCGroup(t *testing.T) {
 // then panicked in SetLimit.
 func TestCHandleRacingWithGoAndEnds(t *testing.T) {
 	for iter := 0; iter < 200; iter++ {
-		g := New(nil)
+		g := New()
 		limit := int64(iter%4 + 1)
 		g.SetLimit(int(limit))
 		var running, most, ran atomic.Int64
@@ -96,7 +96,7 @@ func TestCHandleRacingWithGoAndEnds(t *testing.T) {
 			}()
 		}
 		wg.Add(1)
-		go func() { defer wg.Done(); <-start; g.CHandle() }()
+		go func() { defer wg.Done(); <-start; g.CHandle(nil) }()
 		close(start)
 		wg.Wait()
 		if err := g.Wait(); err != failure {

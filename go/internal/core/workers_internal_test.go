@@ -16,7 +16,7 @@ import (
 // functions at once.
 func TestStartRacingWithSetWorkers(t *testing.T) {
 	for iter := 0; iter < 20000; iter++ {
-		g := New(nil)
+		g := New()
 		start, done := make(chan struct{}), make(chan struct{})
 		var wg sync.WaitGroup
 		wg.Add(2)
@@ -34,8 +34,8 @@ func TestStartRacingWithSetWorkers(t *testing.T) {
 		}
 		g.mu.Lock()
 		running := 0
-		if g.workers != nil {
-			running = g.workers.running
+		if g.workerMode() != nil {
+			running = g.workerMode().running
 		}
 		g.mu.Unlock()
 		if running != 0 {

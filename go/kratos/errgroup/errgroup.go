@@ -92,14 +92,14 @@ func WithContext(ctx context.Context) *Group {
 func WithCancel(ctx context.Context) *Group {
 	groupCtx, cancel := context.WithCancelCause(ctx)
 	g := &Group{ctx: groupCtx}
-	g.core.Store(core.NewWithContext(ctx, groupCtx, cancel, nil))
+	g.core.Store(core.NewWithContext(ctx, groupCtx, cancel))
 	return g
 }
 
 // load returns the Group's core, making it for a zero Group or one made by
 // WithContext (core.Load).
 func (g *Group) load() *core.Group {
-	return core.Load(&g.core, nil) // no C tasks: no C errors to convert
+	return core.Load(&g.core)
 }
 
 // GOMAXPROCS set max goroutine to work.
