@@ -31,6 +31,7 @@ as compat/reference-set.sha256 records it.
 import hashlib
 
 import argparse
+import concurrent.futures
 import difflib
 import os
 import random
@@ -55,7 +56,12 @@ GO_PACKAGE_DIR = os.path.join(ROOT, "go", "errgroup")
 C_DIR = os.environ.get("EG_COMPAT_C_DIR", os.path.join(ROOT, "c"))
 INCLUDE_DIR = os.environ.get("EG_COMPAT_INCLUDE_DIR", os.path.join(ROOT, "include"))
 SIDES = ["reference", "go-package", "c"]
-EXTRAS_SIDES = ["c", "go-package"]  # the sides an extras scenario may name
+# The sides an extras scenario may name: go-on-c is the go-package runner
+# with every group moved onto its C group first (CHandle;
+# EG_COMPAT_C_GROUP=1): the Go package's extras on the C library.
+EXTRAS_SIDES = ["c", "go-package", "go-on-c"]
+EXTRAS_COLUMNS = EXTRAS_SIDES
+COLUMN_SIDE = {"c": "c", "go-package": "go-package", "go-on-c": "go-package"}
 NOT_BUILT = "not built"
 BUILD_FAILURES = []
 TIMED_OUT = re.compile(r"TIMEOUT|: unfinished$|INCOMPLETE", re.M)
@@ -148,8 +154,8 @@ def build_runners(want_go_package=True):
     return runners
 
 
-def start_runner(exe, files, timeout_ms):
-    env = dict(os.environ, EG_COMPAT_TIMEOUT_MS=str(timeout_ms))
+def start_runner(exe, files, timeout_ms, extra_env=None):
+    env = dict(os.environ, EG_COMPAT_TIMEOUT_MS=str(timeout_ms), **(extra_env or {}))
     # Long lists go through a response-free chunking: one process per chunk.
     return subprocess.Popen([exe] + files, cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -357,8 +363,8 @@ def check_extras_files(files):
     for f in files:
         sides = scenario_sides(f) or []
         if not sides or any(s not in EXTRAS_SIDES for s in sides):
-            problems.append("%s: an extras scenario needs a line \"sides c go-package\" "
-                            "(or one of them)" % rel(f))
+            problems.append("%s: an extras scenario needs a line \"sides c go-package "
+                            "go-on-c\" (or some of them)" % rel(f))
     return problems
 
 
@@ -398,34 +404,52 @@ def run_extras(runners, extras, timeout_ms=5000):
     its hand-written golden transcript, and checks that the reference runner
     refuses it. Returns (rows, differing, refusal problems)."""
     sides_of = {f: scenario_sides(f) or [] for f in extras}
-    results = {}
-    procs = {}
-    for side in EXTRAS_SIDES:
-        mine = [f for f in extras if side in sides_of[f]]
-        if runners.get(side) and mine:
-            procs[side] = start_runner(runners[side], mine, timeout_ms)
+    results = {"reference": {}}
+    built = {}
+    jobs = []  # (column, exe, files, env): one process per scenario
+    for col in EXTRAS_COLUMNS:
+        side = COLUMN_SIDE[col]
+        built[col] = runners.get(side)
+        results[col] = {}
+        env = {"EG_COMPAT_C_GROUP": "1"} if col == "go-on-c" else None
+        if built[col]:
+            jobs += [(col, runners[side], [f], env) for f in extras if col in sides_of[f]]
     if runners.get("reference"):
-        procs["reference"] = start_runner(runners["reference"], extras, timeout_ms)
-    for side, proc in procs.items():
+        jobs.append(("reference", runners["reference"], extras, None))
+
+    def run_job(job):
+        # One scenario per process: a crash (a panic in the Go package, a
+        # fault in C) spoils only its own transcript.
+        col, exe, files, env = job
+        proc = start_runner(exe, files, timeout_ms, env)
         try:
             out, err = proc.communicate(timeout=180)
         except subprocess.TimeoutExpired:
             proc.kill()
             out, err = proc.communicate()
-        results[side] = parse_output(out)
-        if proc.returncode not in (0, 1):
-            log("runner %s exited with %s; stderr:\n%s" % (side, proc.returncode, err[-4000:]))
+        return col, proc.returncode, parse_output(out), err
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        for col, rc, res, err in pool.map(run_job, jobs):
+            results[col].update(res)
+            if col == "go-on-c" and rc == 2 and "has no C group" in err:
+                built[col] = None  # built without cgo: no C group to move onto
+            elif rc not in (0, 1):
+                log("runner %s exited with %s on %s; stderr:\n%s"
+                    % (col, rc, " ".join(rel(f) for f in res), err[-3000:]))
+    if runners.get("go-package") and not built["go-on-c"]:
+        log("go-on-c: %s (the go-package runner has no C group: built without cgo)" % NOT_BUILT)
     golden = load_golden(extras)
     rows, differing = [], []
     for f in extras:
         key = rel(f)
         want = golden.get(f)
         cells, bad = {}, []
-        for side in EXTRAS_SIDES:
+        for side in EXTRAS_COLUMNS:
             if side not in sides_of[f]:
                 cells[side] = "-"
                 continue
-            if not runners.get(side):
+            if not built[side]:
                 cells[side] = NOT_BUILT
                 continue
             got = results.get(side, {}).get(f)
@@ -436,7 +460,7 @@ def run_extras(runners, extras, timeout_ms=5000):
                 cells[side] = "error"
                 bad.append((side, got))
             elif TIMED_OUT.search(got):
-                cells[side] = "TIMEOUT"
+                cells[side] = "CRASHED" if "INCOMPLETE" in got else "TIMEOUT"
                 bad.append((side, got))
             elif got == want:
                 cells[side] = "ok"
@@ -519,7 +543,7 @@ def cmd_suite(runners, files, extras, seed, count, check_manifest):
         for p in problems:
             log("extras: %s" % p)
         erows, ediff, refusals = run_extras(runners, extras)
-        print_table(erows, True, EXTRAS_SIDES)
+        print_table(erows, True, EXTRAS_COLUMNS)
         for p in refusals:
             log("extras: %s" % p)
         if refusals:
@@ -529,7 +553,7 @@ def cmd_suite(runners, files, extras, seed, count, check_manifest):
         if problems:
             failed.append("%d extras scenario(s) without a valid sides line" % len(problems))
         ran = ", ".join("%s ran %d" % (side, sum(1 for _, c in erows if c.get(side) not in ("-", NOT_BUILT)))
-                        for side in EXTRAS_SIDES)
+                        for side in EXTRAS_COLUMNS)
         log("extras: %d scenarios, %d match on the sides they name, %d differ (%s)"
             % (len(erows), len(erows) - len(ediff), len(ediff), ran))
         if ediff:

@@ -159,8 +159,9 @@ static int is_error_name(const char *s) {
 }
 
 /* The sides of the suite (compat/README.md); this runner is "c". */
-enum { SIDE_REFERENCE = 1, SIDE_GO_PACKAGE = 2, SIDE_C = 4 };
-static const char *const side_names[] = {"reference", "go-package", "c"};
+enum { SIDE_REFERENCE = 1, SIDE_GO_PACKAGE = 2, SIDE_C = 4, SIDE_GO_ON_C = 8 };
+static const char *const side_names[] = {"reference", "go-package", "c",
+                                         "go-on-c"};
 
 static int runs_on(const scenario *sc, int side) {
   return sc->sides == 0 || (sc->sides & side) != 0;
@@ -314,10 +315,11 @@ static scenario *parse_scenario(const char *path) {
         snprintf(sc->parent, sizeof sc->parent, "%s", words[1]);
       } else if (strcmp(words[0], "sides") == 0) {
         if (sc->sides != 0 || n < 2)
-          FAIL("sides: one line naming the sides (reference go-package c)");
+          FAIL("sides: one line naming the sides (reference go-package "
+               "go-on-c c)");
         for (int i = 1; i < n; i++) {
           int bit = 0;
-          for (int k = 0; k < 3; k++)
+          for (int k = 0; k < 4; k++)
             if (strcmp(words[i], side_names[k]) == 0)
               bit = 1 << k;
           if (bit == 0 || (sc->sides & bit) != 0)
@@ -404,7 +406,7 @@ static scenario *parse_scenario(const char *path) {
     FAIL("parent needs group context");
   if (!runs_on(sc, SIDE_C)) {
     char list[64] = "";
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 4; k++)
       if (sc->sides & (1 << k))
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
                  list[0] ? " " : "", side_names[k]);

@@ -157,6 +157,9 @@ func runScenario(sc *scenario, timeout time.Duration) []string {
 		}
 		r.group, r.ctx = WithContext(r.parent)
 	}
+	if onCGroup {
+		moveToCGroup(r.group)
+	}
 
 	mainFlow := r.flows["main"]
 	mainFlow.launched.Store(true)

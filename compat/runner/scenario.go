@@ -48,12 +48,16 @@ type scenario struct {
 }
 
 // The sides of the suite (compat/README.md). This runner is "reference" or
-// "go-package" (implName); compat/c_runner is "c".
-var allSides = []string{"reference", "go-package", "c"}
+// "go-package" (implName), or "go-on-c" (the go-package build with every
+// group moved onto its C group, EG_COMPAT_C_GROUP=1); compat/c_runner is "c".
+var allSides = []string{"reference", "go-package", "go-on-c", "c"}
 
 func thisSide() string {
-	if implName == "reference" {
+	switch {
+	case implName == "reference":
 		return "reference"
+	case onCGroup:
+		return "go-on-c"
 	}
 	return "go-package"
 }
