@@ -393,6 +393,52 @@ TEST(ExtrasSkip, FreedBeforeItsContextIsDoneLeaksNothing) {
   }
 }
 
+// A group without a context has no hook: its own cancellations sweep.
+TEST(ExtrasSkip, PlainGroupBlockedCallersWokenByCancelOrTaskError) {
+  for (bool by_error : {false, true}) {
+    auto g = NewGroup();
+    eg_group* raw = g.get();
+    ASSERT_EQ(EG_OK, eg_group_skip_when_canceled(raw));
+    ASSERT_EQ(EG_OK, eg_group_set_limit(raw, 2, nullptr));
+    Latch running(2);
+    Gate fail, hold;
+    for (int i = 0; i < 2; ++i) {
+      bool fails = i == 1 && by_error;
+      ASSERT_EQ(EG_OK, GoFn(raw, [&, fails](eg_context*) -> eg_error* {
+                  running.CountDown();
+                  if (fails) {
+                    fail.Wait();
+                    return eg_error_new(4, "fails");
+                  }
+                  hold.Wait();
+                  return nullptr;
+                }));
+    }
+    running.Wait();
+    constexpr int kBlocked = 2;
+    std::atomic<int> refused{0};
+    std::vector<std::thread> callers;
+    for (int i = 0; i < kBlocked; ++i)
+      callers.emplace_back([&] {
+        if (eg_group_go(raw, MustNotRun, nullptr) == EG_ESKIPPED) refused++;
+      });
+    bool blocked = WaitUntil(
+        [&] { return eg_testing_blocked_go_callers(raw) == kBlocked; });
+    EXPECT_TRUE(blocked);
+    if (by_error)
+      fail.Open();
+    else
+      EXPECT_EQ(EG_OK, eg_group_cancel(raw, nullptr));
+    for (auto& t : callers) t.join();  // woken while `hold` is closed
+    EXPECT_EQ(kBlocked, refused.load());
+    hold.Open();
+    fail.Open();
+    eg_error* result = eg_group_wait(raw);
+    EXPECT_EQ(by_error ? 4 : EG_EINVAL, eg_error_code(result));
+    EXPECT_EQ(kBlocked, eg_group_skipped(raw));
+  }
+}
+
 class ExtrasSkipOom : public FaultHooksTest {};
 
 TEST_F(ExtrasSkipOom, SetupFailsCleanly) {
