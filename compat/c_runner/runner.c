@@ -107,6 +107,12 @@ typedef struct flow {
   eg_after_func *after_handle;
   int after_state; /* 0 none, 1 registered, 2 stopped */
   struct run *run;
+  /* extras: the context the task received (set on its own thread before
+   * its steps run); for a task of start-task, its own (is_started), and
+   * the flow that started it (no longer inside go once the task runs). */
+  eg_context *task_ctx;
+  int is_started;
+  struct flow *starter;
 } flow;
 
 typedef struct scenario {
@@ -700,9 +706,17 @@ static int poll_flag(atomic_int *flag, int want) {
 static eg_error *run_flow(flow *f);
 
 static eg_error *task_entry(eg_context *ctx, void *arg) {
-  (void)ctx;
-  eg_error *error = run_flow(arg);
+  flow *t = arg;
+  t->task_ctx = ctx;
+  eg_error *error = run_flow(t);
   return error != NULL ? eg_error_retain(error) : NULL;
+}
+
+/* A task of start-task: its starter is past the limit once it runs. */
+static eg_error *started_task_entry(eg_context *ctx, void *arg) {
+  flow *t = arg;
+  atomic_store(&t->starter->in_go, 0);
+  return task_entry(ctx, t);
 }
 
 static void *caller_entry(void *arg) {
@@ -786,8 +800,18 @@ static void record_errors(flow *f) {
 static void on_task_done(void *done_arg, void *task_arg, int status,
                          eg_error *error) {
   run *r = done_arg;
-  flow *t = task_arg;
+  flow *t = NULL;
+  for (int i = 0; i < r->sc->nflows; i++)
+    if (r->sc->flows[i] == task_arg && r->sc->flows[i]->kind == KIND_TASK)
+      t = task_arg;
   char *line;
+  if (t == NULL) {
+    char *name = name_of(r, error);
+    append_line(&r->done_log, &r->ndone, &r->capdone,
+                format("unknown task_arg %p err=%s", task_arg, name));
+    free(name);
+    return;
+  }
   if (status == EG_ESKIPPED) {
     line = format("%s skipped", t->name);
   } else {
@@ -904,6 +928,57 @@ static int extras_step(flow *f, step *s, eg_error **ret) {
                        : "skipped");
     else
       record(f, "try-go-or-skip %s failed: %s", a, eg_strerror(rc));
+  } else if (!strcmp(v, "start-task")) {
+    flow *t = claim_task(f, a);
+    if (t == NULL)
+      return 0;
+    t->is_started = 1;
+    t->starter = f;
+    atomic_store(&t->launched, 1);
+    atomic_store(&f->go_epoch, atomic_load(&r->limit_epoch));
+    atomic_store(&f->in_go, 1);
+    eg_error *task_error = NULL;
+    int rc = eg_group_start(r->group, started_task_entry, t, &task_error);
+    atomic_store(&f->in_go, 0);
+    if (rc < 0)
+      atomic_store(&t->launched, 0);
+    if (rc == 1) {
+      record(f, "start-task %s -> ready", a);
+    } else if (rc == 0) {
+      char *name = name_of(r, task_error);
+      record(f, "start-task %s -> returned err=%s", a, name);
+      free(name);
+    } else if (rc == EG_ESKIPPED) {
+      record(f, "start-task %s -> skipped", a);
+    } else {
+      record(f, "start-task %s failed: %s", a, eg_strerror(rc));
+    }
+    eg_error_release(task_error);
+  } else if (!strcmp(v, "ready")) {
+    int rc = eg_task_ready(f->task_ctx);
+    if (rc >= 0 && f->is_started)
+      record(f, "ready");
+    else if (rc == EG_EINVAL && !f->is_started)
+      record(f, "ready: not a started task");
+    else
+      record(f, "ready -> unexpected %d", rc);
+  } else if (!strcmp(v, "task-ctx")) {
+    eg_context *ctx = f->is_started ? f->task_ctx : r->ctx;
+    if (ctx == NULL) {
+      record(f, "task-ctx none");
+    } else {
+      char *d = describe_ctx(r, ctx);
+      record(f, "task-ctx %s", d);
+      free(d);
+    }
+  } else if (!strcmp(v, "wait-task-ctx-done")) {
+    eg_context *ctx = f->is_started ? f->task_ctx : r->ctx;
+    if (ctx == NULL) {
+      record(f, "wait-task-ctx-done: no context");
+    } else if (eg_context_wait(ctx, timeout_ns) != EG_OK) {
+      record(f, "wait-task-ctx-done: TIMEOUT");
+      return 1;
+    }
   } else if (!strcmp(v, "on-task-done")) {
     int rc = eg_group_on_task_done(r->group, on_task_done, r);
     record(f, "on-task-done -> %s", rc == EG_OK ? "ok" : "refused");
