@@ -567,8 +567,11 @@ def cmd_suite(runners, files, extras, seed, count, check_manifest):
     return 1 if k or BUILD_FAILURES or failed else 0
 
 
-def cmd_mutations(files, seed, count):
-    """Each mutation must make at least one scenario differ."""
+def cmd_mutations(files, seed, count, extras=()):
+    """Each mutation must make at least one scenario differ (the extras
+    scenarios that run on c count too: compat/mutations.py has mutants of
+    the extras)."""
+    files = list(files) + [f for f in extras if "c" in (scenario_sides(f) or [])]
     golden = load_golden(files)
     gfiles = generated(seed, count) if count else []
     log("mutation check: hand-written scenarios vs golden, %d generated (seed %d) vs reference"
@@ -627,8 +630,9 @@ def main():
         cmd_regen(runners, files, extras)
         return 0
     if args.mutations:
-        # the reference set only: the mutants are of reference behaviour
-        return cmd_mutations(files or hand_written([])[0], seed, min(args.count, 200))
+        if not args.files:
+            files, extras = hand_written([])
+        return cmd_mutations(files, seed, min(args.count, 200), extras)
     count = 0 if args.files else args.count
     return cmd_suite(runners, files, extras, seed, count, check_manifest=not args.files)
 
