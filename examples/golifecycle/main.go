@@ -72,13 +72,15 @@ func newServer(name string, port int, hangStop bool) *server {
 	return s
 }
 
-// Start listens and serves until Stop (nil) or a failure (its error).
-func (s *server) Start(ctx context.Context) error {
+// Start listens, calls ready, and serves until Stop (nil) or a failure
+// (its error).
+func (s *server) Start(ctx context.Context, ready func()) error {
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)))
 	if err != nil {
 		return fmt.Errorf("server %s: %w", s.name, err)
 	}
 	fmt.Printf("lifecycle: server %s listening on http://%s/\n", s.name, ln.Addr())
+	ready()
 	err = s.srv.Serve(ln)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -118,7 +120,6 @@ func (a *app) run() error {
 	appCtx, stop := context.WithCancel(context.Background()) // a.ctx, a.cancel
 	defer stop()
 	eg, ctx := errgroup.WithContext(appCtx)
-	wg := sync.WaitGroup{}
 	for _, srv := range a.servers {
 		eg.Go(func() error {
 			<-ctx.Done() // wait for the stop signal
@@ -126,18 +127,19 @@ func (a *app) run() error {
 			defer cancel()
 			return srv.Stop(stopCtx)
 		})
-		wg.Add(1)
-		eg.Go(func() error {
-			wg.Done() // Start has begun: the barrier below
-			return srv.Start(context.WithoutCancel(ctx))
-		})
+		// Start returns once the server listens (or with its error, which
+		// the group has too: it cancels ctx, and Wait below returns it).
+		if err := eg.Start(func(_ context.Context, ready func()) error {
+			return srv.Start(context.WithoutCancel(ctx), ready)
+		}); err != nil {
+			return a.wait(eg)
+		}
 	}
 	// The C member: C code starts its task on the group's C group.
 	if status := C.start_c_worker(eg.CHandle(), C.long(a.failCAfter.Milliseconds())); status != 0 {
 		return fmt.Errorf("eg_group_go: %s", C.GoString(C.eg_strerror(status)))
 	}
-	wg.Wait() // every server's Start has begun before the signal watcher
-
+	// Every server listens: now the signal watcher.
 	c := make(chan os.Signal, 1)
 	signal.Notify(c, syscall.SIGINT, syscall.SIGTERM)
 	eg.Go(func() error {
@@ -151,6 +153,11 @@ func (a *app) run() error {
 		}
 	})
 	fmt.Printf("lifecycle: running %d servers; SIGINT or SIGTERM stops them\n", len(a.servers))
+	return a.wait(eg)
+}
+
+// wait is the end of run: the group's Wait.
+func (a *app) wait(eg *errgroup.Group) error {
 	err := eg.Wait()
 	runtime.KeepAlive(eg) // C used its handle until Wait
 	if err != nil && !errors.Is(err, context.Canceled) {

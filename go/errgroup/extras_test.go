@@ -45,7 +45,10 @@ var shared = func(t *testing.T, g *Group, migrate bool) {
 func modes(t *testing.T, scenario func(t *testing.T, migrate bool)) {
 	t.Run("go", func(t *testing.T) { scenario(t, false) })
 	if cgoBuild {
-		t.Run("c", func(t *testing.T) { scenario(t, true) })
+		t.Run("c", func(t *testing.T) {
+			testwait.CheckNoLeaks(t)
+			scenario(t, true)
+		})
 	}
 }
 
@@ -438,10 +441,9 @@ func TestStart(t *testing.T) {
 		if err := g.Start(func(ctx context.Context, ready func()) error { return boom }); err != boom {
 			t.Fatalf("Start = %v; want %v", err, boom)
 		}
-		if groupCtx.Err() == nil || taskCtx.Err() == nil {
-			t.Fatal("the error did not cancel the group's context and its child")
-		}
 		close(release)
+		testwait.Receive(t, "the error to cancel the group's context", groupCtx.Done())
+		testwait.Receive(t, "the error to cancel the started function's context", taskCtx.Done())
 		if err := g.Wait(); err != boom {
 			t.Fatalf("Wait() = %v; want %v", err, boom)
 		}
@@ -454,14 +456,14 @@ func TestStart(t *testing.T) {
 		b := newBlocker()
 		plain.Go(b.fn(nil))
 		<-b.started
-		started := make(chan error, 1)
+		started, finish := make(chan error, 1), make(chan struct{})
 		go func() {
 			started <- plain.Start(func(ctx context.Context, ready func()) error {
-				if ctx.Err() != nil {
-					t.Error("a fresh task context is done")
-				}
 				go ready()
-				<-ctx.Done() // canceled only once the function returns: never here
+				<-finish
+				if ctx.Err() != nil {
+					t.Error("the task's context is done before it returned")
+				}
 				return nil
 			})
 		}()
@@ -476,6 +478,10 @@ func TestStart(t *testing.T) {
 		plain.Cancel(nil) // a plain group has no context: the task's stays
 		if err, ok := plain.WaitTimeout(time.Millisecond); ok {
 			t.Fatalf("WaitTimeout = %v, true while the started function runs", err)
+		}
+		close(finish)
+		if err := plain.Wait(); err != nil {
+			t.Fatal(err)
 		}
 		if err := (&Group{}).Start(func(context.Context, func()) error { return nil }); err != nil {
 			t.Fatal(err)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-//go:build cgo
+// go:build cgo
 
 #include "bridge.h"
 
@@ -42,6 +42,11 @@ static void wait_done(void *arg, eg_error *error) {
     collect(EGB_NOTE_WAIT_DONE, (uintptr_t)arg, eg_error_retain(error));
   else
     egGoWaitDone((uintptr_t)arg, error);
+}
+
+static void task_done(void *done_arg, void *task_arg, int status,
+                      eg_error *error) {
+  egGoTaskDone((uintptr_t)done_arg, task_arg, status, error);
 }
 
 static void context_done(void *arg) {
@@ -125,6 +130,23 @@ egb_after_func_result egb_after_func(eg_context *ctx, uintptr_t handle) {
   egb_after_func_result result = {0, NULL};
   result.status = eg_context_after_func(ctx, context_done, (void *)handle,
                                         &result.after_func);
+  return result;
+}
+
+int egb_on_task_done(eg_group *group, uintptr_t handle) {
+  return eg_group_on_task_done(group, task_done, (void *)handle);
+}
+
+egb_wait_timeout_result egb_wait_timeout(eg_group *group, int64_t timeout_ns) {
+  egb_wait_timeout_result result = {0, NULL};
+  result.status = eg_group_wait_timeout(group, timeout_ns, &result.error);
+  return result;
+}
+
+egb_errors_result egb_errors(eg_group *group, eg_error **errors,
+                             size_t capacity) {
+  egb_errors_result result = {0, 0};
+  result.count = eg_group_errors(group, errors, capacity, &result.dropped);
   return result;
 }
 

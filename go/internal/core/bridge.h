@@ -105,4 +105,24 @@ typedef struct {
 
 egb_set_limit_result egb_set_limit(eg_group *group, int limit);
 
+/* eg_group_on_task_done, calling egGoTaskDone(handle, task_arg, status,
+ * error) for each C task. */
+int egb_on_task_done(eg_group *group, uintptr_t handle);
+
+typedef struct {
+  int status;      /* eg_group_wait_timeout's result */
+  eg_error *error; /* when status is EG_OK: the first error, borrowed */
+} egb_wait_timeout_result;
+
+egb_wait_timeout_result egb_wait_timeout(eg_group *group, int64_t timeout_ns);
+
+typedef struct {
+  int count; /* eg_group_errors's result */
+  uint64_t dropped;
+} egb_errors_result;
+
+/* eg_group_errors into errors[0:capacity]. */
+egb_errors_result egb_errors(eg_group *group, eg_error **errors,
+                             size_t capacity);
+
 #endif

@@ -42,6 +42,12 @@ type cGroup struct {
 	bridge *errorBridge
 	side   *cSide
 	parked atomic.Int64 // Admit calls parked (for the tests)
+
+	goCtx       context.Context // the Go context (NewWithContext); nil for New
+	doneWatch   *taskDoneWatch  // OnTaskDone: for the C tasks (egGoTaskDone)
+	skipMode    bool            // SkipWhenCanceled; set before the first admission
+	droppedInGo int             // KeepErrors: dropped in Go mode, before migrate
+	lateSkipped atomic.Int64    // skip mode: late admissions given back (checkSkip)
 }
 
 func (c *cGroup) parkedGoCallers() int64 { return c.parked.Load() }
@@ -71,6 +77,7 @@ type cSide struct {
 	afterFunc      *C.eg_after_func
 	afterHandle    cgo.Handle
 	stopParentLink func() bool // stops the Go parent -> C parent AfterFunc
+	doneHandle     cgo.Handle  // OnTaskDone's taskDoneWatch; 0 if none
 }
 
 // contextWatch is the argument of the after-function of a group's C context.
@@ -209,6 +216,12 @@ func (s *cSide) release() {
 	if s.afterFunc != nil && C.eg_after_func_stop(s.afterFunc) == 1 {
 		deleteHandle(s.afterHandle)
 	}
+	// A C task still running may still report its end through the
+	// task-done callback: its handle then stays (a C task outliving its
+	// Group is rare, and the handle is small).
+	if s.doneHandle != 0 && C.eg_group_idle(s.group) == 1 {
+		deleteHandle(s.doneHandle)
+	}
 	C.eg_group_free(s.group)
 	C.eg_context_release(s.cctx)
 	C.eg_context_release(s.cparent)
@@ -296,6 +309,8 @@ func (c *cGroup) TryAdmit() int {
 		return admitOK
 	case 0:
 		return admitFull
+	case C.EG_ESKIPPED:
+		return admitSkipped
 	default:
 		panic(statusError("eg_group_try_admit", rc))
 	}
@@ -305,10 +320,15 @@ func (c *cGroup) TryAdmit() int {
 // C library admits waiting calls first come, first served, and hands a
 // freed slot straight to the oldest). The caller must then run it and call
 // Done. On a limit of zero it never returns.
+//
+// In skip mode it reports false, admitting nothing, once the group is
+// canceled: at once, or when a parked call's turn comes (the C library
+// admits queued admissions even once canceled).
 func (c *cGroup) Admit() bool {
 	p := parkers.Get().(*parker)
-	switch rc := C.egb_admit(c.group, C.uintptr_t(p.handle)); rc {
-	case 1:
+	rc := C.egb_admit(c.group, C.uintptr_t(p.handle))
+	switch rc {
+	case 1, C.EG_ESKIPPED:
 	case 0:
 		c.parked.Add(1)
 		<-p.notified
@@ -317,6 +337,12 @@ func (c *cGroup) Admit() bool {
 		panic(statusError("eg_group_admit", rc))
 	}
 	parkers.Put(p)
+	switch {
+	case rc == C.EG_ESKIPPED:
+		return false
+	case c.skipMode:
+		return c.checkSkip()
+	}
 	return true
 }
 
@@ -330,6 +356,9 @@ func (c *cGroup) requeue(ch chan struct{}) {
 		deleteHandle(h)
 		ch <- struct{}{}
 	case 0: // admitted() notifies it
+	case C.EG_ESKIPPED: // skip mode, canceled: counted by the C group
+		deleteHandle(h)
+		close(ch)
 	default:
 		deleteHandle(h)
 		panic(statusError("eg_group_admit", rc))

@@ -13,6 +13,7 @@ import "C"
 
 import (
 	"runtime/cgo"
+	"unsafe"
 )
 
 // egGoReleasePayload is the payload release function of every C error that
@@ -42,6 +43,25 @@ func egGoAdmitted(handle C.uintptr_t) {
 //export egGoWaitDone
 func egGoWaitDone(handle C.uintptr_t, err *C.eg_error) {
 	notify(cgo.Handle(handle), C.eg_error_retain(err))
+}
+
+// egGoTaskDone is the C group's task-done callback (OnTaskDone on a
+// migrated group): once for each C task that ended or that skip mode did
+// not start, on the thread that ran or skipped it. err is borrowed for the
+// call.
+//
+//export egGoTaskDone
+func egGoTaskDone(handle C.uintptr_t, taskArg unsafe.Pointer, status C.int, err *C.eg_error) {
+	watch := watchOf(cgo.Handle(handle).Value().(taskDoneRef))
+	if watch == nil {
+		return // the Group is gone
+	}
+	watch.f(TaskResult{
+		Err:     watch.bridge.goError(err),
+		Skipped: status == C.EG_ESKIPPED,
+		CTask:   true,
+		CArg:    taskArg,
+	})
 }
 
 // egGoContextDone is called once, on a pool thread, after the C context of a

@@ -13,7 +13,6 @@ package core
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -396,6 +395,8 @@ func (g *Group) Cancel(cause error) {
 	}
 }
 
+const errResizeNoLimit = "errgroup: ResizeLimit on a group with no limit while goroutines are active"
+
 // ResizeLimit changes the limit while functions run, safely against
 // concurrent admissions: raising it admits the oldest parked Go calls at
 // once, in order; lowering it stops nothing (new admissions wait until
@@ -417,8 +418,8 @@ func (g *Group) ResizeLimit(n int) {
 		if n < 0 {
 			return
 		}
-		if active := g.state.Load() & stateCount; active != 0 {
-			panic(fmt.Sprintf("errgroup: ResizeLimit on a group with no limit while %d goroutines are active", active))
+		if g.state.Load()&stateCount != 0 {
+			panic(errResizeNoLimit)
 		}
 		g.limit.Store(&goLimit{n: uint64(min(n, math.MaxInt32))})
 		g.update(func(s uint64) uint64 { return (s &^ stateQueued) | stateUsed })

@@ -7,26 +7,232 @@ package core
 // The extras on a migrated group: each calls the C library's function of
 // the same feature (include/errgroup.h, "Beyond the reference").
 
+/*
+#include "bridge.h"
+*/
+import "C"
+
 import (
+	"context"
+	"math"
+	"runtime"
 	"time"
 )
 
-// missing panics for an extra whose C function this build lacks.
-func missing(extra string) {
-	panic("errgroup: " + extra + " on a group shared with C (CHandle) needs a C function this build of liberrgroup lacks")
+// taskDoneWatch is what the C group's task-done callback (egGoTaskDone)
+// reaches: the OnTaskDone callback and the bridge that converts C errors.
+// The cGroup holds it; the callback's handle holds a taskDoneRef.
+type taskDoneWatch struct {
+	f      func(TaskResult)
+	bridge *errorBridge
 }
 
-func (c *cGroup) checkSkip() bool               { missing("SkipWhenCanceled"); return false }
-func (c *cGroup) keepErrors(max int)            { missing("KeepErrors") }
-func (c *cGroup) errors() ([]error, int)        { missing("Errors"); return nil, 0 }
-func (c *cGroup) skipWhenCanceled()             { missing("SkipWhenCanceled") }
-func (c *cGroup) canceled() bool                { missing("Canceled"); return false }
-func (c *cGroup) skipped() int64                { missing("Skipped"); return 0 }
-func (c *cGroup) onTaskDone(f func(TaskResult)) { missing("OnTaskDone") }
-func (c *cGroup) waitTimeout(d time.Duration) (error, bool) {
-	missing("WaitTimeout")
-	return nil, false
+// checkSkip is for an admission the C library granted late, in skip mode:
+// the C group admits a queued admission even once canceled, so if it is
+// canceled the slot goes back and the call counts as skipped (false).
+func (c *cGroup) checkSkip() bool {
+	if !c.canceled() {
+		return true
+	}
+	c.Done(nil)
+	c.lateSkipped.Add(1)
+	return false
 }
-func (c *cGroup) idle() bool         { missing("Idle"); return false }
-func (c *cGroup) cancel(cause error) { missing("Cancel") }
-func (c *cGroup) resizeLimit(n int)  { missing("ResizeLimit") }
+
+func (c *cGroup) keepErrors(max int) {
+	switch rc := C.eg_group_keep_errors(c.group, C.size_t(max)); rc {
+	case C.EG_OK:
+	case C.EG_EBUSY:
+		panic("errgroup: KeepErrors called twice or after the group's first function")
+	default:
+		panic(statusError("eg_group_keep_errors", rc))
+	}
+}
+
+// errors returns the kept errors (nil if the C group keeps none) and the
+// dropped count, Go mode's included.
+func (c *cGroup) errors() ([]error, int) {
+	var buf []*C.eg_error
+	for {
+		var first **C.eg_error
+		if len(buf) != 0 {
+			first = &buf[0]
+		}
+		got := C.egb_errors(c.group, first, C.size_t(len(buf)))
+		if got.count == C.EG_EINVAL { // not keeping errors
+			return nil, c.droppedInGo
+		}
+		if got.count < 0 {
+			panic(statusError("eg_group_errors", got.count))
+		}
+		n := int(got.count)
+		if n <= len(buf) {
+			kept := make([]error, n)
+			for i, e := range buf[:n] {
+				kept[i] = c.bridge.goError(e)
+				C.eg_error_release(e)
+			}
+			return kept, c.droppedInGo + int(min(got.dropped, math.MaxInt32))
+		}
+		for _, e := range buf {
+			C.eg_error_release(e)
+		}
+		buf = make([]*C.eg_error, n)
+	}
+}
+
+func (c *cGroup) skipWhenCanceled() {
+	switch rc := C.eg_group_skip_when_canceled(c.group); rc {
+	case C.EG_OK:
+		c.skipMode = true
+	case C.EG_EBUSY:
+		panic("errgroup: SkipWhenCanceled after the group's first function")
+	default:
+		panic(statusError("eg_group_skip_when_canceled", rc))
+	}
+}
+
+// canceled: the C group is, or the Go context is done (its parent's
+// cancellation reaches the C side a little later).
+func (c *cGroup) canceled() bool {
+	rc := C.eg_group_canceled(c.group)
+	if rc < 0 {
+		panic(statusError("eg_group_canceled", rc))
+	}
+	return rc == 1 || c.goCtx != nil && c.goCtx.Err() != nil
+}
+
+// skipped counts the C group's skipped tasks and refused admissions, and
+// the late admissions checkSkip gave back.
+func (c *cGroup) skipped() int64 {
+	n := int64(C.eg_group_skipped(c.group))
+	if n < 0 {
+		panic(statusError("eg_group_skipped", C.int(n)))
+	}
+	return n + c.lateSkipped.Load()
+}
+
+// onTaskDone registers f for the C tasks (Go functions call it themselves,
+// stateHooks). The handle is given back with the C group (cSide.release).
+func (c *cGroup) onTaskDone(f func(TaskResult)) {
+	watch := &taskDoneWatch{f: f, bridge: c.bridge}
+	h := newHandle(makeTaskDoneRef(watch))
+	switch rc := C.egb_on_task_done(c.group, C.uintptr_t(h)); rc {
+	case C.EG_OK:
+		c.doneWatch, c.side.doneHandle = watch, h
+	case C.EG_EBUSY:
+		deleteHandle(h)
+		panic("errgroup: OnTaskDone called twice or after the group's first function")
+	default:
+		deleteHandle(h)
+		panic(statusError("eg_group_on_task_done", rc))
+	}
+}
+
+// waitTimeout is Wait bounded by d (eg_group_wait_timeout: the calling
+// goroutine holds its thread while it waits).
+func (c *cGroup) waitTimeout(d time.Duration) (error, bool) {
+	waited := C.egb_wait_timeout(c.group, C.int64_t(d))
+	switch waited.status {
+	case C.EG_OK:
+	case C.EG_ETIMEDOUT:
+		return nil, false
+	default:
+		panic(statusError("eg_group_wait_timeout", waited.status))
+	}
+	err := c.bridge.goError(waited.error)
+	if c.bridge.cancel != nil {
+		c.bridge.cancel(err)
+	}
+	runtime.KeepAlive(c)
+	return err, true
+}
+
+func (c *cGroup) idle() bool {
+	rc := C.eg_group_idle(c.group)
+	if rc < 0 {
+		panic(statusError("eg_group_idle", rc))
+	}
+	return rc == 1
+}
+
+// cancel cancels the C group with cause, then the Go context with the C
+// context's cause: the first cancellation won there, and both sides keep it.
+func (c *cGroup) cancel(cause error) {
+	var ce *C.eg_error
+	if cause != nil {
+		ce = cError(cause)
+	}
+	rc := C.eg_group_cancel(c.group, ce)
+	C.eg_error_release(ce)
+	if rc != C.EG_OK {
+		panic(statusError("eg_group_cancel", rc))
+	}
+	if c.bridge.cancel != nil {
+		c.bridge.cancel(c.bridge.goError(C.eg_context_cause(c.side.cctx)))
+	}
+	runtime.KeepAlive(c)
+}
+
+func (c *cGroup) resizeLimit(n int) {
+	limit := C.int(-1)
+	if n >= 0 {
+		limit = C.int(min(n, math.MaxInt32))
+	}
+	switch rc := C.eg_group_resize_limit(c.group, limit); rc {
+	case C.EG_OK:
+	case C.EG_EBUSY:
+		panic(errResizeNoLimit)
+	default:
+		panic(statusError("eg_group_resize_limit", rc))
+	}
+}
+
+// fillExtras is migrate's filling of a C group for a group that uses
+// extras (e): their settings first (the C library takes them only before
+// the first task), then every active function and every error to carry
+// over admitted while the C group is neither limited nor canceled (in skip
+// mode a canceled group admits nothing), then the cancellation the Go side
+// had (the Go context's cause, which the C context takes first), the
+// errors in record order, the limit (resized: the C group may have more
+// active tasks than the limit), and the parked Go calls in order.
+func (g *Group) fillExtras(c *cGroup, e *extras, active uint64, err error, hasErr bool) {
+	if e.keepMax != 0 {
+		c.keepErrors(e.keepMax)
+		c.droppedInGo = e.dropped
+	}
+	if e.onDone != nil {
+		c.onTaskDone(e.onDone)
+	}
+	if g.state.Load()&stateSkip != 0 {
+		c.skipWhenCanceled()
+	}
+	limit := g.limit.Load()
+	if limit != nil {
+		c.SetLimit(math.MaxInt32)
+	}
+	carried := e.kept
+	if len(carried) == 0 && hasErr {
+		carried = []error{err}
+	}
+	for n := active + uint64(len(carried)); n > 0; n-- {
+		if c.TryAdmit() != admitOK {
+			panic("errgroup: CHandle: the new C group refused an admission")
+		}
+	}
+	if g.ctx != nil && g.ctx.Err() != nil {
+		c.cancel(context.Cause(g.ctx))
+	} else if g.canceled.Load() && !hasErr {
+		c.cancel(nil) // Cancel on a group without a context
+	}
+	for _, err := range carried {
+		c.Done(err)
+	}
+	if limit != nil {
+		c.resizeLimit(int(limit.n))
+		for _, ch := range limit.queue[limit.head:] {
+			c.requeue(ch)
+		}
+		limit.queue, limit.head = nil, 0
+	}
+}

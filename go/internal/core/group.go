@@ -275,7 +275,11 @@ func (g *Group) tryAdmitSlow(s uint64) int {
 	for ; ; s = g.state.Load() {
 		switch {
 		case s&stateC != 0:
-			return g.c.TryAdmit()
+			r := g.c.TryAdmit()
+			if r == admitOK && s&stateSkip != 0 && !g.c.checkSkip() {
+				return admitSkipped
+			}
+			return r
 		case s&stateMoving != 0:
 			g.waitMove()
 			continue

@@ -22,21 +22,23 @@ func (g *Group) migrate(newCError CErrorFunc) *cGroup {
 		// No package offers both (go/kratos/errgroup has no CHandle).
 		panic("core: a group in worker mode has no C group")
 	}
-	if g.ext.Load() != nil {
-		missing("the extras")
-	}
 	var c *cGroup
 	if g.cancel != nil {
 		c = newCGroupWithContext(g.parent, g.cancel, newCError)
 	} else {
 		c = newCGroup(newCError)
 	}
+	c.goCtx = g.ctx
 	// stateMoving freezes the count and sends every call outside mu to
 	// wait for mu: the C group is filled before stateC lets calls reach it.
 	g.errMu.Lock()
 	s := g.update(func(s uint64) uint64 { return s | stateMoving })
 	err, hasErr, waited, errAfterWait := g.err, g.hasErr, g.waited, g.errAfterWait
 	g.errMu.Unlock()
+	if e := g.ext.Load(); e != nil {
+		g.fillExtras(c, e, s&stateCount, err, hasErr)
+		return g.moved(c, s)
+	}
 	// The C group is empty and unlimited until SetLimit below. The first
 	// error and a finished Wait in the order they came (the first cancels
 	// the C context: with the error as cause, or context.Canceled, as it
@@ -66,6 +68,12 @@ func (g *Group) migrate(newCError CErrorFunc) *cGroup {
 		}
 		limit.queue, limit.head = nil, 0
 	}
+	return g.moved(c, s)
+}
+
+// moved ends migrate once c is filled: from now on every call goes to c.
+// s is the state migrate froze.
+func (g *Group) moved(c *cGroup, s uint64) *cGroup {
 	g.c = c // before stateC: whoever sees the bit finds c
 	g.update(func(s uint64) uint64 { return (s &^ stateMoving) | stateC })
 	if s&stateWaiters != 0 { // parked Waits wait on the C group instead

@@ -49,9 +49,11 @@ package errgroup
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync/atomic"
+	"time"
 
 	"github.com/liberrgroup/liberrgroup/go/internal/core"
 )
@@ -181,4 +183,68 @@ func (g *Group) Wait() error {
 		return nil // nothing was ever started on this Group
 	}
 	return c.Wait()
+}
+
+// The extras beyond go-kratos v1 that fit its API (liberrgroup issue 14;
+// the same as go/errgroup's methods of the same names). Each is opt-in: a
+// Group that uses none behaves exactly as without them.
+
+// Cancel cancels the group without recording an error: a group made by
+// WithCancel has its context canceled with cause (nil means
+// context.Canceled; the first cancellation wins). Wait still returns nil if
+// every function succeeded. It does not stop functions queued by
+// GOMAXPROCS: they start and see the context done. Idempotent.
+func (g *Group) Cancel(cause error) {
+	g.load().Cancel(cause)
+}
+
+// KeepErrors makes the group keep every error its functions return
+// (recovered panics included), in record order, up to max; later ones are
+// counted by DroppedErrors. It panics if max < 1, if called twice, or after
+// the group's first Go.
+func (g *Group) KeepErrors(max int) {
+	g.load().KeepErrors(max)
+}
+
+// Errors returns the errors kept since KeepErrors, in record order, as one
+// error compatible with errors.Join (Unwrap() []error; the first is Wait's),
+// or nil if none was kept or the group keeps none. A snapshot: it may be
+// called while functions run.
+func (g *Group) Errors() error {
+	c := g.core.Load()
+	if c == nil {
+		return nil
+	}
+	if kept := c.Errors(); len(kept) != 0 {
+		return errors.Join(kept...)
+	}
+	return nil
+}
+
+// DroppedErrors returns how many errors KeepErrors did not keep.
+func (g *Group) DroppedErrors() int {
+	c := g.core.Load()
+	if c == nil {
+		return 0
+	}
+	return c.DroppedErrors()
+}
+
+// WaitTimeout is Wait bounded by d: true with Wait's result (and its
+// effects) once no function is active or queued, or false and nil when d
+// passes first, canceling nothing (the functions keep running; the caller
+// may wait again). A negative d waits as long as Wait.
+func (g *Group) WaitTimeout(d time.Duration) (error, bool) {
+	c := g.core.Load()
+	if c == nil {
+		return nil, true
+	}
+	return c.WaitTimeout(d)
+}
+
+// Idle reports whether no function of the group is active or queued (a
+// Wait would return at once). It never blocks.
+func (g *Group) Idle() bool {
+	c := g.core.Load()
+	return c == nil || c.Idle()
 }
