@@ -834,11 +834,10 @@ static void on_task_done(void *done_arg, void *task_arg, int status,
  * the reference. Returns 1 when the flow ends, 0 to go on, -1 for a verb
  * that is not one of them.
  */
-static int extras_step(flow *f, step *s, eg_error **ret) {
+static int extras_step(flow *f, step *s) {
   run *r = f->run;
   const char *a = s->args[0];
   const char *v = s->verb;
-  (void)ret;
   if (!strcmp(v, "cancel")) {
     int rc =
         eg_group_cancel(r->group, s->nargs == 0 ? NULL : error_named(r, a));
@@ -1184,7 +1183,7 @@ static int do_step(flow *f, step *s, eg_error **ret) {
     *ret = strcmp(a, "nil") == 0 ? NULL : error_named(r, a);
     return 1;
   } else {
-    int rc = extras_step(f, s, ret);
+    int rc = extras_step(f, s);
     if (rc >= 0)
       return rc;
     record(f, "internal: unknown step %s", v);
