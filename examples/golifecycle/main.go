@@ -127,13 +127,12 @@ func (a *app) run() error {
 			defer cancel()
 			return srv.Stop(stopCtx)
 		})
-		// Start returns once the server listens (or with its error, which
-		// the group has too: it cancels ctx, and Wait below returns it).
-		if err := eg.Start(func(_ context.Context, ready func()) error {
+		// Start returns once the server listens, or with its error if it
+		// cannot: the group has that error too (it cancels ctx, so every
+		// member stops, and Wait below returns it).
+		eg.Start(func(_ context.Context, ready func()) error {
 			return srv.Start(context.WithoutCancel(ctx), ready)
-		}); err != nil {
-			return a.wait(eg)
-		}
+		})
 	}
 	// The C member: C code starts its task on the group's C group.
 	if status := C.start_c_worker(eg.CHandle(), C.long(a.failCAfter.Milliseconds())); status != 0 {
@@ -153,11 +152,6 @@ func (a *app) run() error {
 		}
 	})
 	fmt.Printf("lifecycle: running %d servers; SIGINT or SIGTERM stops them\n", len(a.servers))
-	return a.wait(eg)
-}
-
-// wait is the end of run: the group's Wait.
-func (a *app) wait(eg *errgroup.Group) error {
 	err := eg.Wait()
 	runtime.KeepAlive(eg) // C used its handle until Wait
 	if err != nil && !errors.Is(err, context.Canceled) {

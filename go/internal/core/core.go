@@ -44,7 +44,6 @@ type cGroup struct {
 	parked atomic.Int64 // Admit calls parked (for the tests)
 
 	goCtx       context.Context // the Go context (NewWithContext); nil for New
-	doneWatch   *taskDoneWatch  // OnTaskDone: for the C tasks (egGoTaskDone)
 	skipMode    bool            // SkipWhenCanceled; set before the first admission
 	droppedInGo int             // KeepErrors: dropped in Go mode, before migrate
 	lateSkipped atomic.Int64    // skip mode: late admissions given back (checkSkip)

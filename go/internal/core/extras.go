@@ -54,8 +54,10 @@ type extras struct {
 	skipped atomic.Int64 // skip mode, Go mode: refused admissions
 
 	// onDone (OnTaskDone): set under mu before stateHooks, read only by
-	// whoever saw that bit.
+	// whoever saw that bit. cDone keeps what the C group's task-done
+	// callback reaches alive once migrated (extras_cgo.go).
 	onDone func(TaskResult)
+	cDone  any
 
 	resized bool // under mu: ResizeLimit was called (migrate needs C's)
 
@@ -80,7 +82,7 @@ type extrasBackend interface {
 	skipWhenCanceled()
 	canceled() bool
 	skipped() int64
-	onTaskDone(f func(TaskResult))
+	onTaskDone(f func(TaskResult)) any
 	waitTimeout(d time.Duration) (error, bool)
 	idle() bool
 	cancel(cause error)
@@ -285,7 +287,7 @@ func (g *Group) OnTaskDone(f func(TaskResult)) {
 	}
 	if !g.lockGo() {
 		e := g.extras()
-		g.c.onTaskDone(f)
+		e.cDone = g.c.onTaskDone(f)
 		e.onDone = f
 		g.update(func(s uint64) uint64 { return s | stateHooks })
 		return

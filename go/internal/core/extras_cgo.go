@@ -21,7 +21,8 @@ import (
 
 // taskDoneWatch is what the C group's task-done callback (egGoTaskDone)
 // reaches: the OnTaskDone callback and the bridge that converts C errors.
-// The cGroup holds it; the callback's handle holds a taskDoneRef.
+// The Group's extras hold it (cDone); the callback's handle holds a
+// taskDoneRef.
 type taskDoneWatch struct {
 	f      func(TaskResult)
 	bridge *errorBridge
@@ -114,12 +115,16 @@ func (c *cGroup) skipped() int64 {
 
 // onTaskDone registers f for the C tasks (Go functions call it themselves,
 // stateHooks). The handle is given back with the C group (cSide.release).
-func (c *cGroup) onTaskDone(f func(TaskResult)) {
+// It returns what the caller must keep alive, beside the Group rather than
+// in the cGroup: f may reference the Group, and a cycle through an object
+// with a finalizer (the cGroup) is never collected.
+func (c *cGroup) onTaskDone(f func(TaskResult)) any {
 	watch := &taskDoneWatch{f: f, bridge: c.bridge}
 	h := newHandle(makeTaskDoneRef(watch))
 	switch rc := C.egb_on_task_done(c.group, C.uintptr_t(h)); rc {
 	case C.EG_OK:
-		c.doneWatch, c.side.doneHandle = watch, h
+		c.side.doneHandle = h
+		return watch
 	case C.EG_EBUSY:
 		deleteHandle(h)
 		panic("errgroup: OnTaskDone called twice or after the group's first function")
@@ -202,7 +207,7 @@ func (g *Group) fillExtras(c *cGroup, e *extras, active uint64, err error, hasEr
 		c.droppedInGo = e.dropped
 	}
 	if e.onDone != nil {
-		c.onTaskDone(e.onDone)
+		e.cDone = c.onTaskDone(e.onDone)
 	}
 	if g.state.Load()&stateSkip != 0 {
 		c.skipWhenCanceled()

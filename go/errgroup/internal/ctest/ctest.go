@@ -124,3 +124,6 @@ func Wait(handle unsafe.Pointer) (code int, message string) {
 	code = int(C.ctest_wait(handle, buf, 512))
 	return code, C.GoString(buf)
 }
+
+// Arg is the task's arg as eg_group_go received it.
+func (t *Task) Arg() unsafe.Pointer { return unsafe.Pointer(t.c) }
