@@ -80,6 +80,32 @@ MUTANTS = {
           "  return error;\n",
           "  return error;\n")],
     ),
+    # Mutants of the extras (issue 14): killed by compat/scenarios-extras.
+    "RESIZE_NEWEST_FIRST": (
+        "a raised limit admits the newest blocked callers first",
+        [("limit.c",
+          "    eg__list *link = eg__list_pop_front(&limit->waiters);\n"
+          "    /* acq_rel: as for a hand-off in eg__limit_release. */\n",
+          "    eg__list *link = limit->waiters.prev;\n"
+          "    eg__list_remove(link);\n")],
+    ),
+    "CANCEL_RECORDS_CAUSE": (
+        "eg_group_cancel records its cause as the group's first error",
+        [("extras.c",
+          "  atomic_store_explicit(&group->canceled, 1, memory_order_release);\n",
+          "  atomic_store_explicit(&group->canceled, 1, memory_order_release);\n"
+          "  eg__group_record_first(\n"
+          "      group, eg_error_retain(cause != NULL ? cause : eg_error_canceled()));\n")],
+    ),
+    "SKIP_NO_SWEEP": (
+        "eg_group_cancel does not wake go callers blocked in skip mode",
+        [("extras.c",
+          "  if (extras != NULL && extras->skip)\n"
+          "    sweep(group);\n"
+          "  return EG_OK;\n",
+          "  (void)extras;\n"
+          "  return EG_OK;\n")],
+    ),
     "DROP_CAUSE": (
         "contexts are canceled with plain \"canceled\" as cause",
         [("context.c",

@@ -107,12 +107,19 @@ typedef struct flow {
   eg_after_func *after_handle;
   int after_state; /* 0 none, 1 registered, 2 stopped */
   struct run *run;
+  /* extras: the context the task received (set on its own thread before
+   * its steps run); for a task of start-task, its own (is_started), and
+   * the flow that started it (no longer inside go once the task runs). */
+  eg_context *task_ctx;
+  int is_started;
+  struct flow *starter;
 } flow;
 
 typedef struct scenario {
   char name[256];
   char group[16];
   char parent[32];
+  int sides; /* a "sides" line: a set of SIDE_ bits; 0: every side */
   flow **flows;
   int nflows, capflows;
 } scenario;
@@ -157,24 +164,69 @@ static int is_error_name(const char *s) {
          strcmp(s, "DeadlineExceeded") != 0 && valid_name(s);
 }
 
+/* The sides of the suite (compat/README.md); this runner is "c". */
+enum { SIDE_REFERENCE = 1, SIDE_GO_PACKAGE = 2, SIDE_C = 4, SIDE_GO_ON_C = 8 };
+static const char *const side_names[] = {"reference", "go-package", "c",
+                                         "go-on-c"};
+
+static int runs_on(const scenario *sc, int side) {
+  return sc->sides == 0 || (sc->sides & side) != 0;
+}
+
+/* extras: a step the reference has no counterpart of (compat/README.md,
+ * "Extras"), allowed only in a scenario whose sides leave the reference out. */
 typedef struct verb_spec {
   const char *verb;
-  int min, max, task_only;
+  int min, max, task_only, extras;
 } verb_spec;
 
 static const verb_spec verbs[] = {
-    {"go", 1, 1, 0},          {"try-go", 1, 1, 0},
-    {"wait", 0, 0, 0},        {"limit", 1, 1, 0},
-    {"signal", 1, 1, 0},      {"wait-for", 1, 1, 0},
-    {"wait-ctx-done", 0, 0, 0}, {"ctx", 0, 0, 0},
-    {"parent", 0, 0, 0},      {"deadline", 0, 0, 0},
-    {"cancel-parent", 0, 1, 0}, {"log", 1, 1, 0},
-    {"start", 1, 1, 0},       {"join", 1, 1, 0},
-    {"expect-blocked", 1, 1, 0}, {"abandon", 1, 1, 0},
-    {"after-func", 1, 1, 0},  {"after-func-stop", 1, 1, 0},
-    {"freeze", 1, 1, 0},      {"thaw", 1, 1, 0},
-    {"settle", 0, 0, 0},      {"return", 1, 1, 1},
+    {"go", 1, 1, 0, 0},
+    {"try-go", 1, 1, 0, 0},
+    {"wait", 0, 0, 0, 0},
+    {"limit", 1, 1, 0, 0},
+    {"signal", 1, 1, 0, 0},
+    {"wait-for", 1, 1, 0, 0},
+    {"wait-ctx-done", 0, 0, 0, 0},
+    {"ctx", 0, 0, 0, 0},
+    {"parent", 0, 0, 0, 0},
+    {"deadline", 0, 0, 0, 0},
+    {"cancel-parent", 0, 1, 0, 0},
+    {"log", 1, 1, 0, 0},
+    {"start", 1, 1, 0, 0},
+    {"join", 1, 1, 0, 0},
+    {"expect-blocked", 1, 1, 0, 0},
+    {"abandon", 1, 1, 0, 0},
+    {"after-func", 1, 1, 0, 0},
+    {"after-func-stop", 1, 1, 0, 0},
+    {"freeze", 1, 1, 0, 0},
+    {"thaw", 1, 1, 0, 0},
+    {"settle", 0, 0, 0, 0},
+    {"return", 1, 1, 1, 0},
+    /* extras */
+    {"cancel", 0, 1, 0, 1},
+    {"canceled", 0, 0, 0, 1},
+    {"keep-errors", 1, 1, 0, 1},
+    {"errors", 0, 0, 0, 1},
+    {"skip-when-canceled", 0, 0, 0, 1},
+    {"go-or-skip", 1, 1, 0, 1},
+    {"try-go-or-skip", 1, 1, 0, 1},
+    {"skipped", 0, 0, 0, 1},
+    {"on-task-done", 0, 0, 0, 1},
+    {"wait-timeout", 1, 1, 0, 1},
+    {"idle", 0, 0, 0, 1},
+    {"start-task", 1, 1, 0, 1},
+    {"ready", 0, 0, 1, 1},
+    {"task-ctx", 0, 0, 1, 1},
+    {"wait-task-ctx-done", 0, 0, 1, 1},
+    {"resize-limit", 1, 1, 0, 1},
 };
+
+/* Steps whose argument names an error made once per scenario. */
+static int is_error_verb(const char *verb) {
+  return !strcmp(verb, "return") || !strcmp(verb, "cancel-parent") ||
+         !strcmp(verb, "cancel");
+}
 
 static const verb_spec *find_verb(const char *verb) {
   for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
@@ -267,6 +319,19 @@ static scenario *parse_scenario(const char *path) {
         if (!ok)
           FAIL("unknown parent \"%s\"", words[1]);
         snprintf(sc->parent, sizeof sc->parent, "%s", words[1]);
+      } else if (strcmp(words[0], "sides") == 0) {
+        if (sc->sides != 0 || n < 2)
+          FAIL("sides: one line naming the sides (reference go-package "
+               "go-on-c c)");
+        for (int i = 1; i < n; i++) {
+          int bit = 0;
+          for (int k = 0; k < 4; k++)
+            if (strcmp(words[i], side_names[k]) == 0)
+              bit = 1 << k;
+          if (bit == 0 || (sc->sides & bit) != 0)
+            FAIL("sides: unknown or repeated side \"%s\"", words[i]);
+          sc->sides |= bit;
+        }
       } else if (strcmp(words[0], "main") == 0 ||
                  strcmp(words[0], "task") == 0 ||
                  strcmp(words[0], "caller") == 0) {
@@ -279,7 +344,8 @@ static scenario *parse_scenario(const char *path) {
             FAIL("main takes no name");
         } else {
           if (n != 2 || !valid_name(words[1]) ||
-              strcmp(words[1], "main") == 0 || strcmp(words[1], "order") == 0)
+              strcmp(words[1], "main") == 0 || strcmp(words[1], "order") == 0 ||
+              strcmp(words[1], "task-done") == 0)
             FAIL("%s needs one valid name", words[0]);
           name = words[1];
         }
@@ -302,11 +368,21 @@ static scenario *parse_scenario(const char *path) {
       FAIL("%s takes %d..%d arguments", words[0], spec->min, spec->max);
     if (spec->task_only && current->kind != KIND_TASK)
       FAIL("%s is only allowed in a task", words[0]);
+    if (spec->extras && runs_on(sc, SIDE_REFERENCE))
+      FAIL("%s is an extras step (the reference has no counterpart): the "
+           "scenario needs a line \"sides c go-package\" before its blocks",
+           words[0]);
     for (int i = 1; i < n; i++)
       if (!valid_name(words[i]))
         FAIL("bad argument \"%s\"", words[i]);
-    if (strcmp(words[0], "limit") == 0 && !is_integer(words[1]))
-      FAIL("limit needs an integer");
+    if ((!strcmp(words[0], "limit") || !strcmp(words[0], "keep-errors") ||
+         !strcmp(words[0], "resize-limit")) &&
+        !is_integer(words[1]))
+      FAIL("%s needs an integer", words[0]);
+    if (!strcmp(words[0], "wait-timeout") && !is_integer(words[1]) &&
+        strcmp(words[1], "long") != 0)
+      FAIL("wait-timeout needs milliseconds (an integer, -1: forever) or "
+           "long");
     if (current->nsteps == current->capsteps) {
       current->capsteps = current->capsteps ? 2 * current->capsteps : 8;
       step *grown = xmalloc(sizeof *grown * (size_t)current->capsteps);
@@ -334,6 +410,17 @@ static scenario *parse_scenario(const char *path) {
     FAIL("no name");
   if (strcmp(sc->group, "zero") == 0 && strcmp(sc->parent, "background") != 0)
     FAIL("parent needs group context");
+  if (!runs_on(sc, SIDE_C)) {
+    char list[64] = "";
+    for (int k = 0; k < 4; k++)
+      if (sc->sides & (1 << k))
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                 list[0] ? " " : "", side_names[k]);
+    snprintf(parse_error, sizeof parse_error,
+             "%s: not run on the c side: the scenario runs on sides %s only",
+             path, list);
+    return NULL;
+  }
   int declared = sc->nflows;
   for (int i = 0; i < declared; i++) {
     flow *f = sc->flows[i];
@@ -342,7 +429,10 @@ static scenario *parse_scenario(const char *path) {
       line_no = s->line;
       const char *a = s->args[0];
       flow *target = s->nargs > 0 ? find_flow(sc, a) : NULL;
-      if (!strcmp(s->verb, "go") || !strcmp(s->verb, "try-go")) {
+      if (!strcmp(s->verb, "go") || !strcmp(s->verb, "try-go") ||
+          !strcmp(s->verb, "go-or-skip") ||
+          !strcmp(s->verb, "try-go-or-skip") ||
+          !strcmp(s->verb, "start-task")) {
         if (target == NULL || target->kind != KIND_TASK)
           FAIL("%s: no task \"%s\"", s->verb, a);
       } else if (!strcmp(s->verb, "start") || !strcmp(s->verb, "join")) {
@@ -353,8 +443,7 @@ static scenario *parse_scenario(const char *path) {
                  !strcmp(s->verb, "thaw")) {
         if (target == NULL || target->kind == KIND_AFTER_FUNC)
           FAIL("%s: no flow \"%s\"", s->verb, a);
-      } else if (!strcmp(s->verb, "return") ||
-                 !strcmp(s->verb, "cancel-parent")) {
+      } else if (is_error_verb(s->verb)) {
         if (s->nargs == 1 && strcmp(a, "nil") != 0 && !is_error_name(a))
           FAIL("%s: bad error name \"%s\"", s->verb, a);
       } else if (!strcmp(s->verb, "after-func")) {
@@ -396,7 +485,24 @@ typedef struct run {
   int nevents, capevents;
   char **order;
   int norder, caporder;
+  char **done_log; /* extras: the task-done log, under big_lock */
+  int ndone, capdone;
 } run;
+
+/* Appends text (owned) to a list of lines, under big_lock. */
+static void append_line(char ***lines, int *n, int *cap, char *text) {
+  pthread_mutex_lock(&big_lock);
+  if (*n == *cap) {
+    *cap = *cap ? 2 * *cap : 8;
+    char **grown = xmalloc(sizeof *grown * (size_t)*cap);
+    if (*n)
+      memcpy(grown, *lines, sizeof *grown * (size_t)*n);
+    free(*lines);
+    *lines = grown;
+  }
+  (*lines)[(*n)++] = text;
+  pthread_mutex_unlock(&big_lock);
+}
 
 static void record(flow *f, const char *fmt, ...) {
   va_list ap;
@@ -407,17 +513,7 @@ static void record(flow *f, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(text, (size_t)n + 1, fmt, ap);
   va_end(ap);
-  pthread_mutex_lock(&big_lock);
-  if (f->nrecords == f->caprecords) {
-    f->caprecords = f->caprecords ? 2 * f->caprecords : 8;
-    char **grown = xmalloc(sizeof *grown * (size_t)f->caprecords);
-    if (f->nrecords)
-      memcpy(grown, f->records, sizeof *grown * (size_t)f->nrecords);
-    free(f->records);
-    f->records = grown;
-  }
-  f->records[f->nrecords++] = text;
-  pthread_mutex_unlock(&big_lock);
+  append_line(&f->records, &f->nrecords, &f->caprecords, text);
 }
 
 static eg_error *error_named(run *r, const char *name) {
@@ -487,8 +583,7 @@ static void signal_event(run *r, const char *name) {
 }
 
 /* Waits under big_lock until pred(r, a) or the timeout; 1 if it holds. */
-static int wait_until(int (*pred)(run *, const void *), run *r,
-                      const void *a) {
+static int wait_until(int (*pred)(run *, const void *), run *r, const void *a) {
   struct timespec at = abs_time(now_ns() + timeout_ns);
   pthread_mutex_lock(&big_lock);
   int ok;
@@ -501,7 +596,9 @@ static int wait_until(int (*pred)(run *, const void *), run *r,
   return ok;
 }
 
-static int pred_event(run *r, const void *a) { return event_is_set(r, a); }
+static int pred_event(run *r, const void *a) {
+  return event_is_set(r, a);
+}
 
 static int pred_finished(run *r, const void *a) {
   (void)r;
@@ -577,7 +674,9 @@ static void on_freeze(int sig) {
   errno = saved;
 }
 
-static void on_thaw(int sig) { (void)sig; }
+static void on_thaw(int sig) {
+  (void)sig;
+}
 
 static void install_signal_handlers(void) {
   struct sigaction sa;
@@ -607,9 +706,17 @@ static int poll_flag(atomic_int *flag, int want) {
 static eg_error *run_flow(flow *f);
 
 static eg_error *task_entry(eg_context *ctx, void *arg) {
-  (void)ctx;
-  eg_error *error = run_flow(arg);
+  flow *t = arg;
+  t->task_ctx = ctx;
+  eg_error *error = run_flow(t);
   return error != NULL ? eg_error_retain(error) : NULL;
+}
+
+/* A task of start-task: its starter is past the limit once it runs. */
+static eg_error *started_task_entry(eg_context *ctx, void *arg) {
+  flow *t = arg;
+  atomic_store(&t->starter->in_go, 0);
+  return task_entry(ctx, t);
 }
 
 static void *caller_entry(void *arg) {
@@ -639,6 +746,247 @@ static flow *claim_task(flow *f, const char *name) {
   return t;
 }
 
+/* eg_group_go of task t by flow f, marked as inside go (blocked_in_go). */
+static int go_task(flow *f, flow *t) {
+  run *r = f->run;
+  atomic_store(&f->go_epoch, atomic_load(&r->limit_epoch));
+  atomic_store(&f->in_go, 1);
+  int rc = eg_group_go(r->group, task_entry, t);
+  atomic_store(&f->in_go, 0);
+  return rc;
+}
+
+/* ------------------------------------------------------ extras (issue 14) */
+
+/* Records "wait..." for a wait that returned `error` (eg_group_wait and the
+ * timed waits print the same). */
+static void record_wait(flow *f, const char *prefix, eg_error *error) {
+  run *r = f->run;
+  char *name = name_of(r, error);
+  if (r->ctx == NULL)
+    record(f, "%serr=%s", prefix, name);
+  else
+    record(f, "%serr=%s same-as-cause=%s", prefix, name,
+           eg_context_cause(r->ctx) == error ? "yes" : "no");
+  free(name);
+}
+
+/* errors: the kept errors by name, and the drop count. */
+static void record_errors(flow *f) {
+  run *r = f->run;
+  eg_error *kept[64];
+  uint64_t dropped = 0;
+  int n = eg_group_errors(r->group, kept, 64, &dropped);
+  if (n < 0) {
+    record(f, "errors failed: %s", eg_strerror(n));
+    return;
+  }
+  char *list = xstrdup("");
+  for (int i = 0; i < n && i < 64; i++) {
+    char *name = name_of(r, kept[i]);
+    char *longer = format("%s%s%s", list, i ? " " : "", name);
+    free(name);
+    free(list);
+    list = longer;
+    eg_error_release(kept[i]);
+  }
+  record(f, "errors [%s%s] dropped=%llu", list, n > 64 ? " ..." : "",
+         (unsigned long long)dropped);
+  free(list);
+}
+
+/* The task-done callback: logs the task's end (the task still counts as
+ * active: idle must be no), then signals the event done-<task>. */
+static void on_task_done(void *done_arg, void *task_arg, int status,
+                         eg_error *error) {
+  run *r = done_arg;
+  flow *t = NULL;
+  for (int i = 0; i < r->sc->nflows; i++)
+    if (r->sc->flows[i] == task_arg && r->sc->flows[i]->kind == KIND_TASK)
+      t = task_arg;
+  char *line;
+  if (t == NULL) {
+    char *name = name_of(r, error);
+    append_line(&r->done_log, &r->ndone, &r->capdone,
+                format("unknown task_arg %p err=%s", task_arg, name));
+    free(name);
+    return;
+  }
+  if (status == EG_ESKIPPED) {
+    line = format("%s skipped", t->name);
+  } else {
+    char *name = name_of(r, error);
+    int idle = eg_group_idle(r->group);
+    line = status == EG_OK
+               ? format("%s err=%s idle=%s", t->name, name,
+                        idle == 1 ? "yes" : "no")
+               : format("%s status=%s", t->name, eg_strerror(status));
+    free(name);
+  }
+  append_line(&r->done_log, &r->ndone, &r->capdone, line);
+  char event[NAME_LEN + 8];
+  snprintf(event, sizeof event, "done-%s", t->name);
+  signal_event(r, event);
+}
+
+/*
+ * The extras steps (compat/README.md, "Extras"): liberrgroup's API beyond
+ * the reference. Returns 1 when the flow ends, 0 to go on, -1 for a verb
+ * that is not one of them.
+ */
+static int extras_step(flow *f, step *s) {
+  run *r = f->run;
+  const char *a = s->args[0];
+  const char *v = s->verb;
+  if (!strcmp(v, "cancel")) {
+    int rc =
+        eg_group_cancel(r->group, s->nargs == 0 ? NULL : error_named(r, a));
+    if (rc != EG_OK)
+      record(f, "cancel failed: %s", eg_strerror(rc));
+    else if (s->nargs == 0)
+      record(f, "cancel");
+    else
+      record(f, "cancel %s", a);
+  } else if (!strcmp(v, "canceled")) {
+    int rc = eg_group_canceled(r->group);
+    if (rc < 0)
+      record(f, "canceled failed: %s", eg_strerror(rc));
+    else
+      record(f, "canceled %s", rc ? "yes" : "no");
+  } else if (!strcmp(v, "idle")) {
+    int rc = eg_group_idle(r->group);
+    if (rc < 0)
+      record(f, "idle failed: %s", eg_strerror(rc));
+    else
+      record(f, "idle %s", rc ? "yes" : "no");
+  } else if (!strcmp(v, "wait-timeout")) {
+    int is_long = !strcmp(a, "long");
+    int64_t ns = is_long        ? timeout_ns
+                 : atoll(a) < 0 ? -1
+                                : atoll(a) * 1000000LL;
+    eg_error *result = NULL;
+    int rc = eg_group_wait_timeout(r->group, ns, &result);
+    char *prefix = format("wait-timeout %s -> ", a);
+    if (rc == EG_OK)
+      record_wait(f, prefix, result);
+    else if (rc == EG_ETIMEDOUT && is_long)
+      record(f, "wait-timeout long: TIMEOUT");
+    else if (rc == EG_ETIMEDOUT)
+      record(f, "%stimed-out", prefix);
+    else
+      record(f, "%sfailed: %s", prefix, eg_strerror(rc));
+    free(prefix);
+    if (rc == EG_ETIMEDOUT && is_long)
+      return 1;
+  } else if (!strcmp(v, "keep-errors")) {
+    long long n = atoll(a);
+    int rc = n < 0 ? EG_EINVAL : eg_group_keep_errors(r->group, (size_t)n);
+    record(f, "keep-errors %lld -> %s", n, rc == EG_OK ? "ok" : "refused");
+  } else if (!strcmp(v, "errors")) {
+    record_errors(f);
+  } else if (!strcmp(v, "resize-limit")) {
+    int n = atoi(a);
+    int rc = eg_group_resize_limit(r->group, n);
+    if (rc == EG_OK || rc == EG_EBUSY)
+      record(f, "resize-limit %d -> %s", n, rc == EG_OK ? "ok" : "refused");
+    else
+      record(f, "resize-limit %d -> failed: %s", n, eg_strerror(rc));
+  } else if (!strcmp(v, "skip-when-canceled")) {
+    int rc = eg_group_skip_when_canceled(r->group);
+    record(f, "skip-when-canceled -> %s", rc == EG_OK ? "ok" : "refused");
+  } else if (!strcmp(v, "skipped")) {
+    int64_t n = eg_group_skipped(r->group);
+    if (n < 0)
+      record(f, "skipped failed: %s", eg_strerror((int)n));
+    else
+      record(f, "skipped %lld", (long long)n);
+  } else if (!strcmp(v, "go-or-skip")) {
+    flow *t = claim_task(f, a);
+    if (t == NULL)
+      return 0;
+    int rc = go_task(f, t);
+    if (rc == EG_OK)
+      atomic_store(&t->launched, 1);
+    if (rc == EG_OK || rc == EG_ESKIPPED)
+      record(f, "go-or-skip %s -> %s", a, rc == EG_OK ? "started" : "skipped");
+    else
+      record(f, "go-or-skip %s failed: %s", a, eg_strerror(rc));
+  } else if (!strcmp(v, "try-go-or-skip")) {
+    flow *t = claim_task(f, a);
+    if (t == NULL)
+      return 0;
+    int rc = eg_group_try_go(r->group, task_entry, t);
+    if (rc == 1)
+      atomic_store(&t->launched, 1);
+    else if (rc == 0)
+      atomic_store(&t->claimed, 0);
+    if (rc == 1 || rc == 0 || rc == EG_ESKIPPED)
+      record(f, "try-go-or-skip %s -> %s", a,
+             rc == 1   ? "true"
+             : rc == 0 ? "false"
+                       : "skipped");
+    else
+      record(f, "try-go-or-skip %s failed: %s", a, eg_strerror(rc));
+  } else if (!strcmp(v, "start-task")) {
+    flow *t = claim_task(f, a);
+    if (t == NULL)
+      return 0;
+    t->is_started = 1;
+    t->starter = f;
+    atomic_store(&t->launched, 1);
+    atomic_store(&f->go_epoch, atomic_load(&r->limit_epoch));
+    atomic_store(&f->in_go, 1);
+    eg_error *task_error = NULL;
+    int rc = eg_group_start(r->group, started_task_entry, t, &task_error);
+    atomic_store(&f->in_go, 0);
+    if (rc < 0)
+      atomic_store(&t->launched, 0);
+    if (rc == 1) {
+      record(f, "start-task %s -> ready", a);
+    } else if (rc == 0) {
+      char *name = name_of(r, task_error);
+      record(f, "start-task %s -> returned err=%s", a, name);
+      free(name);
+    } else if (rc == EG_ESKIPPED) {
+      record(f, "start-task %s -> skipped", a);
+    } else {
+      record(f, "start-task %s failed: %s", a, eg_strerror(rc));
+    }
+    eg_error_release(task_error);
+  } else if (!strcmp(v, "ready")) {
+    int rc = eg_task_ready(f->task_ctx);
+    if (rc >= 0 && f->is_started)
+      record(f, "ready");
+    else if (rc == EG_EINVAL && !f->is_started)
+      record(f, "ready: not a started task");
+    else
+      record(f, "ready -> unexpected %d", rc);
+  } else if (!strcmp(v, "task-ctx")) {
+    eg_context *ctx = f->is_started ? f->task_ctx : r->ctx;
+    if (ctx == NULL) {
+      record(f, "task-ctx none");
+    } else {
+      char *d = describe_ctx(r, ctx);
+      record(f, "task-ctx %s", d);
+      free(d);
+    }
+  } else if (!strcmp(v, "wait-task-ctx-done")) {
+    eg_context *ctx = f->is_started ? f->task_ctx : r->ctx;
+    if (ctx == NULL) {
+      record(f, "wait-task-ctx-done: no context");
+    } else if (eg_context_wait(ctx, timeout_ns) != EG_OK) {
+      record(f, "wait-task-ctx-done: TIMEOUT");
+      return 1;
+    }
+  } else if (!strcmp(v, "on-task-done")) {
+    int rc = eg_group_on_task_done(r->group, on_task_done, r);
+    record(f, "on-task-done -> %s", rc == EG_OK ? "ok" : "refused");
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
 /* Runs one step; returns 1 when the flow ends (*ret is its result). */
 static int do_step(flow *f, step *s, eg_error **ret) {
   run *r = f->run;
@@ -648,10 +996,7 @@ static int do_step(flow *f, step *s, eg_error **ret) {
     flow *t = claim_task(f, a);
     if (t == NULL)
       return 0;
-    atomic_store(&f->go_epoch, atomic_load(&r->limit_epoch));
-    atomic_store(&f->in_go, 1);
-    int rc = eg_group_go(r->group, task_entry, t);
-    atomic_store(&f->in_go, 0);
+    int rc = go_task(f, t);
     if (rc != EG_OK) {
       record(f, "go %s failed: %s", a, eg_strerror(rc));
     } else {
@@ -672,14 +1017,7 @@ static int do_step(flow *f, step *s, eg_error **ret) {
     else
       record(f, "try-go %s -> %s", a, rc == 1 ? "true" : "false");
   } else if (!strcmp(v, "wait")) {
-    eg_error *error = eg_group_wait(r->group);
-    char *name = name_of(r, error);
-    if (r->ctx == NULL)
-      record(f, "wait err=%s", name);
-    else
-      record(f, "wait err=%s same-as-cause=%s", name,
-             eg_context_cause(r->ctx) == error ? "yes" : "no");
-    free(name);
+    record_wait(f, "wait ", eg_group_wait(r->group));
   } else if (!strcmp(v, "limit")) {
     int n = atoi(a);
     eg_error *refusal = NULL;
@@ -734,20 +1072,9 @@ static int do_step(flow *f, step *s, eg_error **ret) {
     if (!r->parent_cancelable)
       record(f, "cancel-parent: parent is not cancelable");
     else
-      eg_context_cancel(r->parent,
-                        s->nargs == 0 ? NULL : error_named(r, a));
+      eg_context_cancel(r->parent, s->nargs == 0 ? NULL : error_named(r, a));
   } else if (!strcmp(v, "log")) {
-    pthread_mutex_lock(&big_lock);
-    if (r->norder == r->caporder) {
-      r->caporder = r->caporder ? 2 * r->caporder : 16;
-      char **grown = xmalloc(sizeof *grown * (size_t)r->caporder);
-      if (r->norder)
-        memcpy(grown, r->order, sizeof *grown * (size_t)r->norder);
-      free(r->order);
-      r->order = grown;
-    }
-    r->order[r->norder++] = xstrdup(a);
-    pthread_mutex_unlock(&big_lock);
+    append_line(&r->order, &r->norder, &r->caporder, xstrdup(a));
   } else if (!strcmp(v, "start")) {
     flow *c = find_flow(r->sc, a);
     int expected = 0;
@@ -792,8 +1119,8 @@ static int do_step(flow *f, step *s, eg_error **ret) {
     pthread_mutex_lock(&big_lock);
     af->after_state = 1;
     pthread_mutex_unlock(&big_lock);
-    int rc = eg_context_after_func(r->ctx, after_func_entry, af,
-                                   &af->after_handle);
+    int rc =
+        eg_context_after_func(r->ctx, after_func_entry, af, &af->after_handle);
     if (rc != EG_OK)
       record(f, "after-func %s failed: %s", a, eg_strerror(rc));
   } else if (!strcmp(v, "after-func-stop")) {
@@ -856,6 +1183,9 @@ static int do_step(flow *f, step *s, eg_error **ret) {
     *ret = strcmp(a, "nil") == 0 ? NULL : error_named(r, a);
     return 1;
   } else {
+    int rc = extras_step(f, s);
+    if (rc >= 0)
+      return rc;
     record(f, "internal: unknown step %s", v);
   }
   return 0;
@@ -928,8 +1258,7 @@ static void run_scenario(scenario *sc) {
     flow *f = sc->flows[i];
     f->run = r;
     for (int j = 0; j < f->nsteps; j++)
-      if (!strcmp(f->steps[j].verb, "return") ||
-          !strcmp(f->steps[j].verb, "cancel-parent"))
+      if (is_error_verb(f->steps[j].verb))
         for (int k = 0; k < f->steps[j].nargs; k++)
           add_error(r, f->steps[j].args[k]);
   }
@@ -965,6 +1294,8 @@ static void run_scenario(scenario *sc) {
   for (int i = 0; i < sc->nflows; i++)
     if (sc->flows[i] != main_flow)
       print_flow(sc->flows[i]);
+  for (int i = 0; i < r->ndone; i++)
+    printf("task-done: %s\n", r->done_log[i]);
   if (r->norder > 0) {
     printf("order:");
     for (int i = 0; i < r->norder; i++)

@@ -29,6 +29,12 @@ type flow struct {
 	abandoned atomic.Bool
 	done      chan struct{}
 	goid      atomic.Int64
+
+	// A task started by start-task: its own context and ready function
+	// (set before it runs; extras, go-package side only).
+	taskCtx     context.Context
+	ready       func()
+	readyCalled atomic.Bool
 }
 
 func (f *flow) record(format string, args ...any) {
@@ -62,6 +68,10 @@ type run struct {
 	afterMu    sync.Mutex
 	afterStops map[string]func() bool
 	afterState map[string]string // "registered", "stopped"
+
+	// The task-done log (extras: on-task-done), in call order.
+	doneMu   sync.Mutex
+	doneRecs []string
 }
 
 func (r *run) event(name string) *event {
@@ -118,7 +128,7 @@ func runScenario(sc *scenario, timeout time.Duration) []string {
 		r.flows[f.name] = &flow{spec: f, done: make(chan struct{})}
 		for _, s := range f.steps {
 			for _, a := range s.args {
-				if (s.verb == "return" || s.verb == "cancel-parent") && isErrorName(a) && r.errs[a] == nil {
+				if errorVerbs[s.verb] && isErrorName(a) && r.errs[a] == nil {
 					r.errs[a] = errors.New(a)
 				}
 			}
@@ -146,6 +156,9 @@ func runScenario(sc *scenario, timeout time.Duration) []string {
 			r.parent, r.releaseParent = context.WithTimeout(context.Background(), time.Hour)
 		}
 		r.group, r.ctx = WithContext(r.parent)
+	}
+	if onCGroup {
+		moveToCGroup(r.group)
 	}
 
 	mainFlow := r.flows["main"]
@@ -218,6 +231,11 @@ func (r *run) transcript() []string {
 			lines = append(lines, spec.name+": unfinished")
 		}
 	}
+	r.doneMu.Lock()
+	for _, rec := range r.doneRecs {
+		lines = append(lines, "task-done: "+rec)
+	}
+	r.doneMu.Unlock()
 	r.orderMu.Lock()
 	if len(r.order) > 0 {
 		lines = append(lines, "order: "+strings.Join(r.order, " "))
@@ -431,6 +449,11 @@ func (r *run) step(f *flow, s step) (ret error, stop bool) {
 		f.record("return %s", arg(0))
 		return r.errorNamed(arg(0)), true
 	default:
+		// The extras steps: impl_liberrgroup_extras.go; the reference
+		// build has none (its parser refuses scenarios that use them).
+		if ret, stop, ok := r.extrasStep(f, s); ok {
+			return ret, stop
+		}
 		f.record("internal: unknown step %s", s.verb)
 	}
 	return nil, false
@@ -475,7 +498,8 @@ func blockedState(state string) bool {
 	return implName == "liberrgroup" && strings.HasPrefix(state, "syscall")
 }
 
-// blockedInGo reports whether goroutine id is parked inside (*Group).Go.
+// blockedInGo reports whether goroutine id is parked inside (*Group).Go (or
+// one of blockingMethods).
 func blockedInGo(id int64) bool {
 	buf := make([]byte, 1<<16)
 	for {
@@ -501,8 +525,19 @@ func blockedInGo(id int64) bool {
 		return false
 	}
 	state := string(rest[:closeBracket])
-	return blockedState(state) && bytes.Contains(rest, []byte("errgroup.(*Group).Go("))
+	if !blockedState(state) {
+		return false
+	}
+	for _, m := range blockingMethods {
+		if bytes.Contains(rest, []byte(m)) {
+			return true
+		}
+	}
+	return false
 }
+
+// The methods a flow blocks in at the limit (the extras add theirs).
+var blockingMethods = []string{"errgroup.(*Group).Go("}
 
 // waitBlockedInGo polls, without guessing at time, until f's goroutine is
 // parked inside Group.Go; it gives up loudly after the scenario timeout.

@@ -17,9 +17,19 @@ import (
 	"time"
 )
 
+// onCGroup: every group is moved onto its C group first (EG_COMPAT_C_GROUP).
+var onCGroup bool
+
 func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: runner FILE...")
+		os.Exit(2)
+	}
+	// EG_COMPAT_C_GROUP=1 (the go-chandle column of the extras): every
+	// group is moved onto its C group (CHandle) before its first step.
+	onCGroup = os.Getenv("EG_COMPAT_C_GROUP") == "1"
+	if onCGroup && !hasCGroup {
+		fmt.Fprintln(os.Stderr, "runner: EG_COMPAT_C_GROUP=1: this build has no C group (the reference, or no cgo)")
 		os.Exit(2)
 	}
 	timeout := 5 * time.Second

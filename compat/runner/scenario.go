@@ -40,41 +40,93 @@ type scenario struct {
 	path   string
 	name   string
 	covers string
-	group  string // "zero" or "context"
-	parent string // background, cancelable, deadline-past, deadline-soon, deadline-far
+	sides  []string // the sides it runs on (a "sides" line); nil: all
+	group  string   // "zero" or "context"
+	parent string   // background, cancelable, deadline-past, deadline-soon, deadline-far
 	flows  []*flowSpec
 	byName map[string]*flowSpec
 }
 
+// The sides of the suite (compat/README.md). This runner is "reference" or
+// "go-package" (implName), or "go-on-c" (the go-package build with every
+// group moved onto its C group, EG_COMPAT_C_GROUP=1); compat/c_runner is "c".
+var allSides = []string{"reference", "go-package", "go-on-c", "c"}
+
+func thisSide() string {
+	switch {
+	case implName == "reference":
+		return "reference"
+	case onCGroup:
+		return "go-on-c"
+	}
+	return "go-package"
+}
+
 // arity: verb -> allowed argument counts (min, max), and which flow kinds
-// may use it ("" = any).
+// may use it ("" = any). Extras steps (the liberrgroup extras the reference
+// has no counterpart of) are allowed only in a scenario whose "sides" line
+// leaves the reference out.
 var verbs = map[string]struct {
 	min, max int
 	only     flowKind
 	any      bool
+	extras   bool
 }{
-	"go":              {1, 1, 0, true},
-	"try-go":          {1, 1, 0, true},
-	"wait":            {0, 0, 0, true},
-	"limit":           {1, 1, 0, true},
-	"signal":          {1, 1, 0, true},
-	"wait-for":        {1, 1, 0, true},
-	"wait-ctx-done":   {0, 0, 0, true},
-	"ctx":             {0, 0, 0, true},
-	"parent":          {0, 0, 0, true},
-	"deadline":        {0, 0, 0, true},
-	"cancel-parent":   {0, 1, 0, true},
-	"log":             {1, 1, 0, true},
-	"start":           {1, 1, 0, true},
-	"join":            {1, 1, 0, true},
-	"expect-blocked":  {1, 1, 0, true},
-	"abandon":         {1, 1, 0, true},
-	"after-func":      {1, 1, 0, true},
-	"after-func-stop": {1, 1, 0, true},
-	"freeze":          {1, 1, 0, true},
-	"thaw":            {1, 1, 0, true},
-	"settle":          {0, 0, 0, true},
-	"return":          {1, 1, kindTask, false},
+	"go":              {1, 1, 0, true, false},
+	"try-go":          {1, 1, 0, true, false},
+	"wait":            {0, 0, 0, true, false},
+	"limit":           {1, 1, 0, true, false},
+	"signal":          {1, 1, 0, true, false},
+	"wait-for":        {1, 1, 0, true, false},
+	"wait-ctx-done":   {0, 0, 0, true, false},
+	"ctx":             {0, 0, 0, true, false},
+	"parent":          {0, 0, 0, true, false},
+	"deadline":        {0, 0, 0, true, false},
+	"cancel-parent":   {0, 1, 0, true, false},
+	"log":             {1, 1, 0, true, false},
+	"start":           {1, 1, 0, true, false},
+	"join":            {1, 1, 0, true, false},
+	"expect-blocked":  {1, 1, 0, true, false},
+	"abandon":         {1, 1, 0, true, false},
+	"after-func":      {1, 1, 0, true, false},
+	"after-func-stop": {1, 1, 0, true, false},
+	"freeze":          {1, 1, 0, true, false},
+	"thaw":            {1, 1, 0, true, false},
+	"settle":          {0, 0, 0, true, false},
+	"return":          {1, 1, kindTask, false, false},
+
+	"cancel":             {0, 1, 0, true, true},
+	"canceled":           {0, 0, 0, true, true},
+	"keep-errors":        {1, 1, 0, true, true},
+	"errors":             {0, 0, 0, true, true},
+	"skip-when-canceled": {0, 0, 0, true, true},
+	"go-or-skip":         {1, 1, 0, true, true},
+	"try-go-or-skip":     {1, 1, 0, true, true},
+	"skipped":            {0, 0, 0, true, true},
+	"on-task-done":       {0, 0, 0, true, true},
+	"wait-timeout":       {1, 1, 0, true, true},
+	"idle":               {0, 0, 0, true, true},
+	"start-task":         {1, 1, 0, true, true},
+	"ready":              {0, 0, kindTask, false, true},
+	"task-ctx":           {0, 0, kindTask, false, true},
+	"wait-task-ctx-done": {0, 0, kindTask, false, true},
+	"resize-limit":       {1, 1, 0, true, true},
+}
+
+// errorVerbs make the error named by their argument (once per scenario).
+var errorVerbs = map[string]bool{"return": true, "cancel-parent": true, "cancel": true}
+
+func (sc *scenario) runsOn(side string) bool {
+	return sc.sides == nil || contains(sc.sides, side)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 func isErrorName(s string) bool {
@@ -145,6 +197,16 @@ func parseScenario(path string) (*scenario, error) {
 					return nil, fail("unknown parent %q", words[1])
 				}
 				sc.parent = words[1]
+			case "sides":
+				if sc.sides != nil || len(words) < 2 {
+					return nil, fail("sides: one line naming the sides (%s)", strings.Join(allSides, " "))
+				}
+				for _, w := range words[1:] {
+					if !contains(allSides, w) || contains(sc.sides, w) {
+						return nil, fail("sides: unknown or repeated side %q", w)
+					}
+					sc.sides = append(sc.sides, w)
+				}
 			case "main", "task", "caller":
 				kind := map[string]flowKind{"main": kindMain, "task": kindTask, "caller": kindCaller}[words[0]]
 				name := "main"
@@ -153,7 +215,7 @@ func parseScenario(path string) (*scenario, error) {
 						return nil, fail("main takes no name")
 					}
 				} else {
-					if len(words) != 2 || !validName(words[1]) || words[1] == "main" || words[1] == "order" {
+					if len(words) != 2 || !validName(words[1]) || words[1] == "main" || words[1] == "order" || words[1] == "task-done" {
 						return nil, fail("%s needs one valid name", words[0])
 					}
 					name = words[1]
@@ -184,14 +246,22 @@ func parseScenario(path string) (*scenario, error) {
 		if !spec.any && current.kind != spec.only {
 			return nil, fail("%s is only allowed in a task", words[0])
 		}
+		if spec.extras && sc.runsOn("reference") {
+			return nil, fail("%s is an extras step (the reference has no counterpart): the scenario needs a line \"sides c go-package\" before its blocks", words[0])
+		}
 		for _, a := range words[1:] {
 			if !validName(a) {
 				return nil, fail("bad argument %q", a)
 			}
 		}
-		if words[0] == "limit" {
+		switch words[0] {
+		case "limit", "keep-errors", "resize-limit":
 			if _, err := strconv.Atoi(words[1]); err != nil {
-				return nil, fail("limit needs an integer")
+				return nil, fail("%s needs an integer", words[0])
+			}
+		case "wait-timeout":
+			if _, err := strconv.Atoi(words[1]); err != nil && words[1] != "long" {
+				return nil, fail("wait-timeout needs milliseconds (an integer, -1: forever) or long")
 			}
 		}
 		current.steps = append(current.steps, step{verb: words[0], args: words[1:], line: lineNo})
@@ -214,12 +284,15 @@ func parseScenario(path string) (*scenario, error) {
 	if sc.group == "zero" && sc.parent != "background" {
 		return nil, fmt.Errorf("%s: parent needs group context", path)
 	}
+	if !sc.runsOn(thisSide()) {
+		return nil, fmt.Errorf("%s: not run on the %s side: the scenario runs on sides %s only", path, thisSide(), strings.Join(sc.sides, " "))
+	}
 	// Cross references; after-func names become flows of their own.
 	for _, f := range append([]*flowSpec(nil), sc.flows...) {
 		for _, s := range f.steps {
 			lineNo = s.line
 			switch s.verb {
-			case "go", "try-go":
+			case "go", "try-go", "go-or-skip", "try-go-or-skip", "start-task":
 				if t := sc.byName[s.args[0]]; t == nil || t.kind != kindTask {
 					return nil, fail("%s: no task %q", s.verb, s.args[0])
 				}
@@ -231,7 +304,7 @@ func parseScenario(path string) (*scenario, error) {
 				if c := sc.byName[s.args[0]]; c == nil || (c.kind != kindCaller && c.kind != kindTask && c.kind != kindMain) {
 					return nil, fail("%s: no flow %q", s.verb, s.args[0])
 				}
-			case "return", "cancel-parent":
+			case "return", "cancel-parent", "cancel":
 				if len(s.args) == 1 && s.args[0] != "nil" && !isErrorName(s.args[0]) {
 					return nil, fail("%s: bad error name %q", s.verb, s.args[0])
 				}
