@@ -31,6 +31,7 @@ static int group_new(eg_group **out) {
   group->running = 0;
   eg__list_init(&group->queued);
   atomic_init(&group->used, 0);
+  atomic_init(&group->canceled, 0);
   *out = group;
   return EG_OK;
 }

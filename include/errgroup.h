@@ -70,7 +70,9 @@ enum {
   EG_ETIMEDOUT = -5,          /* a timed wait ended before the event */
   EG_ECANCELED = -6,          /* context canceled (Go's context.Canceled) */
   EG_EDEADLINE_EXCEEDED = -7, /* context deadline exceeded */
-  EG_EDEADLK = -8 /* refused: the call could never return (since 1.1) */
+  EG_EDEADLK = -8, /* refused: the call could never return (since 1.1) */
+  EG_ESKIPPED = -9 /* a task was not started: the group was canceled (since
+                      1.1) */
 };
 
 /**
@@ -405,6 +407,43 @@ EG_API eg_error *eg_group_wait(eg_group *group);
  * NULL is ignored.
  */
 EG_API void eg_group_free(eg_group *group);
+
+/* ---------------------------------------------------------------------------
+ * Beyond the reference (since 1.1)
+ *
+ * Opt-in extras the reference does not have. A group that uses none of
+ * them behaves exactly as described above and pays nothing for them.
+ *
+ * "Canceled", for a group: one made by eg_group_with_context is canceled
+ * once its context is done (a task error, eg_group_cancel, the parent's
+ * cancellation or deadline, or the end of a wait); one made by
+ * eg_group_new once a task error has been recorded or eg_group_cancel was
+ * called. Either way it stays canceled for good, also across reuse.
+ * ------------------------------------------------------------------------ */
+
+/**
+ * Cancels the group without recording an error: cancels the group's
+ * context (if it has one) with `cause` as its cause (NULL means
+ * eg_error_canceled(); borrowed: the context takes its own reference, the
+ * caller keeps its own) and marks the group canceled. No task error is
+ * recorded: eg_group_wait still returns NULL when every task succeeded,
+ * and the context's cause stays `cause` (the first cancellation wins, so
+ * a context already canceled keeps its cause, and a later task error
+ * becomes neither the cause nor, in skip mode, starts anything).
+ * Running tasks are not stopped (they see their context done); in skip
+ * mode (eg_group_skip_when_canceled) nothing starts any more.
+ * Idempotent; thread-safe, also from inside a task of the group.
+ * Returns EG_OK, or EG_EINVAL for a NULL group. Since 1.1.
+ */
+EG_API int eg_group_cancel(eg_group *group, eg_error *cause);
+
+/**
+ * 1 if the group is canceled (see the top of this section), 0 if not,
+ * EG_EINVAL for NULL. Works in every mode, not only with skipping. A
+ * snapshot: it may become 1 right after it returned 0, never the reverse.
+ * Thread-safe; never blocks. Since 1.1.
+ */
+EG_API int eg_group_canceled(eg_group *group);
 
 /* ---------------------------------------------------------------------------
  * The process-wide thread pool

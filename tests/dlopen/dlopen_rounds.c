@@ -92,6 +92,8 @@
   X(eg_pool_shutdown, EG_STABLE_NODE)                                          \
   X(eg_pool_set_max_threads, EG_STABLE_1_1_NODE)                               \
   X(eg_pool_threads, EG_STABLE_1_1_NODE)                                       \
+  X(eg_group_cancel, EG_STABLE_1_1_NODE)                                       \
+  X(eg_group_canceled, EG_STABLE_1_1_NODE)                                     \
   X(eg_group_admit, EG_EXPERIMENTAL_NODE)                                      \
   X(eg_group_try_admit, EG_EXPERIMENTAL_NODE)                                  \
   X(eg_group_external_done, EG_EXPERIMENTAL_NODE)                              \

@@ -62,6 +62,8 @@ struct eg_group {
   int running;     /* under lock: tasks holding a worker */
   eg__list queued; /* under lock: tasks waiting for a worker, oldest first */
   atomic_int used; /* a task was ever started */
+  /* eg_group_cancel was called (extras.c); set once, never cleared. */
+  atomic_int canceled;
 };
 
 struct async_wait {

@@ -34,6 +34,8 @@ const char *eg_strerror(int status) {
     return "context deadline exceeded";
   case EG_EDEADLK:
     return "deadlock avoided";
+  case EG_ESKIPPED:
+    return "errgroup: task skipped, group canceled";
   default:
     return "unknown error";
   }
