@@ -1,7 +1,161 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The opt-in extras beyond the reference (errgroup.h, since 1.1). */
+#include "extras.h"
+
+#include <limits.h>
+#include <string.h>
+
 #include "context.h"
-#include "group.h"
+#include "platform.h"
+#include "tunables.h"
+
+/* ---------------------------------------------------------------- setup */
+
+void eg__extras_free(eg__extras *extras) {
+  if (extras == NULL)
+    return;
+  for (size_t i = 0; i < extras->count; i++)
+    eg_error_release(extras->errors[i]);
+  eg__free(extras->errors);
+  pthread_mutex_destroy(&extras->errors_lock);
+  eg__free(extras);
+}
+
+/*
+ * Called with the group's lock held by every opt-in call: the group's
+ * extras, allocated on first use, in *out. EG_EBUSY once the group has had
+ * a task (the hot paths read the extras without a lock, relying on their
+ * being set before), EG_ENOMEM.
+ */
+static int extras_for_setup(eg_group *group, eg__extras **out) {
+  if (atomic_load_explicit(&group->used, memory_order_relaxed))
+    return EG_EBUSY;
+  eg__extras *extras = eg__extras_of(group);
+  if (extras == NULL) {
+    extras = eg__alloc(sizeof *extras);
+    if (extras == NULL)
+      return EG_ENOMEM;
+    *extras = (eg__extras){.errors = NULL};
+    pthread_mutex_init(&extras->errors_lock, NULL);
+    /* Relaxed: see eg__extras_of. */
+    atomic_store_explicit(&group->extras, extras, memory_order_relaxed);
+  }
+  *out = extras;
+  return EG_OK;
+}
+
+/* ------------------------------------------------------ every error (1) */
+
+int eg_group_keep_errors(eg_group *group, size_t max_errors) {
+  if (group == NULL || max_errors == 0)
+    return EG_EINVAL;
+  if (max_errors > INT_MAX)
+    max_errors = INT_MAX; /* eg_group_errors returns the count as an int */
+  size_t first =
+      max_errors < EG__KEPT_ERRORS_FIRST ? max_errors : EG__KEPT_ERRORS_FIRST;
+  /* Allocated before locking; the first error always has its place. */
+  eg_error **errors = eg__alloc(first * sizeof *errors);
+  if (errors == NULL)
+    return EG_ENOMEM;
+  pthread_mutex_lock(&group->lock);
+  eg__extras *extras;
+  int rc = extras_for_setup(group, &extras);
+  if (rc == EG_OK && extras->max_errors != 0)
+    rc = EG_EBUSY;
+  if (rc == EG_OK) {
+    extras->errors = errors;
+    extras->capacity = first;
+    extras->max_errors = max_errors;
+  }
+  pthread_mutex_unlock(&group->lock);
+  if (rc != EG_OK)
+    eg__free(errors);
+  return rc;
+}
+
+/* Called with errors_lock held: room for one more error, growing the array
+ * (doubling, up to max_errors) if need be. 0 if there is none. It allocates
+ * under the lock, which only serialises the recording of errors (rare by
+ * assumption, see errgroup.h) and guards nothing else. */
+static int room_for_one(eg__extras *extras) {
+  if (extras->count < extras->capacity)
+    return 1;
+  if (extras->capacity == extras->max_errors)
+    return 0;
+  size_t grown = extras->capacity * 2;
+  if (grown > extras->max_errors)
+    grown = extras->max_errors;
+  eg_error **errors = eg__alloc(grown * sizeof *errors);
+  if (errors == NULL)
+    return 0;
+  memcpy(errors, extras->errors, extras->count * sizeof *errors);
+  eg__free(extras->errors);
+  extras->errors = errors;
+  extras->capacity = grown;
+  return 1;
+}
+
+/*
+ * With kept errors, the exchange that makes an error the first happens
+ * under errors_lock too, so the record order is the lock's order and the
+ * first error is errors[0] (it always has room: see keep_errors). The array
+ * holds a reference of its own to that one, the group's first_error the
+ * task's.
+ */
+static int record_kept(eg_group *group, eg__extras *extras, eg_error *error) {
+  pthread_mutex_lock(&extras->errors_lock);
+  eg_error *expected = NULL;
+  /* acq_rel: as in eg__group_record_first. */
+  int first = atomic_compare_exchange_strong_explicit(
+      &group->first_error, &expected, error, memory_order_acq_rel,
+      memory_order_acquire);
+  int kept = room_for_one(extras);
+  if (kept)
+    extras->errors[extras->count++] = first ? eg_error_retain(error) : error;
+  else
+    extras->dropped++;
+  pthread_mutex_unlock(&extras->errors_lock);
+  if (!kept && !first)
+    eg_error_release(error);
+  if (first && group->cancels)
+    eg__context_cancel(group->ctx, EG_ECANCELED, error);
+  return first;
+}
+
+int eg__extras_record_error(eg_group *group, eg__extras *extras,
+                            eg_error *error) {
+  if (extras->max_errors != 0)
+    return record_kept(group, extras, error);
+  return eg__group_record_first(group, error);
+}
+
+int eg_group_errors(eg_group *group, eg_error **errors, size_t capacity,
+                    uint64_t *dropped) {
+  if (group == NULL || (errors == NULL && capacity > 0))
+    return EG_EINVAL;
+  eg__extras *extras = eg__extras_of(group);
+  if (extras == NULL || extras->max_errors == 0)
+    return EG_EINVAL;
+  pthread_mutex_lock(&extras->errors_lock);
+  size_t count = extras->count;
+  for (size_t i = 0; i < count && i < capacity; i++)
+    errors[i] = eg_error_retain(extras->errors[i]);
+  if (dropped != NULL)
+    *dropped = extras->dropped;
+  pthread_mutex_unlock(&extras->errors_lock);
+  return (int)count; /* at most max_errors <= INT_MAX */
+}
+
+/* ------------------------------------------------- per-task completion */
+
+void eg__extras_task_done(eg_group *group, eg__extras *extras, void *arg,
+                          eg_error *error) {
+  (void)arg;
+  if (error != NULL)
+    eg__extras_record_error(group, extras, error);
+}
+
+/* ----------------------------------------------- cancel without error */
 
 int eg_group_cancel(eg_group *group, eg_error *cause) {
   if (group == NULL)

@@ -7,6 +7,7 @@
 #include "context.h"
 #include "errgroup_async.h"
 #include "error.h"
+#include "extras.h"
 #include "platform.h"
 #include "pool.h"
 #include "tunables.h"
@@ -24,6 +25,7 @@ static int group_new(eg_group **out) {
   group->ctx = eg_context_background();
   group->cancels = 0;
   atomic_init(&group->limit, NULL);
+  atomic_init(&group->extras, NULL);
   pthread_mutex_init(&group->lock, NULL);
   eg__list_init(&group->retired);
   eg__list_init(&group->async_waits);
@@ -48,6 +50,7 @@ static void destroy(eg_group *group) {
   while ((link = eg__list_pop_front(&group->retired)) != NULL)
     eg__limit_free(EG__LIST_ENTRY(link, eg_limit, retired_link));
   pthread_mutex_destroy(&group->lock);
+  eg__extras_free(eg__extras_of(group));
   eg__free(group);
 }
 
@@ -89,7 +92,7 @@ void eg_group_free(eg_group *group) {
 /* ---------------------------------------------------------------- tasks */
 
 /* Keeps `error` if it is the group's first; returns 1 if so. */
-int eg__group_record_error(eg_group *group, eg_error *error) {
+int eg__group_record_first(eg_group *group, eg_error *error) {
   eg_error *expected = NULL;
   /* acq_rel: publishes the error to waiters (who also synchronise through
    * the state word) and to a concurrent loser's comparison. */
@@ -102,6 +105,13 @@ int eg__group_record_error(eg_group *group, eg_error *error) {
   if (group->cancels)
     eg__context_cancel(group->ctx, EG_ECANCELED, error);
   return 1;
+}
+
+int eg__group_record_error(eg_group *group, eg_error *error) {
+  eg__extras *extras = eg__extras_of(group);
+  if (extras != NULL)
+    return eg__extras_record_error(group, extras, error);
+  return eg__group_record_first(group, error);
 }
 
 static void complete_async_waits(eg_group *group);
@@ -235,8 +245,11 @@ static void run_task(void *owner, eg_task_fn fn, void *arg) {
   eg__group_enter(&frame, group);
   do {
     eg_error *error = fn(group->ctx, arg);
-    if (error != NULL)
-      eg__group_record_error(group, error);
+    eg__extras *extras = eg__extras_of(group);
+    if (extras != NULL)
+      eg__extras_task_done(group, extras, arg, error);
+    else if (error != NULL)
+      eg__group_record_first(group, error);
   } while (finish_task(group, may_chain, 1, &fn, &arg));
   eg__group_leave(&frame);
 }

@@ -92,6 +92,14 @@
 /* How long a blocked acquirer spins for its hand-off before it sleeps. */
 #define EG__ACQUIRE_SPIN_NS 20000
 
+/* ---- kept errors (extras.c) ---- */
+
+/* Room for the first errors eg_group_keep_errors allocates at once (or
+ * max_errors, if smaller): the first error must never need an allocation,
+ * and a few failures are the common case of a failing group; beyond that
+ * the array doubles. */
+#define EG__KEPT_ERRORS_FIRST 4
+
 /* ---- relations ---- */
 
 _Static_assert((EG__RING_SIZE & (EG__RING_SIZE - 1)) == 0,
@@ -113,5 +121,6 @@ _Static_assert(EG__MONITOR_TICK_MAX_NS < EG__MONITOR_QUIET_NS,
 _Static_assert(EG__UNPUBLISHED_NS < EG__WORKER_IDLE_NS,
                "a parker rechecks a stalled cell before it would retire");
 _Static_assert(EG__BLOCKED_CPU_SHARE >= 2, "a half-busy thread computes");
+_Static_assert(EG__KEPT_ERRORS_FIRST >= 1, "the first error has its place");
 
 #endif /* EG_TUNABLES_H */

@@ -445,6 +445,48 @@ EG_API int eg_group_cancel(eg_group *group, eg_error *cause);
  */
 EG_API int eg_group_canceled(eg_group *group);
 
+/**
+ * Keeps every error, not only the first: from now on the group keeps each
+ * error its tasks return (pool tasks and external ones), in the order they
+ * were recorded, up to `max_errors` of them (values above INT_MAX count as
+ * INT_MAX); later ones are released at once and counted as dropped, and
+ * so is an error that could not be kept because memory ran out. errors[0]
+ * is always the group's first error, the very pointer eg_group_wait returns
+ * and the cause of the group's context. Memory: one pointer per kept error,
+ * grown on demand (doubling) up to `max_errors`, freed with the group; the
+ * kept errors accumulate across rounds of reuse. Recording an error then
+ * takes a lock: errors are expected to be rare.
+ * Must be called once, before the group's first task (go, try_go or an
+ * admission), and not concurrently with one.
+ * Returns EG_OK, EG_EINVAL (NULL group, max_errors == 0), EG_EBUSY (called
+ * again, or after the group's first task) or EG_ENOMEM (nothing changed).
+ * Since 1.1.
+ */
+EG_API int eg_group_keep_errors(eg_group *group, size_t max_errors);
+
+/**
+ * A snapshot of the kept errors (see eg_group_keep_errors), callable at any
+ * time, also while tasks run. Writes the first min(kept, capacity) of them,
+ * in record order, to errors[0..]: each an owned reference the caller must
+ * release. If `dropped` is not NULL it receives how many errors were
+ * dropped. Returns how many errors are kept (which may exceed `capacity`:
+ * call again with a larger array to get them all), or EG_EINVAL for a NULL
+ * group, errors == NULL with capacity > 0, or a group that does not keep
+ * errors. Thread-safe. Since 1.1.
+ */
+EG_API int eg_group_errors(eg_group *group, eg_error **errors, size_t capacity,
+                           uint64_t *dropped);
+
+/**
+ * A per-task completion callback (see eg_group_on_task_done): `done_arg` as
+ * registered, `task_arg` the `arg` given to go/try_go, `status` EG_OK for a
+ * task that ran or EG_ESKIPPED for one skip mode did not start, and `error`
+ * what the task returned (NULL for success or a skipped task), borrowed for
+ * the call (retain it to keep it).
+ */
+typedef void (*eg_task_done_fn)(void *done_arg, void *task_arg, int status,
+                                eg_error *error);
+
 /* ---------------------------------------------------------------------------
  * The process-wide thread pool
  *

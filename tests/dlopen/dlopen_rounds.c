@@ -94,6 +94,8 @@
   X(eg_pool_threads, EG_STABLE_1_1_NODE)                                       \
   X(eg_group_cancel, EG_STABLE_1_1_NODE)                                       \
   X(eg_group_canceled, EG_STABLE_1_1_NODE)                                     \
+  X(eg_group_keep_errors, EG_STABLE_1_1_NODE)                                  \
+  X(eg_group_errors, EG_STABLE_1_1_NODE)                                       \
   X(eg_group_admit, EG_EXPERIMENTAL_NODE)                                      \
   X(eg_group_try_admit, EG_EXPERIMENTAL_NODE)                                  \
   X(eg_group_external_done, EG_EXPERIMENTAL_NODE)                              \

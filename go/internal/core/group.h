@@ -51,7 +51,10 @@ struct eg_group {
   eg_context *ctx; /* the group's own (owned) or the background context */
   int cancels;     /* made by eg_group_with_context */
   _Atomic(eg_limit *) limit; /* NULL: no limit */
-  pthread_mutex_t lock;      /* serialises set_limit; guards the two below */
+  /* NULL unless an opt-in extra is used (extras.h); set before the first
+   * task, in this line, which go and a finishing task touch anyway. */
+  _Atomic(struct eg__extras *) extras;
+  pthread_mutex_t lock; /* serialises set_limit; guards the two below */
   /* Replaced limits (eg_limit.retired_link), oldest first, freed with the
    * group or reused: a go racing set_limit may still be using one. */
   eg__list retired;
@@ -85,8 +88,11 @@ static inline atomic_uint *active_word(eg_group *group) {
 void eg__group_count_in(eg_group *group);
 
 /* Keeps `error` (owned) if it is the group's first error; returns 1 if so,
- * else releases it and returns 0. */
+ * else releases it and returns 0. Kept errors and skip mode included. */
 int eg__group_record_error(eg_group *group, eg_error *error);
+
+/* The same for a group without extras (the reference's part only). */
+int eg__group_record_first(eg_group *group, eg_error *error);
 
 /* A counted task has returned or failed to start: see group.c. After this
  * call the group may have been freed. */

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The state of the opt-in extras (errgroup.h, "Beyond the reference"),
+ * shared by group.c, workers.c and extras.c. A group that uses none has no
+ * such state: the first opt-in call allocates it, before the group's first
+ * task, and the group's paths test one pointer (eg__extras_of).
+ */
+#ifndef EG_EXTRAS_H
+#define EG_EXTRAS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "group.h"
+
+typedef struct eg__extras {
+  /* Set under the group's lock before its first task, read-only after. */
+  size_t max_errors;    /* 0: errors are not kept */
+  eg_task_done_fn done; /* NULL: no per-task callback */
+  void *done_arg;
+  /* The kept errors (owned references), in record order; errors[0] is the
+   * group's first error. All of it guarded by errors_lock. */
+  pthread_mutex_t errors_lock;
+  eg_error **errors;
+  size_t count, capacity;
+  uint64_t dropped;
+} eg__extras;
+
+/* The group's extras, or NULL. Relaxed: set only before the group's first
+ * task, and every task's hand-off (the pool's queue, a caller's admission)
+ * orders that before the paths that read it. */
+static inline eg__extras *eg__extras_of(eg_group *group) {
+  return atomic_load_explicit(&group->extras, memory_order_relaxed);
+}
+
+/* eg__group_record_error for a group with extras. */
+int eg__extras_record_error(eg_group *group, eg__extras *extras,
+                            eg_error *error);
+
+/* A task of a group with extras returned `error` (NULL or owned): records
+ * it and calls the task-done callback, if any, with `arg`. */
+void eg__extras_task_done(eg_group *group, eg__extras *extras, void *arg,
+                          eg_error *error);
+
+/* Frees the extras with their group. */
+void eg__extras_free(eg__extras *extras);
+
+#endif /* EG_EXTRAS_H */
