@@ -96,6 +96,9 @@
   X(eg_group_canceled, EG_STABLE_1_1_NODE)                                     \
   X(eg_group_keep_errors, EG_STABLE_1_1_NODE)                                  \
   X(eg_group_errors, EG_STABLE_1_1_NODE)                                       \
+  X(eg_group_wait_timeout, EG_STABLE_1_1_NODE)                                 \
+  X(eg_group_wait_deadline, EG_STABLE_1_1_NODE)                                \
+  X(eg_group_idle, EG_STABLE_1_1_NODE)                                         \
   X(eg_group_admit, EG_EXPERIMENTAL_NODE)                                      \
   X(eg_group_try_admit, EG_EXPERIMENTAL_NODE)                                  \
   X(eg_group_external_done, EG_EXPERIMENTAL_NODE)                              \

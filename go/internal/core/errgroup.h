@@ -490,6 +490,43 @@ EG_API int eg_group_errors(eg_group *group, eg_error **errors, size_t capacity,
 typedef void (*eg_task_done_fn)(void *done_arg, void *task_arg, int status,
                                 eg_error *error);
 
+/**
+ * eg_group_wait with a bound: blocks until no task of the group is active
+ * or `timeout_ns` nanoseconds have passed; a negative timeout waits
+ * forever. Returns EG_OK once no task is active: *result is then exactly
+ * what eg_group_wait would return, with the same effects (the group's
+ * context is canceled) and the same borrow rules (eg_group_free during the
+ * wait included). Returns EG_ETIMEDOUT when the time passes first:
+ * *result is NULL, nothing is canceled or recorded, the tasks keep running
+ * and the caller may wait again. Unlike eg_group_wait it never runs the
+ * group's queued tasks on the calling thread (one could overrun the time);
+ * a pool thread that waits here counts as blocked, so the pool adds a
+ * thread for queued work meanwhile. Any number of timed and untimed waits
+ * may run at once. Called from a task of the group (see eg_group_wait):
+ * EG_EDEADLK with a negative timeout, nothing recorded or canceled; with a
+ * bound it just times out. EG_EINVAL for a NULL group or result.
+ * Thread-safe. Since 1.1.
+ */
+EG_API int eg_group_wait_timeout(eg_group *group, int64_t timeout_ns,
+                                 eg_error **result);
+
+/**
+ * eg_group_wait_timeout with an absolute deadline on the eg_now_ns() clock:
+ * a deadline already passed still returns EG_OK if no task is active, else
+ * EG_ETIMEDOUT at once; INT64_MAX waits forever (and gives EG_EDEADLK from
+ * a task of the group). Same results, effects and errors. Since 1.1.
+ */
+EG_API int eg_group_wait_deadline(eg_group *group, int64_t deadline_ns,
+                                  eg_error **result);
+
+/**
+ * 1 if no task of the group is active (a wait would return at once), 0 if
+ * some are, EG_EINVAL for NULL. A snapshot: never blocks, cancels nothing,
+ * records nothing. A 1 means every task that returned before has had its
+ * error recorded. Thread-safe. Since 1.1.
+ */
+EG_API int eg_group_idle(eg_group *group);
+
 /* ---------------------------------------------------------------------------
  * The process-wide thread pool
  *

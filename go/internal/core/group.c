@@ -550,6 +550,92 @@ eg_error *eg_group_wait(eg_group *group) {
   return error;
 }
 
+/* ----------------------------------------------------------- timed wait */
+
+/*
+ * Like wait_until_idle, until eg_now_ns() reaches `deadline` (INT64_MAX:
+ * never), and without running the group's queued tasks here (one could
+ * overrun the deadline): the task this thread kept for itself goes to the
+ * queue first. Returns 1 once no task is active, 0 on timeout. A timeout
+ * leaves the SLEEPING bit set: the caller is still a waiter, and the last
+ * waiter to leave (leave_waiters) clears it, so a finisher that saw it
+ * makes at worst one wake nobody needed.
+ */
+static int wait_idle_until(eg_group *group, int64_t deadline) {
+  eg_spin spin = EG_SPIN_INIT;
+  for (int published = 0;; published = 1) {
+    /* Acquire: as in wait_until_idle. */
+    uint64_t state = atomic_load_explicit(&group->state, memory_order_acquire);
+    if (active_of(state) == 0)
+      return 1;
+    if (!published)
+      eg__pool_publish_next();
+    int spinning = eg__spin_on(&spin, EG__WAIT_SPIN_NS);
+    int64_t now = spin.now;
+    if (eg__spin_read_clock(&spin) && now >= deadline)
+      return 0; /* INT64_MAX is never reached */
+    if (spinning) {
+      eg__cpu_relax();
+      continue;
+    }
+    /* As in wait_until_idle: announce, re-read, sleep. */
+    state = atomic_fetch_or_explicit(&group->state, EG__GROUP_SLEEPING,
+                                     memory_order_acq_rel);
+    if (active_of(state) == 0)
+      return 1;
+    eg__pool_block_begin();
+    eg__futex_wait(active_word(group), active_of(state),
+                   deadline == INT64_MAX ? -1 : deadline - now);
+    eg__pool_block_end();
+    eg__spin_restart(&spin);
+  }
+}
+
+/* eg_group_wait_deadline's body; INT64_MAX waits forever. */
+static int wait_deadline(eg_group *group, int64_t deadline, eg_error **result) {
+  drop_kept_result();
+  if (group == NULL || result == NULL)
+    return EG_EINVAL;
+  *result = NULL;
+  int own = eg__group_runs_here(group);
+  if (own && deadline == INT64_MAX)
+    return EG_EDEADLK; /* this thread's own task could never end */
+  atomic_fetch_add_explicit(&group->state, EG__GROUP_WAITER_ONE,
+                            memory_order_relaxed);
+  if (!wait_idle_until(group, deadline)) {
+    leave_waiters(group, NULL);
+    return EG_ETIMEDOUT;
+  }
+  eg_error *error = finish_wait(group);
+  leave_waiters(group, error);
+  *result = error;
+  return EG_OK;
+}
+
+int eg_group_wait_deadline(eg_group *group, int64_t deadline_ns,
+                           eg_error **result) {
+  return wait_deadline(group, deadline_ns, result);
+}
+
+int eg_group_wait_timeout(eg_group *group, int64_t timeout_ns,
+                          eg_error **result) {
+  int64_t deadline = INT64_MAX;
+  if (timeout_ns >= 0) {
+    int64_t now = eg__now_ns();
+    deadline = timeout_ns < INT64_MAX - now ? now + timeout_ns : INT64_MAX - 1;
+  }
+  return wait_deadline(group, deadline, result);
+}
+
+int eg_group_idle(eg_group *group) {
+  if (group == NULL)
+    return EG_EINVAL;
+  /* Acquire: as in wait_until_idle, so a caller that sees 1 sees every
+   * task's writes. */
+  uint64_t state = atomic_load_explicit(&group->state, memory_order_acquire);
+  return active_of(state) == 0;
+}
+
 /* Called with the lock held: no more queued asynchronous waits. */
 static void clear_async_flag_if_empty(eg_group *group) {
   if (eg__list_empty(&group->async_waits))
