@@ -1350,9 +1350,11 @@ class Group:
             self.wait()
         except BaseException:
             if exc_type is None:
-                kept = self.errors() if self._keeps_errors else None
-                if kept is not None:
-                    raise kept from None
+                if self._keeps_errors:
+                    self.close()  # the snapshot errors() keeps answering
+                    kept = self.errors()
+                    if kept is not None:
+                        raise kept from None
                 raise
             # The block's own exception wins; the group's stays reachable
             # only through wait(), which is gone with the group (and
