@@ -65,6 +65,14 @@ it. ``close()`` (or leaving a ``with`` block) gives a group or context back
 to the library at once; otherwise that happens when the object is garbage
 collected.
 
+Beyond the reference (library 1.1, opt-in; python/README.md has the
+table): ``keep_errors``/``errors`` (every exception, as an ExceptionGroup),
+``skip_when_canceled`` (TaskSkipped), ``track_completions``/``as_completed``
+(an iterator of TaskResult), ``wait(timeout=...)``/``idle``,
+``cancel``/``canceled``, ``start`` (returns once the task calls
+``ready(value)``), ``resize_limit``. With a 1.0 library they raise
+NotImplementedError; everything else works.
+
 Exit. At interpreter exit (atexit) the module cancels its root context, so
 tasks that watch a context made from it stop, then waits for every live
 group: no task is left running Python code while the interpreter shuts
