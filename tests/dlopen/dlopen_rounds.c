@@ -99,6 +99,7 @@
   X(eg_group_wait_timeout, EG_STABLE_1_1_NODE)                                 \
   X(eg_group_wait_deadline, EG_STABLE_1_1_NODE)                                \
   X(eg_group_idle, EG_STABLE_1_1_NODE)                                         \
+  X(eg_group_on_task_done, EG_STABLE_1_1_NODE)                                 \
   X(eg_group_admit, EG_EXPERIMENTAL_NODE)                                      \
   X(eg_group_try_admit, EG_EXPERIMENTAL_NODE)                                  \
   X(eg_group_external_done, EG_EXPERIMENTAL_NODE)                              \

@@ -527,6 +527,32 @@ EG_API int eg_group_wait_deadline(eg_group *group, int64_t deadline_ns,
  */
 EG_API int eg_group_idle(eg_group *group);
 
+/**
+ * Per-task completion: from now on done(done_arg, task_arg, status, error)
+ * is called once for every task started by eg_group_go or eg_group_try_go
+ * (nested and worker-mode tasks included; not for external tasks, whose
+ * binding knows when they end), on the thread that ran it, after the task
+ * returned and its error was recorded (so a kept error is already in
+ * eg_group_errors and the context already canceled by a first error), and
+ * before the task stops counting as active: a wait returns only after every
+ * call has returned. `status` is EG_OK and `error` what the task returned
+ * (NULL or borrowed for the call). A task skip mode did not start (see
+ * eg_group_skip_when_canceled) is reported with EG_ESKIPPED and a NULL
+ * error, on the thread that skipped it; a go/try_go call that was refused
+ * gets no call (its caller got EG_ESKIPPED). `done` runs as part of the
+ * task: it must not block for long, it may start tasks of the group, and
+ * waiting for the group from it is refused with EG_EDEADLK.
+ * Why a callback rather than a completion queue: C has no channel to hand
+ * out; a callback costs nothing when unused, allocates nothing per task and
+ * needs no bound, and a queue (a Go channel, a Python iterator, a mutex and
+ * a list) is a few lines on top of it.
+ * Must be called once, before the group's first task, and not concurrently
+ * with one. Returns EG_OK, EG_EINVAL (NULL group or done), EG_EBUSY
+ * (already set, or after the group's first task) or EG_ENOMEM. Since 1.1.
+ */
+EG_API int eg_group_on_task_done(eg_group *group, eg_task_done_fn done,
+                                 void *done_arg);
+
 /* ---------------------------------------------------------------------------
  * The process-wide thread pool
  *

@@ -153,11 +153,37 @@ int eg_group_errors(eg_group *group, eg_error **errors, size_t capacity,
 
 /* ------------------------------------------------- per-task completion */
 
+int eg_group_on_task_done(eg_group *group, eg_task_done_fn done,
+                          void *done_arg) {
+  if (group == NULL || done == NULL)
+    return EG_EINVAL;
+  pthread_mutex_lock(&group->lock);
+  eg__extras *extras;
+  int rc = extras_for_setup(group, &extras);
+  if (rc == EG_OK && extras->done != NULL)
+    rc = EG_EBUSY;
+  if (rc == EG_OK) {
+    extras->done = done;
+    extras->done_arg = done_arg;
+  }
+  pthread_mutex_unlock(&group->lock);
+  return rc;
+}
+
+/* The error is recorded first; the callback borrows it through a reference
+ * of its own, as recording may release it (a lost race, a dropped one). */
 void eg__extras_task_done(eg_group *group, eg__extras *extras, void *arg,
                           eg_error *error) {
-  (void)arg;
+  if (extras->done == NULL) {
+    if (error != NULL)
+      eg__extras_record_error(group, extras, error);
+    return;
+  }
+  eg_error_retain(error);
   if (error != NULL)
     eg__extras_record_error(group, extras, error);
+  extras->done(extras->done_arg, arg, EG_OK, error);
+  eg_error_release(error);
 }
 
 /* ----------------------------------------------- cancel without error */

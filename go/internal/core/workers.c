@@ -6,6 +6,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "workers.h"
 
+#include "extras.h"
 #include "notify.h"
 #include "platform.h"
 #include "pool.h"
@@ -52,6 +53,16 @@ static struct queued_task *pass_slot(eg_group *group) {
   return NULL;
 }
 
+/* Runs one task on a worker slot. */
+static void run_one(eg_group *group, eg_task_fn fn, void *arg) {
+  eg_error *error = fn(group->ctx, arg);
+  eg__extras *extras = eg__extras_of(group);
+  if (extras != NULL)
+    eg__extras_task_done(group, extras, arg, error);
+  else if (error != NULL)
+    eg__group_record_first(group, error);
+}
+
 /*
  * The pool job of a worker slot: runs its task, then keeps the slot and runs
  * the oldest queued task on the same thread, until the queue is empty. Each
@@ -62,9 +73,7 @@ static void run_worker(void *owner, eg_task_fn fn, void *arg) {
   eg__group_running frame;
   eg__group_enter(&frame, group);
   for (;;) {
-    eg_error *error = fn(group->ctx, arg);
-    if (error != NULL)
-      eg__group_record_error(group, error);
+    run_one(group, fn, arg);
     struct queued_task *next = pass_slot(group);
     if (next == NULL) {
       eg__group_job_done(group);
