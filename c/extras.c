@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "context.h"
+#include "limit.h"
 #include "platform.h"
 #include "tunables.h"
 
@@ -36,6 +37,7 @@ static int extras_for_setup(eg_group *group, eg__extras **out) {
     if (extras == NULL)
       return EG_ENOMEM;
     *extras = (eg__extras){.errors = NULL};
+    atomic_init(&extras->skipped, 0);
     pthread_mutex_init(&extras->errors_lock, NULL);
     /* Relaxed: see eg__extras_of. */
     atomic_store_explicit(&group->extras, extras, memory_order_relaxed);
@@ -122,11 +124,15 @@ static int record_kept(eg_group *group, eg__extras *extras, eg_error *error) {
   return first;
 }
 
+static void sweep(eg_group *group);
+
 int eg__extras_record_error(eg_group *group, eg__extras *extras,
                             eg_error *error) {
-  if (extras->max_errors != 0)
-    return record_kept(group, extras, error);
-  return eg__group_record_first(group, error);
+  int first = extras->max_errors != 0 ? record_kept(group, extras, error)
+                                      : eg__group_record_first(group, error);
+  if (first && extras->skip)
+    sweep(group); /* the group is canceled now */
+  return first;
 }
 
 int eg_group_errors(eg_group *group, eg_error **errors, size_t capacity,
@@ -190,12 +196,14 @@ int eg_group_cancel(eg_group *group, eg_error *cause) {
   atomic_store_explicit(&group->canceled, 1, memory_order_release);
   if (group->cancels)
     eg__context_cancel(group->ctx, EG_ECANCELED, cause);
+  eg__extras *extras = eg__extras_of(group);
+  if (extras != NULL && extras->skip)
+    sweep(group);
   return EG_OK;
 }
 
-int eg_group_canceled(eg_group *group) {
-  if (group == NULL)
-    return EG_EINVAL;
+/* See the top of errgroup.h's "Beyond the reference". */
+static int is_canceled(eg_group *group) {
   if (group->cancels)
     return eg_context_done(group->ctx);
   /* Acquire: pairs with the release of the first error's exchange and of
@@ -203,4 +211,96 @@ int eg_group_canceled(eg_group *group) {
   return atomic_load_explicit(&group->first_error, memory_order_acquire) !=
              NULL ||
          atomic_load_explicit(&group->canceled, memory_order_acquire);
+}
+
+int eg_group_canceled(eg_group *group) {
+  if (group == NULL)
+    return EG_EINVAL;
+  return is_canceled(group);
+}
+
+/* --------------------------------------------- skip once canceled (2) */
+
+/*
+ * The group is canceled: go callers blocked at its limit are refused.
+ * (Tasks queued in worker mode are skipped as their turn comes: see
+ * run_one in workers.c.) Idempotent; called by every source of
+ * cancellation that the group sees itself, and for a group with a
+ * context by the hook on it, which also covers the parent's cancellation
+ * and deadline.
+ */
+static void sweep(eg_group *group) {
+  /* Acquire: pairs with set_limit's release store. */
+  eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
+  if (limit != NULL)
+    eg__limit_skip_blocked(limit);
+}
+
+/* The hook's after-function: it holds the group (pinned) until it ran. */
+static void swept_on_done(void *arg) {
+  eg_group *group = arg;
+  sweep(group);
+  eg__group_unpin(group);
+}
+
+int eg_group_skip_when_canceled(eg_group *group) {
+  if (group == NULL)
+    return EG_EINVAL;
+  pthread_mutex_lock(&group->lock);
+  eg__extras *extras;
+  int rc = extras_for_setup(group, &extras);
+  if (rc == EG_OK && !extras->skip && group->cancels) {
+    /* No lock of the context or the limit is ever held while taking the
+     * group's lock, so registering under it is safe; the after-function
+     * may run at once, on this thread, if the context is done already. */
+    eg__group_pin(group);
+    rc = eg_context_after_func(group->ctx, swept_on_done, group, &extras->hook);
+    if (rc != EG_OK)
+      eg__group_unpin(group);
+  }
+  if (rc == EG_OK)
+    extras->skip = 1;
+  pthread_mutex_unlock(&group->lock);
+  return rc;
+}
+
+int eg__extras_unhook(eg_group *group, eg__extras *extras) {
+  if (extras->hook == NULL)
+    return 0;
+  int stopped = eg_after_func_stop(extras->hook) == 1;
+  extras->hook = NULL;
+  if (stopped && is_canceled(group))
+    sweep(group); /* the hook was stopped before it could */
+  return stopped;
+}
+
+int eg__extras_skips(eg_group *group, eg__extras *extras) {
+  if (!extras->skip || !is_canceled(group))
+    return 0;
+  /* Relaxed: a statistic, read by eg_group_skipped. */
+  atomic_fetch_add_explicit(&extras->skipped, 1, memory_order_relaxed);
+  return 1;
+}
+
+int eg__extras_refused(eg__extras *extras) {
+  atomic_fetch_add_explicit(&extras->skipped, 1, memory_order_relaxed);
+  return EG_ESKIPPED;
+}
+
+int eg__extras_skips_queued(eg_group *group, eg__extras *extras, void *arg) {
+  if (!eg__extras_skips(group, extras))
+    return 0;
+  if (extras->done != NULL)
+    extras->done(extras->done_arg, arg, EG_ESKIPPED, NULL);
+  return 1;
+}
+
+int64_t eg_group_skipped(eg_group *group) {
+  if (group == NULL)
+    return EG_EINVAL;
+  eg__extras *extras = eg__extras_of(group);
+  if (extras == NULL)
+    return 0;
+  /* Relaxed: a snapshot of a statistic. */
+  return atomic_load_explicit(&extras->skipped, memory_order_relaxed);
 }

@@ -12,8 +12,8 @@ MUTANTS = {
     "LAST_ERROR_WINS": (
         "every error replaces the recorded one",
         [("group.c",
-          "int eg__group_record_error(eg_group *group, eg_error *error) {\n",
-          "int eg__group_record_error(eg_group *group, eg_error *error) {\n"
+          "int eg__group_record_first(eg_group *group, eg_error *error) {\n",
+          "int eg__group_record_first(eg_group *group, eg_error *error) {\n"
           "  if (1) {\n"
           "    eg_error_release(atomic_exchange(&group->first_error, error));\n"
           "    if (group->cancels)\n"
@@ -31,8 +31,8 @@ MUTANTS = {
         "a freed slot is not handed to the oldest waiter: it is freed, the "
         "waiter must retake it, and try-go may win",
         [("limit.c",
-          "enum { WAITING, GRANTED, SLEEPING, STARTED };\n",
-          "enum { WAITING, GRANTED, SLEEPING, STARTED, RETRY };\n"),
+          "enum { WAITING, GRANTED, SLEEPING, STARTED, SKIPPED };\n",
+          "enum { WAITING, GRANTED, SLEEPING, STARTED, SKIPPED, RETRY };\n"),
          ("limit.c",
           "  return used_of(slots) < (unsigned)capacity_of(limit) && queued_of(slots) == 0;\n",
           "  return used_of(slots) < (unsigned)capacity_of(limit);\n"),
@@ -46,7 +46,6 @@ MUTANTS = {
           "      eg__futex_wake(&waiter->state, 1);\n"
           "  } else {\n"),
          ("limit.c",
-          "  pthread_mutex_lock(&limit->lock);\n"
           "  if (limit->retired || take_slot_or_queue(limit)) {\n"
           "    pthread_mutex_unlock(&limit->lock);\n"
           "    return EG_LIMIT_TOOK;\n"
@@ -54,8 +53,9 @@ MUTANTS = {
           "  enqueue(limit, &self);\n"
           "  pthread_mutex_unlock(&limit->lock);\n"
           "  unsigned state = wait_for_turn(&self, may_help, owner);\n"
+          "  if (state == SKIPPED)\n"
+          "    return EG_LIMIT_SKIPPED;\n"
           "  return state == STARTED ? EG_LIMIT_STARTED : EG_LIMIT_HANDED;\n",
-          "  pthread_mutex_lock(&limit->lock);\n"
           "  for (;;) {\n"
           "    if (limit->retired || take_slot_or_queue(limit)) {\n"
           "      pthread_mutex_unlock(&limit->lock);\n"
@@ -65,6 +65,8 @@ MUTANTS = {
           "    enqueue(limit, &self);\n"
           "    pthread_mutex_unlock(&limit->lock);\n"
           "    unsigned state = wait_for_turn(&self, may_help, owner);\n"
+          "    if (state == SKIPPED)\n"
+          "      return EG_LIMIT_SKIPPED;\n"
           "    if (state != RETRY)\n"
           "      return state == STARTED ? EG_LIMIT_STARTED : EG_LIMIT_HANDED;\n"
           "    pthread_mutex_lock(&limit->lock);\n"

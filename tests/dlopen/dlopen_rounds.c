@@ -100,6 +100,8 @@
   X(eg_group_wait_deadline, EG_STABLE_1_1_NODE)                                \
   X(eg_group_idle, EG_STABLE_1_1_NODE)                                         \
   X(eg_group_on_task_done, EG_STABLE_1_1_NODE)                                 \
+  X(eg_group_skip_when_canceled, EG_STABLE_1_1_NODE)                           \
+  X(eg_group_skipped, EG_STABLE_1_1_NODE)                                      \
   X(eg_group_admit, EG_EXPERIMENTAL_NODE)                                      \
   X(eg_group_try_admit, EG_EXPERIMENTAL_NODE)                                  \
   X(eg_group_external_done, EG_EXPERIMENTAL_NODE)                              \

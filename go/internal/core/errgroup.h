@@ -481,6 +481,39 @@ EG_API int eg_group_errors(eg_group *group, eg_error **errors, size_t capacity,
                            uint64_t *dropped);
 
 /**
+ * Skip mode: once the group is canceled (see the top of this section),
+ * start nothing more. eg_group_go and eg_group_try_go then start nothing
+ * and return EG_ESKIPPED; go callers blocked at the group's limit when the
+ * cancellation comes are woken and return EG_ESKIPPED; tasks waiting in
+ * worker mode's queue (eg_group_set_workers) are not started when their
+ * turn comes: each is reported to the task-done callback with status
+ * EG_ESKIPPED (see eg_group_on_task_done), on the thread that skipped it,
+ * and stops counting as active. Every task skip mode did not start is
+ * counted (eg_group_skipped); none is lost, and a wait returns as soon as
+ * the running tasks have. Running tasks are untouched (they see their
+ * context done). eg_group_admit and eg_group_try_admit return EG_ESKIPPED
+ * once the group is canceled; an admission already queued then is still
+ * admitted (its notification runs): a binding checks eg_group_canceled
+ * itself. A go call racing the cancellation may still start its task.
+ * For a group made by eg_group_with_context, the parent's cancellation or
+ * deadline is seen through an after-function on the group's context
+ * (registered here, given back by eg_group_free); it runs on a pool
+ * thread, so a go caller blocked at the limit returns shortly after the
+ * context is done rather than inside the cancel call.
+ * Must be called before the group's first task, and not concurrently with
+ * one; calling it again changes nothing. Returns EG_OK, EG_EINVAL (NULL
+ * group), EG_EBUSY (after the group's first task) or EG_ENOMEM. Since 1.1.
+ */
+EG_API int eg_group_skip_when_canceled(eg_group *group);
+
+/**
+ * How many tasks skip mode did not start so far (refused go, try_go and
+ * admission calls included); 0 for a group not in skip mode; EG_EINVAL for
+ * NULL. A snapshot; thread-safe. Since 1.1.
+ */
+EG_API int64_t eg_group_skipped(eg_group *group);
+
+/**
  * A per-task completion callback (see eg_group_on_task_done): `done_arg` as
  * registered, `task_arg` the `arg` given to go/try_go, `status` EG_OK for a
  * task that ran or EG_ESKIPPED for one skip mode did not start, and `error`

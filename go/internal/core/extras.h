@@ -23,6 +23,12 @@ typedef struct eg__extras {
   size_t max_errors;    /* 0: errors are not kept */
   eg_task_done_fn done; /* NULL: no per-task callback */
   void *done_arg;
+  int skip; /* skip mode */
+  /* Skip mode with a context: sweeps when the context is done, holding the
+   * group as a waiter meanwhile (see eg_group_skip_when_canceled). Given
+   * back by eg_group_free. */
+  eg_after_func *hook;
+  _Atomic int64_t skipped; /* tasks skip mode did not start */
   /* The kept errors (owned references), in record order; errors[0] is the
    * group's first error. All of it guarded by errors_lock. */
   pthread_mutex_t errors_lock;
@@ -46,6 +52,22 @@ int eg__extras_record_error(eg_group *group, eg__extras *extras,
  * it and calls the task-done callback, if any, with `arg`. */
 void eg__extras_task_done(eg_group *group, eg__extras *extras, void *arg,
                           eg_error *error);
+
+/* In skip mode, if the group is canceled: counts one task skipped and
+ * returns 1 (its go call then returns EG_ESKIPPED). Else 0. */
+int eg__extras_skips(eg_group *group, eg__extras *extras);
+
+/* The same for a task queued in worker mode: if skipped, it is also
+ * reported to the task-done callback (which gets `arg`). */
+int eg__extras_skips_queued(eg_group *group, eg__extras *extras, void *arg);
+
+/* A go caller blocked at the limit was refused by the sweep (EG_LIMIT_SKIPPED):
+ * counts it skipped and returns EG_ESKIPPED. */
+int eg__extras_refused(eg__extras *extras);
+
+/* eg_group_free: gives the skip mode's hook back; returns 1 if the caller
+ * must drop the hook's pin on the group (the hook will never run). */
+int eg__extras_unhook(eg_group *group, eg__extras *extras);
 
 /* Frees the extras with their group. */
 void eg__extras_free(eg__extras *extras);

@@ -85,13 +85,29 @@ int eg_group_with_context(eg_context *parent, eg_group **group_out,
   return EG_OK;
 }
 
+static void leave_waiters(eg_group *group, eg_error *result);
+
 void eg_group_free(eg_group *group) {
   if (group == NULL)
     return;
+  eg__extras *extras = eg__extras_of(group);
+  int unpin = extras != NULL && eg__extras_unhook(group, extras);
   /* acq_rel: if nobody is inside, we free, after all their writes. */
   if (atomic_fetch_or_explicit(&group->state, EG__GROUP_FREED,
                                memory_order_acq_rel) == 0)
     destroy(group);
+  if (unpin)
+    leave_waiters(group, NULL);
+}
+
+void eg__group_pin(eg_group *group) {
+  /* Relaxed: as a waiter's registration in eg_group_wait. */
+  atomic_fetch_add_explicit(&group->state, EG__GROUP_WAITER_ONE,
+                            memory_order_relaxed);
+}
+
+void eg__group_unpin(eg_group *group) {
+  leave_waiters(group, NULL);
 }
 
 /* ---------------------------------------------------------------- tasks */
@@ -141,8 +157,6 @@ static uint64_t count_out(eg_group *group, int *pinned) {
       &group->state, &old, next, memory_order_acq_rel, memory_order_relaxed));
   return *pinned ? next - EG__GROUP_WAITER_ONE : next;
 }
-
-static void leave_waiters(eg_group *group, eg_error *result);
 
 /* The innermost group whose task runs on this thread (thread-local: only
  * this thread reads or writes it), or NULL. */
@@ -251,10 +265,14 @@ static void run_task(void *owner, eg_task_fn fn, void *arg) {
   do {
     eg_error *error = fn(group->ctx, arg);
     eg__extras *extras = eg__extras_of(group);
-    if (extras != NULL)
+    if (extras != NULL) {
       eg__extras_task_done(group, extras, arg, error);
-    else if (error != NULL)
+      /* In skip mode a blocked go caller's task is not taken over: once
+       * admitted, the caller itself checks whether to skip it. */
+      may_chain &= !extras->skip;
+    } else if (error != NULL) {
       eg__group_record_first(group, error);
+    }
   } while (finish_task(group, may_chain, 1, &fn, &arg));
   eg__group_leave(&frame);
 }
@@ -280,6 +298,9 @@ void eg__group_count_in(eg_group *group) {
 int eg_group_go(eg_group *group, eg_task_fn fn, void *arg) {
   if (group == NULL || fn == NULL)
     return EG_EINVAL;
+  eg__extras *extras = eg__extras_of(group);
+  if (extras != NULL && eg__extras_skips(group, extras))
+    return EG_ESKIPPED;
   if (eg__workers_enabled(group))
     return eg__workers_go(group, fn, arg);
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
@@ -287,6 +308,15 @@ int eg_group_go(eg_group *group, eg_task_fn fn, void *arg) {
       limit != NULL ? eg__limit_acquire(limit, group, fn, arg) : EG_LIMIT_TOOK;
   if (admission == EG_LIMIT_STARTED)
     return EG_OK; /* a releaser counted the task in and runs it */
+  if (admission == EG_LIMIT_SKIPPED)
+    return eg__extras_refused(extras); /* only skip mode refuses */
+  if (admission == EG_LIMIT_HANDED && extras != NULL &&
+      eg__extras_skips(group, extras)) {
+    /* Canceled while blocked, before the sweep refused this caller: the
+     * releaser counted the task in; give its slot and count back. */
+    eg__group_task_done(group);
+    return EG_ESKIPPED;
+  }
   if (admission == EG_LIMIT_TOOK)
     eg__group_count_in(group); /* else the releaser counted it */
   return submit_task(group, fn, arg);
@@ -295,6 +325,9 @@ int eg_group_go(eg_group *group, eg_task_fn fn, void *arg) {
 int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg) {
   if (group == NULL || fn == NULL)
     return EG_EINVAL;
+  eg__extras *extras = eg__extras_of(group);
+  if (extras != NULL && eg__extras_skips(group, extras))
+    return EG_ESKIPPED;
   if (eg__workers_enabled(group))
     return eg__workers_try_go(group, fn, arg);
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
@@ -310,6 +343,9 @@ int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg) {
 int eg_group_admit(eg_group *group, eg_notify_fn admitted, void *arg) {
   if (group == NULL || admitted == NULL)
     return EG_EINVAL;
+  eg__extras *extras = eg__extras_of(group);
+  if (extras != NULL && eg__extras_skips(group, extras))
+    return EG_ESKIPPED;
   if (eg__workers_enabled(group))
     return eg__workers_admit(group, admitted, arg);
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);
@@ -322,6 +358,9 @@ int eg_group_admit(eg_group *group, eg_notify_fn admitted, void *arg) {
 int eg_group_try_admit(eg_group *group) {
   if (group == NULL)
     return EG_EINVAL;
+  eg__extras *extras = eg__extras_of(group);
+  if (extras != NULL && eg__extras_skips(group, extras))
+    return EG_ESKIPPED;
   if (eg__workers_enabled(group))
     return eg__workers_try_admit(group);
   eg_limit *limit = atomic_load_explicit(&group->limit, memory_order_acquire);

@@ -84,6 +84,11 @@ static inline atomic_uint *active_word(eg_group *group) {
   return (atomic_uint *)((char *)&group->state + 4);
 }
 
+/* Holds the group alive as a waiter does (extras.c's skip hook), and lets
+ * it go (the last one out frees a freed group). */
+void eg__group_pin(eg_group *group);
+void eg__group_unpin(eg_group *group);
+
 /* Counts one more task active. */
 void eg__group_count_in(eg_group *group);
 

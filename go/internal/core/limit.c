@@ -15,8 +15,9 @@
 #include "tunables.h"
 
 /* A blocked waiter's state, also its futex word. STARTED: granted, and the
- * releaser runs the waiter's task itself. */
-enum { WAITING, GRANTED, SLEEPING, STARTED };
+ * releaser runs the waiter's task itself. SKIPPED: refused, not granted
+ * (eg__limit_skip_blocked). */
+enum { WAITING, GRANTED, SLEEPING, STARTED, SKIPPED };
 
 /*
  * A request for a slot, on the limit's queue through notice.link. A blocked
@@ -64,6 +65,7 @@ eg_limit *eg__limit_new(int capacity, _Atomic uint64_t *slots) {
   limit->slots = slots;
   atomic_init(&limit->capacity, capacity);
   limit->retired = 0;
+  limit->skipping = 0;
   pthread_mutex_init(&limit->lock, NULL);
   eg__list_init(&limit->waiters);
   eg__list_init(&limit->retired_link);
@@ -218,6 +220,10 @@ int eg__limit_acquire(eg_limit *limit, const void *owner, eg_task_fn task,
   if (!may_help)
     eg__pool_publish_next(); /* we will block without helping */
   pthread_mutex_lock(&limit->lock);
+  if (limit->skipping) {
+    pthread_mutex_unlock(&limit->lock);
+    return EG_LIMIT_SKIPPED;
+  }
   if (limit->retired || take_slot_or_queue(limit)) {
     pthread_mutex_unlock(&limit->lock);
     return EG_LIMIT_TOOK;
@@ -225,6 +231,8 @@ int eg__limit_acquire(eg_limit *limit, const void *owner, eg_task_fn task,
   enqueue(limit, &self);
   pthread_mutex_unlock(&limit->lock);
   unsigned state = wait_for_turn(&self, may_help, owner);
+  if (state == SKIPPED)
+    return EG_LIMIT_SKIPPED;
   return state == STARTED ? EG_LIMIT_STARTED : EG_LIMIT_HANDED;
 }
 
@@ -247,6 +255,39 @@ int eg__limit_acquire_async(eg_limit *limit, void (*admitted)(void *arg),
   if (taken)
     eg__free(waiter);
   return taken;
+}
+
+/* ---- skipping ---- */
+
+/* Wakes a blocked caller with `state` (GRANTED, STARTED or SKIPPED). The
+ * exchange is the last access to its memory: see eg__limit_grant. */
+static void wake_blocked(eg_limit_waiter *waiter, unsigned state) {
+  /* acq_rel: publishes the outcome and reads whether the waiter sleeps. */
+  if (atomic_exchange_explicit(&waiter->state, state, memory_order_acq_rel) ==
+      SLEEPING)
+    eg__futex_wake(&waiter->state, 1);
+}
+
+/* Blocked callers leave the queue under the lock, each taking its queued
+ * count with it (so no releaser hands them a slot), and are woken after. */
+void eg__limit_skip_blocked(eg_limit *limit) {
+  eg__list refused;
+  eg__list_init(&refused);
+  pthread_mutex_lock(&limit->lock);
+  limit->skipping = 1;
+  eg__list *link = limit->waiters.next;
+  while (link != &limit->waiters) {
+    eg_limit_waiter *waiter = waiter_of(link);
+    link = link->next;
+    if (!is_async(waiter)) {
+      eg__list_remove(&waiter->notice.link);
+      eg__list_push_back(&refused, &waiter->notice.link);
+      atomic_fetch_sub_explicit(limit->slots, QUEUED_ONE, memory_order_acq_rel);
+    }
+  }
+  pthread_mutex_unlock(&limit->lock);
+  while ((link = eg__list_pop_front(&refused)) != NULL)
+    wake_blocked(waiter_of(link), SKIPPED);
 }
 
 /* ---- releasing ---- */
@@ -299,13 +340,10 @@ void eg__limit_grant(eg_limit_waiter *waiter, int task_taken) {
     eg__notify(&waiter->notice); /* frees the waiter */
     return;
   }
-  /* acq_rel: publishes the grant and reads whether the waiter sleeps.
-   * The exchange is our last access to the waiter's memory: once it reads
-   * GRANTED the waiter may return and its frame be reused. The wake below
-   * only passes the address to the kernel; reaching a reused address at
-   * worst wakes some futex waiter spuriously, which every futex user
-   * tolerates (the contract of POSIX semaphores). */
-  if (atomic_exchange_explicit(&waiter->state, task_taken ? STARTED : GRANTED,
-                               memory_order_acq_rel) == SLEEPING)
-    eg__futex_wake(&waiter->state, 1);
+  /* The exchange is our last access to the waiter's memory: once it reads
+   * GRANTED the waiter may return and its frame be reused. The wake only
+   * passes the address to the kernel; reaching a reused address at worst
+   * wakes some futex waiter spuriously, which every futex user tolerates
+   * (the contract of POSIX semaphores). */
+  wake_blocked(waiter, task_taken ? STARTED : GRANTED);
 }

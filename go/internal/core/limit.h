@@ -41,6 +41,7 @@ typedef struct eg_limit {
   _Alignas(EG_CACHE_LINE) pthread_mutex_t lock;
   eg__list waiters; /* eg_limit_waiter, oldest first */
   int retired;      /* under lock: replaced, see eg__limit_retire */
+  int skipping;     /* under lock: see eg__limit_skip_blocked */
 } eg_limit;
 
 /*
@@ -85,11 +86,12 @@ int eg__limit_try_acquire(eg_limit *limit);
 
 /* What eg__limit_acquire did. */
 enum {
-  EG_LIMIT_TOOK,   /* took a free slot: count the task in, start it */
-  EG_LIMIT_HANDED, /* a releaser handed its slot over and counted the task
-                      in: start it */
-  EG_LIMIT_STARTED /* a releaser handed its slot over, counted the task in
-                      and runs it: nothing left to do */
+  EG_LIMIT_TOOK,    /* took a free slot: count the task in, start it */
+  EG_LIMIT_HANDED,  /* a releaser handed its slot over and counted the task
+                       in: start it */
+  EG_LIMIT_STARTED, /* a releaser handed its slot over, counted the task in
+                       and runs it: nothing left to do */
+  EG_LIMIT_SKIPPED  /* eg__limit_skip_blocked refused it: start nothing */
 };
 
 /*
@@ -121,6 +123,14 @@ eg_limit_waiter *eg__limit_release(eg_limit *limit);
  * and returns 1 (the caller may then run it, see eg__limit_grant). */
 int eg__limit_waiter_task(const eg_limit_waiter *waiter, eg_task_fn *task,
                           void **arg);
+
+/*
+ * Skip mode (eg_group_skip_when_canceled), once the group is canceled:
+ * every go caller blocked on the limit leaves its queue and returns
+ * EG_LIMIT_SKIPPED, and so does every later one that would block here.
+ * Asynchronous requests stay queued (they are still admitted). Idempotent.
+ */
+void eg__limit_skip_blocked(eg_limit *limit);
 
 /* Tells a waiter returned by eg__limit_release that it is admitted, and,
  * if `task_taken`, that its task is run by the releaser. An asynchronous

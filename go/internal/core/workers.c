@@ -53,10 +53,13 @@ static struct queued_task *pass_slot(eg_group *group) {
   return NULL;
 }
 
-/* Runs one task on a worker slot. */
-static void run_one(eg_group *group, eg_task_fn fn, void *arg) {
-  eg_error *error = fn(group->ctx, arg);
+/* Runs one task on a worker slot; in skip mode a `queued` one (it waited in
+ * the FIFO) is not started once the group is canceled, only reported. */
+static void run_one(eg_group *group, eg_task_fn fn, void *arg, int queued) {
   eg__extras *extras = eg__extras_of(group);
+  if (queued && extras != NULL && eg__extras_skips_queued(group, extras, arg))
+    return;
+  eg_error *error = fn(group->ctx, arg);
   if (extras != NULL)
     eg__extras_task_done(group, extras, arg, error);
   else if (error != NULL)
@@ -68,12 +71,12 @@ static void run_one(eg_group *group, eg_task_fn fn, void *arg) {
  * the oldest queued task on the same thread, until the queue is empty. Each
  * task is counted out only after the slot passed on.
  */
-static void run_worker(void *owner, eg_task_fn fn, void *arg) {
-  eg_group *group = owner;
+static void work(eg_group *group, eg_task_fn fn, void *arg, int queued) {
   eg__group_running frame;
   eg__group_enter(&frame, group);
   for (;;) {
-    run_one(group, fn, arg);
+    run_one(group, fn, arg, queued);
+    queued = 1;
     struct queued_task *next = pass_slot(group);
     if (next == NULL) {
       eg__group_job_done(group);
@@ -87,6 +90,16 @@ static void run_worker(void *owner, eg_task_fn fn, void *arg) {
   eg__group_leave(&frame);
 }
 
+/* The pool job of a slot taken by a new task (go found a free worker). */
+static void run_worker(void *owner, eg_task_fn fn, void *arg) {
+  work(owner, fn, arg, 0);
+}
+
+/* The pool job of a slot passed to a task that waited in the FIFO. */
+static void run_queued(void *owner, eg_task_fn fn, void *arg) {
+  work(owner, fn, arg, 1);
+}
+
 /*
  * Starts a queued task that was handed a slot outside a worker job. go
  * accepted it, so it is never dropped: if the pool cannot take it (no pool
@@ -96,7 +109,7 @@ static void run_worker(void *owner, eg_task_fn fn, void *arg) {
  */
 static void start_queued(eg_group *group, struct queued_task *task) {
   eg_job job = {
-      .run = run_worker, .owner = group, .fn = task->fn, .arg = task->arg};
+      .run = run_queued, .owner = group, .fn = task->fn, .arg = task->arg};
   if (eg__pool_submit(&job) == EG_OK) {
     eg__free(task);
     return;
@@ -121,7 +134,7 @@ int eg__workers_help(eg_group *group) {
   eg_task_fn fn = task->fn;
   void *arg = task->arg;
   eg__free(task);
-  run_worker(group, fn, arg);
+  work(group, fn, arg, 1);
   return 1;
 }
 
