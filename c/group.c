@@ -414,13 +414,9 @@ static eg_error *limit_refusal(unsigned active) {
   return eg_error_new(EG_EBUSY, text);
 }
 
-int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal) {
-  if (refusal != NULL)
-    *refusal = NULL;
-  if (group == NULL)
-    return EG_EINVAL;
+/* eg_group_set_limit's body, with the lock held. */
+static int set_limit_locked(eg_group *group, int limit, eg_error **refusal) {
   int rc = EG_OK;
-  pthread_mutex_lock(&group->lock);
   if (eg__workers_enabled(group)) {
     rc = EG_EINVAL;
   } else if (limit < 0) {
@@ -452,7 +448,49 @@ int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal) {
       atomic_store_explicit(&group->limit, fresh, memory_order_release);
     }
   }
+  return rc;
+}
+
+int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal) {
+  if (refusal != NULL)
+    *refusal = NULL;
+  if (group == NULL)
+    return EG_EINVAL;
+  pthread_mutex_lock(&group->lock);
+  int rc = set_limit_locked(group, limit, refusal);
   pthread_mutex_unlock(&group->lock);
+  return rc;
+}
+
+/*
+ * The current limit takes the new capacity in place (a negative one: so
+ * many slots that nobody ever queues), so go callers racing this call act
+ * on it before or after. The requests it admits are counted active before
+ * they are told, as a releaser does (finish_task), and told in order
+ * after the locks are released (an admission runs user code). Without a
+ * limit: set_limit, which refuses while tasks are active.
+ */
+int eg_group_resize_limit(eg_group *group, int limit) {
+  if (group == NULL)
+    return EG_EINVAL;
+  eg__list admitted;
+  eg__list_init(&admitted);
+  int rc = EG_OK;
+  pthread_mutex_lock(&group->lock);
+  /* Relaxed: set_limit, the only writer, holds the lock too. */
+  eg_limit *current = atomic_load_explicit(&group->limit, memory_order_relaxed);
+  if (eg__workers_enabled(group)) {
+    rc = EG_EINVAL;
+  } else if (current == NULL) {
+    rc = set_limit_locked(group, limit, NULL);
+  } else {
+    int count =
+        eg__limit_resize(current, limit < 0 ? INT_MAX : limit, &admitted);
+    for (int i = 0; i < count; i++)
+      eg__group_count_in(group);
+  }
+  pthread_mutex_unlock(&group->lock);
+  eg__limit_grant_all(&admitted);
   return rc;
 }
 

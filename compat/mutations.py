@@ -52,7 +52,7 @@ MUTANTS = {
           "  }\n"
           "  enqueue(limit, &self);\n"
           "  pthread_mutex_unlock(&limit->lock);\n"
-          "  unsigned state = wait_for_turn(&self, may_help, owner);\n"
+          "  unsigned state = wait_for_turn(limit, &self, may_help, owner);\n"
           "  if (state == SKIPPED)\n"
           "    return EG_LIMIT_SKIPPED;\n"
           "  return state == STARTED ? EG_LIMIT_STARTED : EG_LIMIT_HANDED;\n",
@@ -64,7 +64,7 @@ MUTANTS = {
           "    atomic_store(&self.state, WAITING);\n"
           "    enqueue(limit, &self);\n"
           "    pthread_mutex_unlock(&limit->lock);\n"
-          "    unsigned state = wait_for_turn(&self, may_help, owner);\n"
+          "    unsigned state = wait_for_turn(limit, &self, may_help, owner);\n"
           "    if (state == SKIPPED)\n"
           "      return EG_LIMIT_SKIPPED;\n"
           "    if (state != RETRY)\n"

@@ -583,6 +583,30 @@ EG_API int eg_group_idle(eg_group *group);
 EG_API int eg_group_on_task_done(eg_group *group, eg_task_done_fn done,
                                  void *done_arg);
 
+/**
+ * Changes the group's limit while tasks run (no peer has this; unlike
+ * eg_group_set_limit it may race eg_group_go, eg_group_try_go and
+ * admissions). Raising it admits the oldest blocked go callers and queued
+ * eg_group_admit requests at once, in their order, as many as the new
+ * limit leaves room for: each is counted active before this call returns
+ * (the go caller then starts its task and returns; an admission's
+ * notification runs on this thread, with no lock of the library held).
+ * Lowering it stops no task: new admissions wait until fewer than `limit`
+ * tasks of the limit run. A negative limit means no limit: every blocked
+ * caller is admitted at once and later calls never block (the limit can be
+ * given a bound again later). First come, first served holds throughout: a
+ * slot a blocked caller is owed is never taken by eg_group_try_go, nor by a
+ * later go caller. A go caller blocked at a limit of one may be running a
+ * queued task of the group (see eg_group_go) when a raise admits it: it
+ * returns once that task has returned.
+ * If the group has no limit (none was set, or set_limit removed it): the
+ * same as eg_group_set_limit, so EG_EBUSY while a task is active.
+ * eg_group_set_limit keeps its reference behaviour, also after this call.
+ * Returns EG_OK, EG_EINVAL (NULL group, worker mode), EG_EBUSY, EG_ENOMEM
+ * (the last two only without a limit). Thread-safe. Since 1.1.
+ */
+EG_API int eg_group_resize_limit(eg_group *group, int limit);
+
 /* ---------------------------------------------------------------------------
  * The process-wide thread pool
  *

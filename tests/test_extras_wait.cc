@@ -43,7 +43,8 @@ TEST(WaitTimeout, TimesOutWhileATaskRunsThenWaitsAgain) {
   GoHeld(gc.group.get(), &running, &release);
   running.Wait();
   eg_error* result = eg_error_nomem();
-  EXPECT_EQ(EG_ETIMEDOUT, eg_group_wait_timeout(gc.group.get(), kShort, &result));
+  EXPECT_EQ(EG_ETIMEDOUT,
+            eg_group_wait_timeout(gc.group.get(), kShort, &result));
   EXPECT_EQ(nullptr, result);
   EXPECT_EQ(0, eg_context_done(gc.ctx.get()));  // nothing canceled
   EXPECT_EQ(EG_ETIMEDOUT, eg_group_wait_timeout(gc.group.get(), 0, &result));
@@ -66,7 +67,8 @@ TEST(WaitTimeout, ReturnsTheFirstErrorLikeWait) {
   release.Open();
   eg_error* result = nullptr;
   // A generous bound: the task is free to finish; it must, well before.
-  ASSERT_EQ(EG_OK, eg_group_wait_timeout(gc.group.get(), 60 * kSecond, &result));
+  ASSERT_EQ(EG_OK,
+            eg_group_wait_timeout(gc.group.get(), 60 * kSecond, &result));
   EXPECT_EQ(err, result);
   EXPECT_EQ(err, eg_context_cause(gc.ctx.get()));
   EXPECT_EQ(err, eg_group_wait(gc.group.get()));  // sticky, as wait

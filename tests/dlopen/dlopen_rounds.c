@@ -102,6 +102,7 @@
   X(eg_group_on_task_done, EG_STABLE_1_1_NODE)                                 \
   X(eg_group_skip_when_canceled, EG_STABLE_1_1_NODE)                           \
   X(eg_group_skipped, EG_STABLE_1_1_NODE)                                      \
+  X(eg_group_resize_limit, EG_STABLE_1_1_NODE)                                 \
   X(eg_group_admit, EG_EXPERIMENTAL_NODE)                                      \
   X(eg_group_try_admit, EG_EXPERIMENTAL_NODE)                                  \
   X(eg_group_external_done, EG_EXPERIMENTAL_NODE)                              \

@@ -52,8 +52,11 @@ static unsigned queued_of(uint64_t slots) {
   return (unsigned)(slots >> 32);
 }
 
-/* Relaxed: the capacity only changes while no task is active, by a
- * set_limit that a go must not race (limit.h). */
+/* Relaxed: the capacity changes while no task is active, by a set_limit
+ * that a go must not race, or under the lock, by eg__limit_resize: a
+ * lock-free reader racing a resize acts on the old capacity or the new, as
+ * if it ran just before or after it; whoever queues rereads it under the
+ * lock. */
 static int capacity_of(eg_limit *limit) {
   return atomic_load_explicit(&limit->capacity, memory_order_relaxed);
 }
@@ -185,12 +188,14 @@ static unsigned state_of(eg_limit_waiter *self) {
  * the help. With two or more slots it would not be safe: another slot could
  * free while the caller is busy inside a task that waits for it.
  */
-static unsigned wait_for_turn(eg_limit_waiter *self, int may_help,
-                              const void *owner) {
+static unsigned wait_for_turn(eg_limit *limit, eg_limit_waiter *self,
+                              int may_help, const void *owner) {
   eg_spin spin = EG_SPIN_INIT;
   unsigned state;
   while ((state = state_of(self)) == WAITING) {
-    if (may_help && eg__pool_help(owner))
+    /* The capacity is reread: once a resize raised it, helping is no
+     * longer safe (see above). */
+    if (may_help && capacity_of(limit) == 1 && eg__pool_help(owner))
       continue;
     if (!eg__spin_on(&spin, EG__ACQUIRE_SPIN_NS)) {
       unsigned expected = WAITING;
@@ -209,10 +214,10 @@ static unsigned wait_for_turn(eg_limit_waiter *self, int may_help,
 
 int eg__limit_acquire(eg_limit *limit, const void *owner, eg_task_fn task,
                       void *arg) {
-  eg_limit_waiter self = {.notice = {.fn = NULL}, .task = task, .arg = arg};
-  atomic_init(&self.state, WAITING);
   if (take_free_slot(limit))
     return EG_LIMIT_TOOK;
+  eg_limit_waiter self = {.notice = {.fn = NULL}, .task = task, .arg = arg};
+  atomic_init(&self.state, WAITING);
   /* Queued first, then helping (wait_for_turn): a caller that ran the slot
    * holder before queueing would lose its place to later callers and its
    * slot to a racing try_go. */
@@ -230,7 +235,7 @@ int eg__limit_acquire(eg_limit *limit, const void *owner, eg_task_fn task,
   }
   enqueue(limit, &self);
   pthread_mutex_unlock(&limit->lock);
-  unsigned state = wait_for_turn(&self, may_help, owner);
+  unsigned state = wait_for_turn(limit, &self, may_help, owner);
   if (state == SKIPPED)
     return EG_LIMIT_SKIPPED;
   return state == STARTED ? EG_LIMIT_STARTED : EG_LIMIT_HANDED;
@@ -307,11 +312,27 @@ static int give_back_unqueued(eg_limit *limit) {
   return 0;
 }
 
+/* Called with the lock held: more slots are taken than the capacity (only
+ * after eg__limit_resize lowered it). Relaxed: while requests are queued
+ * the word only changes under the lock; if none are, the caller gives its
+ * slot back either way. */
+static int over_capacity(eg_limit *limit) {
+  uint64_t slots = atomic_load_explicit(limit->slots, memory_order_relaxed);
+  return used_of(slots) > (unsigned)capacity_of(limit);
+}
+
 eg_limit_waiter *eg__limit_release(eg_limit *limit) {
   if (give_back_unqueued(limit))
     return NULL;
   eg_limit_waiter *oldest = NULL;
   pthread_mutex_lock(&limit->lock);
+  if (over_capacity(limit)) {
+    /* A resize lowered the limit below the slots taken: the slot is given
+     * back, not handed on (we hold it, so the count is not zero). */
+    atomic_fetch_sub_explicit(limit->slots, 1, memory_order_acq_rel);
+    pthread_mutex_unlock(&limit->lock);
+    return NULL;
+  }
   eg__list *link = eg__list_pop_front(&limit->waiters);
   if (link == NULL) {
     /* Another releaser took the last queued request meanwhile; none can
@@ -346,4 +367,39 @@ void eg__limit_grant(eg_limit_waiter *waiter, int task_taken) {
    * wakes some futex waiter spuriously, which every futex user tolerates
    * (the contract of POSIX semaphores). */
   wake_blocked(waiter, task_taken ? STARTED : GRANTED);
+}
+
+/* ---- resizing ---- */
+
+/*
+ * Under the lock, so that no request queues or is handed a slot meanwhile:
+ * the new capacity, then as many of the oldest requests as it leaves slots
+ * free, each taking its slot and leaving the queue in one step (the word
+ * only changes under the lock while requests are queued, so a racing
+ * try-acquire, which needs an empty queue, never takes one first).
+ */
+int eg__limit_resize(eg_limit *limit, int capacity, eg__list *admitted) {
+  int count = 0;
+  pthread_mutex_lock(&limit->lock);
+  /* Relaxed: see capacity_of. */
+  atomic_store_explicit(&limit->capacity, capacity, memory_order_relaxed);
+  for (;;) {
+    uint64_t slots = atomic_load_explicit(limit->slots, memory_order_relaxed);
+    if (queued_of(slots) == 0 || used_of(slots) >= (unsigned)capacity)
+      break;
+    eg__list *link = eg__list_pop_front(&limit->waiters);
+    /* acq_rel: as for a hand-off in eg__limit_release. */
+    atomic_fetch_add_explicit(limit->slots, 1 - QUEUED_ONE,
+                              memory_order_acq_rel);
+    eg__list_push_back(admitted, link);
+    count++;
+  }
+  pthread_mutex_unlock(&limit->lock);
+  return count;
+}
+
+void eg__limit_grant_all(eg__list *admitted) {
+  eg__list *link;
+  while ((link = eg__list_pop_front(admitted)) != NULL)
+    eg__limit_grant(waiter_of(link), 0);
 }
