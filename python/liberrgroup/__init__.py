@@ -412,30 +412,15 @@ _registry_lock = threading.Lock()
 # Notified when _pending_tasks becomes empty (for the exit drain).
 _no_pending_tasks = threading.Condition(_registry_lock)
 _next_id = itertools.count(1)  # 0 would be NULL
-# task id -> _Task: from just before the task is handed to the library
-# until it has returned (or was not started); for a group whose task ends
-# the library reports (_Task.reported), until that report. Holding the
+# task id -> (group, fn, args, kwargs), plus the Ready for a task of
+# Group.start: from just before the task is handed to the library until it
+# has returned (or was not started); for a group whose task ends the
+# library reports (Group._reports_ends), until that report. Holding the
 # group keeps it alive, hence in _live_groups, while it has tasks.
 _pending_tasks: dict = {}
-
-
-class _Task:
-    """A task as the registry holds it."""
-
-    __slots__ = ("group", "fn", "args", "kwargs", "reported", "tracked", "value", "ready")
-
-    def __init__(self, group: "Group", fn: Callable, args: tuple, kwargs: dict) -> None:
-        self.group = group
-        self.fn = fn
-        self.args = args
-        self.kwargs = kwargs
-        # The library calls _task_done for it (the group has the task-done
-        # callback): that call, not the trampoline, forgets the task.
-        self.reported = group._reports_ends
-        # Its result goes to the group's completion queue (track_completions).
-        self.tracked = group._results is not None
-        self.value: Any = None  # what fn returned, kept only when tracked
-        self.ready: Optional[Ready] = None  # a started task's (Group.start)
+# task id -> what fn returned, for a group that tracks completions: from
+# the task's return until its report.
+_task_values: dict = {}
 # payload id -> exception object: until the library releases the payload.
 _exceptions: dict = {}
 
@@ -522,22 +507,38 @@ def _run_task(ctx: Optional[int], task_id: Optional[int]) -> Optional[int]:
     # GIL taken by ctypes. Returns NULL or an owned eg_error; never raises
     # (ctypes would only print the exception and return NULL: a lost
     # failure).
-    task = _pending_tasks.get(task_id)
-    if task is None:  # pragma: no cover - cannot happen
+    entry = _pending_tasks.get(task_id)
+    if entry is None:  # pragma: no cover - cannot happen
         return _eg_error_new(EG_EINVAL, b"liberrgroup (Python): unknown task")
-    try:
-        return _call_task(task, task.fn, task.args, task.kwargs)
-    finally:
-        if not task.reported:
-            _forget_task(task_id)
-        del task
-
-
-def _call_task(task: _Task, fn: Callable, args: tuple, kwargs: dict) -> Optional[int]:
+    group, fn, args, kwargs = entry
+    del entry
     try:
         value = fn(*args, **kwargs)
-        if task.tracked:
-            task.value = value
+        if group._results is not None:  # kept for its TaskResult
+            _task_values[task_id] = value
+        return None
+    except BaseException as exc:  # a task's SystemExit too: it is its error
+        try:
+            return _wrap_exception(exc)
+        except BaseException:  # pragma: no cover - out of memory
+            return _eg_error_new(PYTHON_EXCEPTION_CODE, b"lost exception")
+    finally:
+        # A group with the task-done callback: that call, not this one,
+        # forgets the task (it needs it, and it comes after this).
+        reported = group._reports_ends
+        del group
+        if not reported:
+            _forget_task(task_id)
+
+
+def _call_task(
+    group: "Group", task_id: int, fn: Callable, args: tuple, kwargs: dict
+) -> Optional[int]:
+    # _run_task's body (inlined there: go's path), for _run_started_task.
+    try:
+        value = fn(*args, **kwargs)
+        if group._results is not None:  # kept for its TaskResult
+            _task_values[task_id] = value
         return None
     except BaseException as exc:  # a task's SystemExit too: it is its error
         try:
@@ -550,18 +551,20 @@ def _run_started_task(ctx: Optional[int], task_id: Optional[int]) -> Optional[in
     # The trampoline of Group.start: as _run_task, with `ready` for fn. `ctx`
     # is the task's own context, freed by the library once this returns:
     # the Ready (and its Context) let go of it first.
-    task = _pending_tasks.get(task_id)
-    if task is None:  # pragma: no cover - cannot happen
+    entry = _pending_tasks.get(task_id)
+    if entry is None:  # pragma: no cover - cannot happen
         return _eg_error_new(EG_EINVAL, b"liberrgroup (Python): unknown task")
-    ready = task.ready
+    group, fn, args, kwargs, ready = entry
+    del entry
     try:
         ready._open(ctx)
-        return _call_task(task, task.fn, task.args, dict(task.kwargs, ready=ready))
+        return _call_task(group, task_id, fn, args, dict(kwargs, ready=ready))
     finally:
         ready._close()
-        if not task.reported:
+        reported = group._reports_ends
+        del group, ready
+        if not reported:
             _forget_task(task_id)
-        del task, ready
 
 
 def _task_done(
@@ -572,20 +575,21 @@ def _task_done(
     # skipped, on the thread that ran or skipped it, before the task stops
     # counting as active (so a wait returns only after this). `error` is
     # borrowed for the call. Forgets the task; never raises.
-    task = _pending_tasks.get(task_id)
+    entry = _pending_tasks.get(task_id)
     try:
-        if task is not None and task.tracked:
+        if entry is not None and entry[0]._results is not None:
+            value = _task_values.pop(task_id, None)
             if status == EG_ESKIPPED:
-                result = TaskResult(task, None, skipped=True)
+                result = TaskResult(entry, None, None, skipped=True)
             else:
                 exc = _exception_from_error(error) if error else None
-                result = TaskResult(task, exc, skipped=False)
-            task.group._report(result)
+                result = TaskResult(entry, value, exc, skipped=False)
+            entry[0]._report(result)
     except BaseException:  # pragma: no cover - out of memory
         pass
     finally:
         _forget_task(task_id)
-        del task
+        del entry
 
 
 _RUN_TASK = _TASK_FN(_run_task)
@@ -851,11 +855,11 @@ class TaskResult:
 
     __slots__ = ("fn", "args", "kwargs", "value", "exception", "skipped")
 
-    def __init__(self, task: _Task, exception: Optional[BaseException], skipped: bool) -> None:
-        self.fn = task.fn
-        self.args = task.args
-        self.kwargs = task.kwargs
-        self.value = task.value
+    def __init__(
+        self, entry: tuple, value: Any, exception: Optional[BaseException], skipped: bool
+    ) -> None:
+        self.fn, self.args, self.kwargs = entry[1:4]
+        self.value = value
         self.exception = exception
         self.skipped = skipped
 
@@ -953,28 +957,30 @@ class Group:
         return self._ptr
 
     def _start(
-        self, starter: Any, started: Callable[[int], bool], task: _Task
+        self, starter: Any, trampoline: Any, started: Tuple[int, ...], entry: tuple
     ) -> int:
-        """Registers the task, calls `starter`; unregisters it unless
-        `started(status)` (then C owns the id until the task returns)."""
-        if not callable(task.fn):
-            raise TypeError(f"{task.fn!r} is not callable")
+        """Registers the task, calls ``starter(group, trampoline, id)``;
+        unregisters it unless the status is in `started` (then C owns the
+        id until the task returns, or is reported)."""
+        if not callable(entry[1]):
+            raise TypeError(f"{entry[1]!r} is not callable")
         handle = self._handle()
         task_id = _new_id()
         self._used = True
         with _registry_lock:
-            _pending_tasks[task_id] = task
-        if task.tracked:
+            _pending_tasks[task_id] = entry
+        tracked = self._results is not None
+        if tracked:
             with self._results_ready:
                 self._outstanding += 1
         status = None
         try:
-            status = starter(handle, task_id)
+            status = starter(handle, trampoline, task_id)
         finally:
-            if status is None or not started(status):
+            if status not in started:
                 # Not started: C will never call it nor report it.
                 _forget_task(task_id)
-                if task.tracked:
+                if tracked:
                     with self._results_ready:
                         self._outstanding -= 1
                         self._results_ready.notify_all()
@@ -988,11 +994,10 @@ class Group:
         is canceled (also when the cancellation comes while it blocks).
         """
         status = self._start(
-            lambda handle, task_id: _eg_group_go(handle, _RUN_TASK, task_id),
-            lambda status: status == EG_OK,
-            _Task(self, fn, args, kwargs),
+            _eg_group_go, _RUN_TASK, (EG_OK,), (self, fn, args, kwargs)
         )
-        _raise_for_start(status, "eg_group_go")
+        if status != EG_OK:
+            _raise_for_start(status, "eg_group_go")
 
     def try_go(self, fn: Callable, *args: Any, **kwargs: Any) -> bool:
         """Go's TryGo: starts the task only if a slot is free right now.
@@ -1001,9 +1006,7 @@ class Group:
         keeps meaning "no free slot").
         """
         status = self._start(
-            lambda handle, task_id: _eg_group_try_go(handle, _RUN_TASK, task_id),
-            lambda status: status == 1,
-            _Task(self, fn, args, kwargs),
+            _eg_group_try_go, _RUN_TASK, (1,), (self, fn, args, kwargs)
         )
         if status == 1:
             return True
@@ -1290,18 +1293,18 @@ class Group:
         if "ready" in kwargs:
             raise TypeError("start: 'ready' is the keyword start passes to fn")
         group_start = _need(_eg_group_start, "eg_group_start")
-        task = _Task(self, fn, args, kwargs)
-        task.ready = Ready()
+        ready = Ready()
         task_error = c_void_p()
         status = self._start(
-            lambda handle, task_id: group_start(
-                handle, _RUN_STARTED_TASK, task_id, byref(task_error)
+            lambda group, trampoline, task_id: group_start(
+                group, trampoline, task_id, byref(task_error)
             ),
-            lambda status: status >= 0,
-            task,
+            _RUN_STARTED_TASK,
+            (0, 1),
+            (self, fn, args, kwargs, ready),
         )
         if status == 1:
-            return task.ready._value
+            return ready._value
         if status == 0:
             if not task_error.value:
                 return None
