@@ -304,6 +304,8 @@ void BM_CancelFanout1000(benchmark::State &state) {
 
 // real_work.cc: blocking and computing tasks, against one pthread per task.
 void register_real_work();
+// extras_wait.cc: issue 14's timed waits, start and resize_limit, when used.
+void register_extras_wait();
 
 namespace {
 
@@ -320,6 +322,7 @@ void register_all() {
   RegisterBenchmark("CancelFanout1000", BM_CancelFanout1000)->UseManualTime();
   RegisterBenchmark("CrossCpuOneWay", BM_CrossCpuOneWay)->UseRealTime();
   register_real_work();
+  register_extras_wait();
 }
 
 } // namespace

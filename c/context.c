@@ -410,6 +410,8 @@ int eg__context_new(eg_context *parent, enum eg_context_kind kind,
   eg__list_init(&ctx->sibling);
   eg__list_init(&ctx->after_funcs);
   ctx->timer_slot = SIZE_MAX;
+  ctx->started_task = 0;
+  ctx->starter = NULL;
 
   /* The background context never ends: its children need no link. */
   if (parent->kind != EG_CONTEXT_BACKGROUND) {

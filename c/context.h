@@ -60,6 +60,13 @@ struct eg_context {
   eg__list sibling;
   eg__list after_funcs; /* of eg_after_func.link, until done */
 
+  /* eg_group_start (start.c): set once at creation for the context of a
+   * started task, which alone may be given to eg_task_ready; `starter` is
+   * the start waiting for the task to be ready, NULL once it was told (and
+   * for every other context), under `lock`. */
+  int started_task;
+  void *starter;
+
   /* Set once before the timer is armed: only such contexts are ever in
    * the timer heap, so the others skip the timer's lock. */
   int timed;

@@ -607,6 +607,42 @@ EG_API int eg_group_on_task_done(eg_group *group, eg_task_done_fn done,
  */
 EG_API int eg_group_resize_limit(eg_group *group, int limit);
 
+/**
+ * Trio's nursery.start: starts fn as eg_group_go does (same admission, so
+ * it may block at the limit, and the same errors), and blocks until the
+ * task says it is ready or returns. fn receives a context of its own
+ * instead of the group's: a cancelable child of the group's context (of
+ * the background context for a group made by eg_group_new), so it is
+ * canceled with it; the library cancels and releases it after fn returns
+ * (retain it to keep it longer; it is then done). fn may cancel it itself.
+ * `arg` is passed to fn as with eg_group_go.
+ * Returns 1 once fn (or any thread it gave the context to) called
+ * eg_task_ready with that context; the task goes on running in the group.
+ * Returns 0 if fn returned without calling it: *task_error then receives
+ * an owned reference to what fn returned (NULL for success), and the group
+ * records that error as usual too. `task_error` may be NULL (the reference
+ * is then released). A negative status means fn never ran: EG_EINVAL (NULL
+ * group or fn), EG_ENOMEM, EG_EAGAIN, or EG_ESKIPPED (the group skips
+ * tasks once canceled, see eg_group_skip_when_canceled).
+ * The starting thread never runs fn itself (eg_group_go's task of its own
+ * goes to the queue), and a pool thread that starts counts as blocked
+ * while it waits, so the pool adds a thread for queued work meanwhile.
+ * Called from a task of the group, it waits as any nested eg_group_go at
+ * the limit would, then for the started task. Thread-safe. Since 1.1.
+ */
+EG_API int eg_group_start(eg_group *group, eg_task_fn fn, void *arg,
+                          eg_error **task_error);
+
+/**
+ * Tells the eg_group_start waiting for the task that received `ctx` that
+ * the task is ready: the first call wakes it and returns 1, later ones (and
+ * calls after the task returned, with a context it retained) do nothing
+ * and return 0. Any thread may call it. EG_EINVAL for NULL or a context
+ * that is not a started task's own (the group's, the background, one made
+ * by eg_context_with_cancel, ...). Since 1.1.
+ */
+EG_API int eg_task_ready(eg_context *ctx);
+
 /* ---------------------------------------------------------------------------
  * The process-wide thread pool
  *

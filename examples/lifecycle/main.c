@@ -45,6 +45,10 @@
  * A libmicrohttpd daemon in external polling mode is driven by one thread,
  * so a server's Start and Stop are one task here (server_run): it serves
  * until the group's context is done, then stops under the stop timeout.
+ * Where go-kratos counts Starts that have begun with a WaitGroup, each
+ * server here is started with eg_group_start, which returns once the
+ * server listens (eg_task_ready) or has failed: the signal watcher is
+ * registered only once every server listens.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -62,44 +66,17 @@
 
 enum { MAX_SERVERS = 8 };
 
-/* sync.WaitGroup's Add/Done/Wait, the part go-kratos uses. */
-struct latch {
-  pthread_mutex_t mu;
-  pthread_cond_t cond;
-  int count;
-};
-
-static void latch_done(struct latch *l) {
-  pthread_mutex_lock(&l->mu);
-  if (--l->count == 0)
-    pthread_cond_broadcast(&l->cond);
-  pthread_mutex_unlock(&l->mu);
-}
-
-static void latch_wait(struct latch *l) {
-  pthread_mutex_lock(&l->mu);
-  while (l->count > 0)
-    pthread_cond_wait(&l->cond, &l->mu);
-  pthread_mutex_unlock(&l->mu);
-}
-
 struct app {
   eg_context *app_ctx; /* a.ctx: canceled by a.Stop() on a signal */
-  struct latch started;
   struct server servers[MAX_SERVERS];
   int n_servers;
   sigset_t signals; /* SIGINT, SIGTERM: blocked in every thread */
 };
 
-struct start_arg {
-  struct app *app;
-  struct server *srv;
-};
-
+/* A started task: `ctx` is its own (eg_group_start), which server_run
+ * marks ready once the server listens. */
 static eg_error *run_server(eg_context *ctx, void *arg) {
-  struct start_arg *start = arg;
-  latch_done(&start->app->started); /* its Start has begun: wg.Done() */
-  return server_run(start->srv, ctx);
+  return server_run(arg, ctx);
 }
 
 /*
@@ -183,21 +160,20 @@ static int run(struct app *app) {
     return 1;
   }
   /* A task that did not start stops the others and fails the run: with no
-   * signal watcher the blocked SIGTERM would never stop the servers. */
+   * signal watcher the blocked SIGTERM would never stop the servers. A
+   * server that failed before it listened (eg_group_start returned 0) has
+   * had its error recorded, which cancels the others; the rest are started
+   * anyway, and stop at once. */
   int not_started = 0;
-  struct start_arg starts[MAX_SERVERS];
-  app->started.count = app->n_servers; /* wg.Add, once for all */
   for (int i = 0; i < app->n_servers; i++) {
-    starts[i] = (struct start_arg){app, &app->servers[i]};
-    int go = eg_group_go(group, run_server, &starts[i]);
-    if (go != EG_OK) {
+    int start = eg_group_start(group, run_server, &app->servers[i], NULL);
+    if (start < 0) {
       fprintf(stderr, "lifecycle: cannot start server %s: %s\n",
-              app->servers[i].name, eg_strerror(go));
-      latch_done(&app->started); /* never started: nothing to wait for */
+              app->servers[i].name, eg_strerror(start));
       not_started = 1;
     }
   }
-  latch_wait(&app->started); /* wg.Wait(): every Start has begun */
+  /* Every server listens (or failed): now the signals may stop them. */
   int go = eg_group_go(group, watch_signals, app);
   if (go != EG_OK) {
     fprintf(stderr, "lifecycle: cannot start the signal watcher: %s\n",
@@ -224,8 +200,7 @@ static int run(struct app *app) {
 }
 
 int main(int argc, char **argv) {
-  static struct app app = {
-      .started = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0}};
+  static struct app app;
   setvbuf(stdout, NULL, _IOLBF, 0);
   int status = parse_args(&app, argc, argv);
   if (status != 0)

@@ -175,6 +175,7 @@ eg_error *server_run(struct server *srv, eg_context *ctx) {
   eg_error *err = listen_on_loopback(srv);
   if (err != NULL)
     return err;
+  eg_task_ready(ctx); /* listening: the starter goes on */
   err = serve(srv, ctx);
   if (err != NULL) {
     MHD_stop_daemon(srv->daemon);

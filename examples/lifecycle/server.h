@@ -32,7 +32,9 @@ struct server {
 };
 
 /*
- * Listens, serves until `ctx` is done or the server fails, then stops.
+ * Listens, tells eg_task_ready(ctx) (the task was started with
+ * eg_group_start), serves until `ctx` is done or the server fails, then
+ * stops.
  * Returns NULL after a graceful stop; else an owned error: the listen
  * failed, /fail was requested, or the stop timeout ended the stop
  * (code EG_EDEADLINE_EXCEEDED).

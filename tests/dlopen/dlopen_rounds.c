@@ -103,6 +103,8 @@
   X(eg_group_skip_when_canceled, EG_STABLE_1_1_NODE)                           \
   X(eg_group_skipped, EG_STABLE_1_1_NODE)                                      \
   X(eg_group_resize_limit, EG_STABLE_1_1_NODE)                                 \
+  X(eg_group_start, EG_STABLE_1_1_NODE)                                        \
+  X(eg_task_ready, EG_STABLE_1_1_NODE)                                         \
   X(eg_group_admit, EG_EXPERIMENTAL_NODE)                                      \
   X(eg_group_try_admit, EG_EXPERIMENTAL_NODE)                                  \
   X(eg_group_external_done, EG_EXPERIMENTAL_NODE)                              \
