@@ -173,13 +173,8 @@ int eg_group_on_task_done(eg_group *group, eg_task_done_fn done,
 
 /* The error is recorded first; the callback borrows it through a reference
  * of its own, as recording may release it (a lost race, a dropped one). */
-void eg__extras_task_done(eg_group *group, eg__extras *extras, void *arg,
-                          eg_error *error) {
-  if (extras->done == NULL) {
-    if (error != NULL)
-      eg__extras_record_error(group, extras, error);
-    return;
-  }
+void eg__extras_report_done(eg_group *group, eg__extras *extras, void *arg,
+                            eg_error *error) {
   eg_error_retain(error);
   if (error != NULL)
     eg__extras_record_error(group, extras, error);
@@ -274,17 +269,26 @@ int eg__extras_unhook(eg_group *group, eg__extras *extras) {
   return stopped;
 }
 
-int eg__extras_skips(eg_group *group, eg__extras *extras) {
-  if (!extras->skip || !is_canceled(group))
+int eg__extras_skips_canceled(eg_group *group, eg__extras *extras) {
+  if (!is_canceled(group))
     return 0;
   /* Relaxed: a statistic, read by eg_group_skipped. */
   atomic_fetch_add_explicit(&extras->skipped, 1, memory_order_relaxed);
   return 1;
 }
 
-int eg__extras_refused(eg__extras *extras) {
-  atomic_fetch_add_explicit(&extras->skipped, 1, memory_order_relaxed);
-  return EG_ESKIPPED;
+int eg__extras_refuses(eg_group *group, int admission) {
+  eg__extras *extras = eg__extras_of(group);
+  if (admission == EG_LIMIT_SKIPPED) {
+    atomic_fetch_add_explicit(&extras->skipped, 1, memory_order_relaxed);
+    return 1;
+  }
+  if (!eg__extras_skips(group, extras))
+    return 0;
+  /* Canceled while blocked, before the sweep refused this caller: the
+   * releaser counted the task in; give its slot and count back. */
+  eg__group_task_done(group);
+  return 1;
 }
 
 int eg__extras_skips_queued(eg_group *group, eg__extras *extras, void *arg) {

@@ -45,22 +45,38 @@ static inline eg__extras *eg__extras_of(eg_group *group) {
 int eg__extras_record_error(eg_group *group, eg__extras *extras,
                             eg_error *error);
 
+/* The same with a task-done callback: records, then reports. */
+void eg__extras_report_done(eg_group *group, eg__extras *extras, void *arg,
+                            eg_error *error);
+
 /* A task of a group with extras returned `error` (NULL or owned): records
  * it and calls the task-done callback, if any, with `arg`. */
-void eg__extras_task_done(eg_group *group, eg__extras *extras, void *arg,
-                          eg_error *error);
+static inline void eg__extras_task_done(eg_group *group, eg__extras *extras,
+                                        void *arg, eg_error *error) {
+  if (extras->done != NULL)
+    eg__extras_report_done(group, extras, arg, error);
+  else if (error != NULL)
+    eg__extras_record_error(group, extras, error);
+}
+
+/* The same, in skip mode only. */
+int eg__extras_skips_canceled(eg_group *group, eg__extras *extras);
 
 /* In skip mode, if the group is canceled: counts one task skipped and
  * returns 1 (its go call then returns EG_ESKIPPED). Else 0. */
-int eg__extras_skips(eg_group *group, eg__extras *extras);
+static inline int eg__extras_skips(eg_group *group, eg__extras *extras) {
+  return extras->skip && eg__extras_skips_canceled(group, extras);
+}
 
 /* The same for a task queued in worker mode: if skipped, it is also
  * reported to the task-done callback (which gets `arg`). */
 int eg__extras_skips_queued(eg_group *group, eg__extras *extras, void *arg);
 
-/* A go caller blocked at the limit was refused by the sweep (EG_LIMIT_SKIPPED):
- * counts it skipped and returns EG_ESKIPPED. */
-int eg__extras_refused(eg__extras *extras);
+/* A go caller blocked at the limit got `admission` (EG_LIMIT_HANDED or
+ * EG_LIMIT_SKIPPED): 1 if it must return EG_ESKIPPED (counted skipped),
+ * refused by the sweep, or handed a slot after the group was canceled
+ * (which is then given back). 0: start the task. */
+int eg__extras_refuses(eg_group *group, int admission);
 
 /* eg_group_free: gives the skip mode's hook back; returns 1 if the caller
  * must drop the hook's pin on the group (the hook will never run). */

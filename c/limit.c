@@ -282,6 +282,7 @@ void eg__limit_skip_blocked(eg_limit *limit) {
     if (!is_async(waiter)) {
       eg__list_remove(&waiter->notice.link);
       eg__list_push_back(&refused, &waiter->notice.link);
+      /* acq_rel: as the hand-off's decrement in eg__limit_release. */
       atomic_fetch_sub_explicit(limit->slots, QUEUED_ONE, memory_order_acq_rel);
     }
   }

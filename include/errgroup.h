@@ -313,7 +313,8 @@ EG_API int eg_group_with_context(eg_context *parent, eg_group **group_out,
  * every other. May be called from inside a task of the same group (nested
  * spawning) and after eg_group_wait returned (reuse). Returns EG_OK when the
  * task was started, else fn will never run: EG_EINVAL (NULL group or fn),
- * EG_ENOMEM, EG_EAGAIN (the pool has no thread and none could be created). Once
+ * EG_ENOMEM, EG_EAGAIN (the pool has no thread and none could be created),
+ * EG_ESKIPPED (skip mode, see eg_group_skip_when_canceled; since 1.1). Once
  * the pool has threads, failures to create more are absorbed: the task is
  * queued and runs on an existing thread, and the pool keeps trying to add
  * threads.
@@ -324,7 +325,7 @@ EG_API int eg_group_go(eg_group *group, eg_task_fn fn, void *arg);
  * Go's TryGo: starts the task only if a slot is free right now (always, with
  * no limit) and no go caller is already waiting for one. Never blocks.
  * Returns 1 if started, 0 if not (fn will never run), or a negative status
- * as eg_group_go (fn will never run either).
+ * as eg_group_go (fn will never run either), EG_ESKIPPED included.
  */
 EG_API int eg_group_try_go(eg_group *group, eg_task_fn fn, void *arg);
 
@@ -521,6 +522,32 @@ typedef void (*eg_task_done_fn)(void *done_arg, void *task_arg, int status,
                                 eg_error *error);
 
 /**
+ * Per-task completion: from now on done(done_arg, task_arg, status, error)
+ * is called once for every task started by eg_group_go or eg_group_try_go
+ * (nested and worker-mode tasks included; not for external tasks, whose
+ * binding knows when they end), on the thread that ran it, after the task
+ * returned and its error was recorded (so a kept error is already in
+ * eg_group_errors and the context already canceled by a first error), and
+ * before the task stops counting as active: a wait returns only after every
+ * call has returned. `status` is EG_OK and `error` what the task returned
+ * (NULL or borrowed for the call). A task skip mode did not start (see
+ * eg_group_skip_when_canceled) is reported with EG_ESKIPPED and a NULL
+ * error, on the thread that skipped it; a go/try_go call that was refused
+ * gets no call (its caller got EG_ESKIPPED). `done` runs as part of the
+ * task: it must not block for long, it may start tasks of the group, and
+ * waiting for the group from it is refused with EG_EDEADLK.
+ * Why a callback rather than a completion queue: C has no channel to hand
+ * out; a callback costs nothing when unused, allocates nothing per task and
+ * needs no bound, and a queue (a Go channel, a Python iterator, a mutex and
+ * a list) is a few lines on top of it.
+ * Must be called once, before the group's first task, and not concurrently
+ * with one. Returns EG_OK, EG_EINVAL (NULL group or done), EG_EBUSY
+ * (already set, or after the group's first task) or EG_ENOMEM. Since 1.1.
+ */
+EG_API int eg_group_on_task_done(eg_group *group, eg_task_done_fn done,
+                                 void *done_arg);
+
+/**
  * eg_group_wait with a bound: blocks until no task of the group is active
  * or `timeout_ns` nanoseconds have passed; a negative timeout waits
  * forever. Returns EG_OK once no task is active: *result is then exactly
@@ -556,32 +583,6 @@ EG_API int eg_group_wait_deadline(eg_group *group, int64_t deadline_ns,
  * error recorded. Thread-safe. Since 1.1.
  */
 EG_API int eg_group_idle(eg_group *group);
-
-/**
- * Per-task completion: from now on done(done_arg, task_arg, status, error)
- * is called once for every task started by eg_group_go or eg_group_try_go
- * (nested and worker-mode tasks included; not for external tasks, whose
- * binding knows when they end), on the thread that ran it, after the task
- * returned and its error was recorded (so a kept error is already in
- * eg_group_errors and the context already canceled by a first error), and
- * before the task stops counting as active: a wait returns only after every
- * call has returned. `status` is EG_OK and `error` what the task returned
- * (NULL or borrowed for the call). A task skip mode did not start (see
- * eg_group_skip_when_canceled) is reported with EG_ESKIPPED and a NULL
- * error, on the thread that skipped it; a go/try_go call that was refused
- * gets no call (its caller got EG_ESKIPPED). `done` runs as part of the
- * task: it must not block for long, it may start tasks of the group, and
- * waiting for the group from it is refused with EG_EDEADLK.
- * Why a callback rather than a completion queue: C has no channel to hand
- * out; a callback costs nothing when unused, allocates nothing per task and
- * needs no bound, and a queue (a Go channel, a Python iterator, a mutex and
- * a list) is a few lines on top of it.
- * Must be called once, before the group's first task, and not concurrently
- * with one. Returns EG_OK, EG_EINVAL (NULL group or done), EG_EBUSY
- * (already set, or after the group's first task) or EG_ENOMEM. Since 1.1.
- */
-EG_API int eg_group_on_task_done(eg_group *group, eg_task_done_fn done,
-                                 void *done_arg);
 
 /**
  * Changes the group's limit while tasks run (no peer has this; unlike

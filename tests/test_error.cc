@@ -163,18 +163,18 @@ TEST(StrError, EveryCodeHasItsOwnDescription) {
   std::set<std::string> texts;
   for (int code : {EG_OK, EG_EINVAL, EG_ENOMEM, EG_EAGAIN, EG_EBUSY,
                    EG_ETIMEDOUT, EG_ECANCELED, EG_EDEADLINE_EXCEEDED,
-                   EG_EDEADLK}) {
+                   EG_EDEADLK, EG_ESKIPPED}) {
     const char* text = eg_strerror(code);
     ASSERT_NE(nullptr, text) << "code " << code;
     EXPECT_STRNE("", text) << "code " << code;
     EXPECT_STRNE("unknown error", text) << "code " << code;
     texts.insert(text);
   }
-  EXPECT_EQ(9u, texts.size()) << "two codes share a description";
+  EXPECT_EQ(10u, texts.size()) << "two codes share a description";
 }
 
 TEST(StrError, UnknownCodesGiveUnknownError) {
-  for (int code : {1, 42, -9, -100, 12345, -2147483647 - 1, 2147483647}) {
+  for (int code : {1, 42, -10, -100, 12345, -2147483647 - 1, 2147483647}) {
     ASSERT_NE(nullptr, eg_strerror(code));
     EXPECT_STREQ("unknown error", eg_strerror(code)) << "code " << code;
   }

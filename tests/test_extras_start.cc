@@ -234,6 +234,30 @@ TEST(Start, NestedStartsFromPoolThreads) {
   EXPECT_EQ(nullptr, eg_group_wait(raw));
 }
 
+// In skip mode a canceled group starts nothing: EG_ESKIPPED, fn never ran.
+TEST(Start, SkipModeRefusesOnceCanceled) {
+  GroupPtr g = NewGroup();
+  ASSERT_EQ(EG_OK, eg_group_skip_when_canceled(g.get()));
+  ASSERT_EQ(1, StartFnIn(g.get(), [](eg_context* ctx) {
+              eg_task_ready(ctx);
+              return nullptr;
+            }));
+  ASSERT_EQ(EG_OK, eg_group_cancel(g.get(), nullptr));
+  std::atomic<int> ran{0};
+  eg_error* task_error = eg_error_nomem();
+  EXPECT_EQ(EG_ESKIPPED, StartFnIn(
+                             g.get(),
+                             [&](eg_context*) {
+                               ran = 1;
+                               return nullptr;
+                             },
+                             &task_error));
+  EXPECT_EQ(nullptr, task_error);
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  EXPECT_EQ(0, ran.load());
+  EXPECT_EQ(1, eg_group_skipped(g.get()));
+}
+
 TEST(Start, ReuseAfterWait) {
   GroupPtr g = NewGroup();
   for (int round = 0; round < 3; ++round) {
@@ -248,8 +272,8 @@ TEST(Start, ReuseAfterWait) {
 class StartFaults : public FaultModeTest {};
 
 // Every allocation of a start failing in turn: the start reports
-// EG_ENOMEM or EG_EAGAIN (the task never ran) or succeeds; it never hangs or leaks
-// (ASan), and the group stays usable.
+// EG_ENOMEM or EG_EAGAIN (the task never ran) or succeeds; it never hangs or
+// leaks (ASan), and the group stays usable.
 TEST_P(StartFaults, OutOfMemory) {
   GroupPtr g = NewGroup();
   bool succeeded = false;

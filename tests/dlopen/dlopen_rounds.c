@@ -96,12 +96,12 @@
   X(eg_group_canceled, EG_STABLE_1_1_NODE)                                     \
   X(eg_group_keep_errors, EG_STABLE_1_1_NODE)                                  \
   X(eg_group_errors, EG_STABLE_1_1_NODE)                                       \
-  X(eg_group_wait_timeout, EG_STABLE_1_1_NODE)                                 \
-  X(eg_group_wait_deadline, EG_STABLE_1_1_NODE)                                \
-  X(eg_group_idle, EG_STABLE_1_1_NODE)                                         \
   X(eg_group_on_task_done, EG_STABLE_1_1_NODE)                                 \
   X(eg_group_skip_when_canceled, EG_STABLE_1_1_NODE)                           \
   X(eg_group_skipped, EG_STABLE_1_1_NODE)                                      \
+  X(eg_group_wait_timeout, EG_STABLE_1_1_NODE)                                 \
+  X(eg_group_wait_deadline, EG_STABLE_1_1_NODE)                                \
+  X(eg_group_idle, EG_STABLE_1_1_NODE)                                         \
   X(eg_group_resize_limit, EG_STABLE_1_1_NODE)                                 \
   X(eg_group_start, EG_STABLE_1_1_NODE)                                        \
   X(eg_task_ready, EG_STABLE_1_1_NODE)                                         \

@@ -53,13 +53,16 @@ typedef void (*eg_payload_release_fn)(void *payload);
  * In worker mode (eg_group_set_workers) the task counts as active at once,
  * even while it waits for a worker in the group's FIFO, so waits include
  * it; 0 then means it waits, and `admitted` is called when a worker frees.
- * Errors: EG_EINVAL (NULL group or admitted), EG_ENOMEM (nothing queued).
+ * Errors: EG_EINVAL (NULL group or admitted), EG_ENOMEM (nothing queued),
+ * EG_ESKIPPED (skip mode: the group is canceled; an admission queued before
+ * that is still admitted).
  */
 EG_API int eg_group_admit(eg_group *group, eg_notify_fn admitted, void *arg);
 
 /**
  * eg_group_try_go without starting anything: 1 if a slot was free right now
- * and the task is admitted (counted active), 0 if not. EG_EINVAL for NULL.
+ * and the task is admitted (counted active), 0 if not. EG_EINVAL for NULL,
+ * EG_ESKIPPED in skip mode once the group is canceled.
  */
 EG_API int eg_group_try_admit(eg_group *group);
 

@@ -257,6 +257,23 @@ int eg__group_runs_here(const eg_group *group) {
   return 0;
 }
 
+/* run_task's loop for a group with extras, out of line so that the plain
+ * loop keeps its shape: from the first task's end (`error`) on, records
+ * and reports each task, and runs the chained ones. In skip mode a blocked
+ * go caller's task is not taken over: once admitted, the caller itself
+ * checks whether to skip it. */
+static __attribute__((noinline)) void
+finish_with_extras(eg_group *group, eg__extras *extras, int may_chain,
+                   eg_task_fn fn, void *arg, eg_error *error) {
+  may_chain &= !extras->skip;
+  for (;;) {
+    eg__extras_task_done(group, extras, arg, error);
+    if (!finish_task(group, may_chain, 1, &fn, &arg))
+      return;
+    error = fn(group->ctx, arg);
+  }
+}
+
 static void run_task(void *owner, eg_task_fn fn, void *arg) {
   eg_group *group = owner;
   int may_chain = eg__pool_may_chain();
@@ -266,13 +283,11 @@ static void run_task(void *owner, eg_task_fn fn, void *arg) {
     eg_error *error = fn(group->ctx, arg);
     eg__extras *extras = eg__extras_of(group);
     if (extras != NULL) {
-      eg__extras_task_done(group, extras, arg, error);
-      /* In skip mode a blocked go caller's task is not taken over: once
-       * admitted, the caller itself checks whether to skip it. */
-      may_chain &= !extras->skip;
-    } else if (error != NULL) {
-      eg__group_record_first(group, error);
+      finish_with_extras(group, extras, may_chain, fn, arg, error);
+      break;
     }
+    if (error != NULL)
+      eg__group_record_first(group, error);
   } while (finish_task(group, may_chain, 1, &fn, &arg));
   eg__group_leave(&frame);
 }
@@ -308,17 +323,10 @@ int eg_group_go(eg_group *group, eg_task_fn fn, void *arg) {
       limit != NULL ? eg__limit_acquire(limit, group, fn, arg) : EG_LIMIT_TOOK;
   if (admission == EG_LIMIT_STARTED)
     return EG_OK; /* a releaser counted the task in and runs it */
-  if (admission == EG_LIMIT_SKIPPED)
-    return eg__extras_refused(extras); /* only skip mode refuses */
-  if (admission == EG_LIMIT_HANDED && extras != NULL &&
-      eg__extras_skips(group, extras)) {
-    /* Canceled while blocked, before the sweep refused this caller: the
-     * releaser counted the task in; give its slot and count back. */
-    eg__group_task_done(group);
-    return EG_ESKIPPED;
-  }
   if (admission == EG_LIMIT_TOOK)
     eg__group_count_in(group); /* else the releaser counted it */
+  else if (eg__extras_of(group) != NULL && eg__extras_refuses(group, admission))
+    return EG_ESKIPPED; /* read again: nothing stays live across blocking */
   return submit_task(group, fn, arg);
 }
 
