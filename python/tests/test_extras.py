@@ -91,6 +91,7 @@ def released_exactly_once():
         yield counter
         gc.collect()
         assert liberrgroup._pending_tasks == {}
+        assert liberrgroup._task_values == {}
         assert liberrgroup._exceptions == {}
         twice = {k for k in counter.released if counter.released.count(k) > 1}
         assert not twice, f"payloads released more than once: {twice}"
