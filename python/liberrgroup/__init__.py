@@ -65,6 +65,14 @@ it. ``close()`` (or leaving a ``with`` block) gives a group or context back
 to the library at once; otherwise that happens when the object is garbage
 collected.
 
+Beyond the reference (library 1.1, opt-in; python/README.md has the
+table): ``keep_errors``/``errors`` (every exception, as an ExceptionGroup),
+``skip_when_canceled`` (TaskSkipped), ``track_completions``/``as_completed``
+(an iterator of TaskResult), ``wait(timeout=...)``/``idle``,
+``cancel``/``canceled``, ``start`` (returns once the task calls
+``ready(value)``), ``resize_limit``. With a 1.0 library they raise
+NotImplementedError; everything else works.
+
 Exit. At interpreter exit (atexit) the module cancels its root context, so
 tasks that watch a context made from it stop, then waits for every live
 group: no task is left running Python code while the interpreter shuts
@@ -90,18 +98,25 @@ from ctypes import (
     c_int,
     c_int64,
     c_size_t,
+    c_uint64,
     c_void_p,
 )
-from typing import Any, Callable, Optional, Tuple
+from collections import deque
+from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 __all__ = [
+    "BaseExceptionGroup",
     "Canceled",
     "Context",
     "ContextError",
     "DeadlineExceeded",
+    "ExceptionGroup",
     "Group",
     "LibraryError",
     "LimitBusyError",
+    "Ready",
+    "TaskResult",
+    "TaskSkipped",
     "library_version",
     "EG_OK",
     "EG_EINVAL",
@@ -111,6 +126,8 @@ __all__ = [
     "EG_ETIMEDOUT",
     "EG_ECANCELED",
     "EG_EDEADLINE_EXCEEDED",
+    "EG_EDEADLK",
+    "EG_ESKIPPED",
 ]
 
 # Status codes of include/errgroup.h.
@@ -122,6 +139,8 @@ EG_EBUSY = -4
 EG_ETIMEDOUT = -5
 EG_ECANCELED = -6
 EG_EDEADLINE_EXCEEDED = -7
+EG_EDEADLK = -8
+EG_ESKIPPED = -9
 
 # The code of the library errors that carry a Python exception ("PY").
 PYTHON_EXCEPTION_CODE = 0x5059
@@ -162,6 +181,55 @@ class LimitBusyError(LibraryError, RuntimeError):
     active: "errgroup: modify limit while N tasks in the group are still
     active".
     """
+
+
+class TaskSkipped(LibraryError, RuntimeError):
+    """Skip mode (``Group.skip_when_canceled``): the task was not started
+    because the group is canceled (EG_ESKIPPED).
+
+    Raised by ``go``, ``try_go`` and ``start`` instead of starting the
+    task, as a closed ``concurrent.futures`` executor or Trio nursery
+    raises RuntimeError from ``submit``/``start_soon``: a loop that hands
+    out work stops at the first refusal instead of dropping tasks without
+    noticing. ``str()`` is "errgroup: task skipped, group canceled".
+    """
+
+
+# Exception groups: the builtins on Python 3.11+; before that the PyPI
+# backport `exceptiongroup` if it is installed (what Trio and pytest use),
+# else the minimal stand-in below (``message``, ``exceptions``, and a
+# BaseExceptionGroup of Exceptions only is an ExceptionGroup, as in 3.11;
+# no ``except*``, ``split`` or ``subgroup``).
+try:
+    BaseExceptionGroup = BaseExceptionGroup  # type: ignore[misc]  # noqa: F821
+    ExceptionGroup = ExceptionGroup  # type: ignore[misc]  # noqa: F821
+except NameError:
+    try:
+        from exceptiongroup import BaseExceptionGroup, ExceptionGroup  # type: ignore
+    except ImportError:
+
+        class BaseExceptionGroup(BaseException):  # type: ignore[no-redef]
+            """Stand-in for Python 3.11's BaseExceptionGroup."""
+
+            def __new__(cls, message: str, exceptions: Any) -> Any:
+                exceptions = tuple(exceptions)
+                if cls is BaseExceptionGroup and all(
+                    isinstance(e, Exception) for e in exceptions
+                ):
+                    cls = ExceptionGroup
+                return super().__new__(cls, message, exceptions)
+
+            def __init__(self, message: str, exceptions: Any) -> None:
+                super().__init__(message, tuple(exceptions))
+                self.message = message
+                self.exceptions = tuple(exceptions)
+
+            def __str__(self) -> str:
+                n = len(self.exceptions)
+                return f"{self.message} ({n} sub-exception{'s' if n != 1 else ''})"
+
+        class ExceptionGroup(BaseExceptionGroup, Exception):  # type: ignore[no-redef]
+            """Stand-in for Python 3.11's ExceptionGroup."""
 
 
 # ---------------------------------------------------------------------------
@@ -265,7 +333,52 @@ _eg_group_set_limit = _prototype(
 _eg_group_set_workers = _prototype("eg_group_set_workers", c_int, c_void_p, c_int)
 _eg_group_wait = _prototype("eg_group_wait", c_void_p, c_void_p)
 _eg_group_free = _prototype("eg_group_free", None, c_void_p)
-del _prototype
+
+# void (*eg_task_done_fn)(void *done_arg, void *task_arg, int status,
+#                         eg_error *error)
+_TASK_DONE_FN = CFUNCTYPE(None, c_void_p, c_void_p, c_int, c_void_p)
+
+
+def _optional(name: str, restype: Any, *argtypes: Any) -> Any:
+    """Beyond the reference (since 1.1): a function an older library (a
+    system liberrgroup.so.1 of 1.0) lacks. The module still loads; only the
+    methods that need it raise NotImplementedError (_need)."""
+    try:
+        return _prototype(name, restype, *argtypes)
+    except AttributeError:
+        return None
+
+
+_eg_group_keep_errors = _optional("eg_group_keep_errors", c_int, c_void_p, c_size_t)
+_eg_group_errors = _optional(
+    "eg_group_errors", c_int, c_void_p, POINTER(c_void_p), c_size_t, POINTER(c_uint64)
+)
+_eg_group_skip_when_canceled = _optional("eg_group_skip_when_canceled", c_int, c_void_p)
+_eg_group_canceled = _optional("eg_group_canceled", c_int, c_void_p)
+_eg_group_skipped = _optional("eg_group_skipped", c_int64, c_void_p)
+_eg_group_on_task_done = _optional(
+    "eg_group_on_task_done", c_int, c_void_p, _TASK_DONE_FN, c_void_p
+)
+_eg_group_wait_timeout = _optional(
+    "eg_group_wait_timeout", c_int, c_void_p, c_int64, POINTER(c_void_p)
+)
+_eg_group_idle = _optional("eg_group_idle", c_int, c_void_p)
+_eg_group_cancel = _optional("eg_group_cancel", c_int, c_void_p, c_void_p)
+_eg_group_start = _optional(
+    "eg_group_start", c_int, c_void_p, _TASK_FN, c_void_p, POINTER(c_void_p)
+)
+_eg_task_ready = _optional("eg_task_ready", c_int, c_void_p)
+_eg_group_resize_limit = _optional("eg_group_resize_limit", c_int, c_void_p, c_int)
+del _prototype, _optional
+
+
+def _need(function: Any, name: str) -> Any:
+    if function is None:
+        raise NotImplementedError(
+            f"{name}: the loaded liberrgroup {library_version()} does not "
+            "have it (it is new in 1.1)"
+        )
+    return function
 
 _CANCELED_ERROR = _eg_error_canceled()
 _DEADLINE_EXCEEDED_ERROR = _eg_error_deadline_exceeded()
@@ -299,10 +412,15 @@ _registry_lock = threading.Lock()
 # Notified when _pending_tasks becomes empty (for the exit drain).
 _no_pending_tasks = threading.Condition(_registry_lock)
 _next_id = itertools.count(1)  # 0 would be NULL
-# task id -> (group, fn, args, kwargs): from just before the task is handed
-# to the library until it has returned (or was not started). Holding the
+# task id -> (group, fn, args, kwargs), plus the Ready for a task of
+# Group.start: from just before the task is handed to the library until it
+# has returned (or was not started); for a group whose task ends the
+# library reports (Group._reports_ends), until that report. Holding the
 # group keeps it alive, hence in _live_groups, while it has tasks.
 _pending_tasks: dict = {}
+# task id -> what fn returned, for a group that tracks completions: from
+# the task's return until its report.
+_task_values: dict = {}
 # payload id -> exception object: until the library releases the payload.
 _exceptions: dict = {}
 
@@ -385,16 +503,19 @@ def _exception_from_error(error: int) -> BaseException:
 
 
 def _run_task(ctx: Optional[int], task_id: Optional[int]) -> Optional[int]:
-    # The one task trampoline: runs on a library thread with the GIL taken
-    # by ctypes. Returns NULL or an owned eg_error; never raises (ctypes
-    # would only print the exception and return NULL: a lost failure).
+    # The task trampoline of go/try_go: runs on a library thread with the
+    # GIL taken by ctypes. Returns NULL or an owned eg_error; never raises
+    # (ctypes would only print the exception and return NULL: a lost
+    # failure).
     entry = _pending_tasks.get(task_id)
     if entry is None:  # pragma: no cover - cannot happen
         return _eg_error_new(EG_EINVAL, b"liberrgroup (Python): unknown task")
-    _group, fn, args, kwargs = entry
-    del entry, _group
+    group, fn, args, kwargs = entry
+    del entry
     try:
-        fn(*args, **kwargs)
+        value = fn(*args, **kwargs)
+        if group._results is not None:  # kept for its TaskResult
+            _task_values[task_id] = value
         return None
     except BaseException as exc:  # a task's SystemExit too: it is its error
         try:
@@ -402,10 +523,74 @@ def _run_task(ctx: Optional[int], task_id: Optional[int]) -> Optional[int]:
         except BaseException:  # pragma: no cover - out of memory
             return _eg_error_new(PYTHON_EXCEPTION_CODE, b"lost exception")
     finally:
+        # A group with the task-done callback: that call, not this one,
+        # forgets the task (it needs it, and it comes after this).
+        reported = group._reports_ends
+        del group
+        if not reported:
+            _forget_task(task_id)
+
+
+def _run_started_task(ctx: Optional[int], task_id: Optional[int]) -> Optional[int]:
+    # The trampoline of Group.start: as _run_task, with `ready` for fn. `ctx`
+    # is the task's own context, freed by the library once this returns:
+    # the Ready (and its Context) let go of it first. A started task is
+    # reported and forgotten here, not by _task_done: the library's
+    # task-done call for it carries the library's own argument, not this
+    # id (1.1 as merged so far), so _task_done finds nothing to report.
+    entry = _pending_tasks.get(task_id)
+    if entry is None:  # pragma: no cover - cannot happen
+        return _eg_error_new(EG_EINVAL, b"liberrgroup (Python): unknown task")
+    group, fn, args, kwargs, ready = entry
+    value = exc = None
+    try:
+        ready._open(ctx)
+        value = fn(*args, ready=ready, **kwargs)
+        return None
+    except BaseException as raised:  # as in _run_task
+        exc = raised
+        try:
+            return _wrap_exception(raised)
+        except BaseException:  # pragma: no cover - out of memory
+            return _eg_error_new(PYTHON_EXCEPTION_CODE, b"lost exception")
+    finally:
+        ready._close()
+        try:
+            if group._results is not None:
+                group._report(TaskResult(entry, value, exc, skipped=False))
+        finally:
+            del group, ready, entry, exc, value
+            _forget_task(task_id)
+
+
+def _task_done(
+    done_arg: Optional[int], task_id: Optional[int], status: int, error: Optional[int]
+) -> None:
+    # The task-done callback (eg_group_on_task_done) of every group that
+    # tracks completions or skips: once per task the library started or
+    # skipped, on the thread that ran or skipped it, before the task stops
+    # counting as active (so a wait returns only after this). `error` is
+    # borrowed for the call. Forgets the task; never raises.
+    entry = _pending_tasks.get(task_id)
+    try:
+        if entry is not None and entry[0]._results is not None:
+            value = _task_values.pop(task_id, None)
+            if status == EG_ESKIPPED:
+                result = TaskResult(entry, None, None, skipped=True)
+            else:
+                exc = _exception_from_error(error) if error else None
+                result = TaskResult(entry, value, exc, skipped=False)
+            entry[0]._report(result)
+    except BaseException:  # pragma: no cover - out of memory
+        pass
+    finally:
         _forget_task(task_id)
+        del entry
 
 
 _RUN_TASK = _TASK_FN(_run_task)
+_RUN_STARTED_TASK = _TASK_FN(_run_started_task)
+_TASK_DONE = _TASK_DONE_FN(_task_done)
 
 
 # ---------------------------------------------------------------------------
@@ -601,6 +786,98 @@ _root_context = Context.with_cancel(Context.background())
 
 
 # ---------------------------------------------------------------------------
+# Beyond the reference: what the extras hand out
+# ---------------------------------------------------------------------------
+
+
+class Ready:
+    """What a task started by ``Group.start`` receives as ``ready=``.
+
+    ``ready(value=None)`` tells the starter the task is ready: ``start``
+    returns `value`. Callable from any thread; only the first call counts
+    (it returns True, later ones and calls after the task returned return
+    False and change nothing). ``ready.context`` is the task's own context
+    (a child of the group's, canceled with it), usable until the task
+    returns; closed after (``done()``, ``err()``, ``cause()`` stay
+    readable if it was done then).
+    """
+
+    __slots__ = ("_lock", "_ptr", "_called", "_value", "context")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ptr: Optional[int] = None
+        self._called = False
+        self._value: Any = None
+        self.context: Optional[Context] = None
+
+    def _open(self, ctx: int) -> None:
+        self._ptr = ctx
+        self.context = Context(ctx, owned=False)
+
+    def _close(self) -> None:
+        # The library frees the context once the trampoline returns: no call
+        # may use it after this (the lock orders it after any __call__).
+        with self._lock:
+            self._ptr = None
+            if self.context is not None:
+                self.context.close()
+
+    def __call__(self, value: Any = None) -> bool:
+        with self._lock:
+            if self._ptr is None or self._called:
+                return False
+            self._called = True
+            self._value = value  # read by start() once eg_task_ready woke it
+            status = _eg_task_ready(self._ptr)
+        if status < 0:  # pragma: no cover - the library refused its own context
+            _raise_for_status(status, "eg_task_ready")
+        return status == 1
+
+    def __repr__(self) -> str:
+        return f"<liberrgroup.Ready called={self._called}>"
+
+
+class TaskResult:
+    """One task's end, as ``Group.as_completed()`` yields it.
+
+    ``fn``, ``args``, ``kwargs``: the task as given to go/try_go/start
+    (without ``ready``). ``value``: what fn returned (None if it raised or
+    was skipped). ``exception``: the very exception it raised, or None.
+    ``skipped``: True for a task skip mode did not start (a task queued in
+    worker mode when the group was canceled; it never ran). ``result()``
+    returns ``value``, raises ``exception``, or TaskSkipped.
+    """
+
+    __slots__ = ("fn", "args", "kwargs", "value", "exception", "skipped")
+
+    def __init__(
+        self, entry: tuple, value: Any, exception: Optional[BaseException], skipped: bool
+    ) -> None:
+        self.fn, self.args, self.kwargs = entry[1:4]
+        self.value = value
+        self.exception = exception
+        self.skipped = skipped
+
+    def result(self) -> Any:
+        if self.skipped:
+            raise TaskSkipped(EG_ESKIPPED, _strerror(EG_ESKIPPED))
+        if self.exception is not None:
+            raise self.exception
+        return self.value
+
+    def __repr__(self) -> str:
+        name = getattr(self.fn, "__qualname__", repr(self.fn))
+        if self.skipped:
+            state = "skipped"
+        elif self.exception is not None:
+            state = f"raised {type(self.exception).__name__}"
+        else:
+            state = f"returned {self.value!r}"
+        return f"<liberrgroup.TaskResult {name} {state}>"
+
+
+# ---------------------------------------------------------------------------
 # Groups
 # ---------------------------------------------------------------------------
 
@@ -613,15 +890,42 @@ class Group:
     ``Group()`` is Go's zero Group (no context, no limit). As a context
     manager, leaving the block waits for every task, closes the group and
     raises the first exception of a task (if the block itself raised, that
-    exception propagates instead, after the wait).
+    exception propagates instead, after the wait). A group that keeps every
+    error (``keep_errors``) raises them all instead, as one exception group.
+
+    Beyond the reference (opt-in, library 1.1): ``keep_errors``/``errors``,
+    ``skip_when_canceled``, ``track_completions``/``as_completed``,
+    ``wait(timeout=...)``/``idle``, ``cancel``/``canceled``, ``start``,
+    ``resize_limit``. A group that uses none of them behaves, and costs, as
+    before.
     """
 
-    __slots__ = ("_ptr", "__weakref__")
+    __slots__ = (
+        "_ptr",
+        "_used",  # a task was handed to the library (opt-ins come before)
+        "_reports_ends",  # the library's task-done callback is installed
+        "_keeps_errors",  # keep_errors was called
+        "_final_errors",  # (errors, dropped) snapshot taken by close()
+        "_results",  # track_completions: deque of TaskResult, else None
+        "_results_ready",  # Condition guarding _results and _outstanding
+        "_outstanding",  # tracked tasks started whose result is not queued
+        "__weakref__",
+    )
 
     def __init__(self) -> None:
         out = c_void_p()
         _raise_for_status(_eg_group_new(byref(out)), "eg_group_new")
-        self._ptr = out.value
+        self._adopt(out.value)
+
+    def _adopt(self, ptr: int) -> None:
+        self._ptr = ptr
+        self._used = False
+        self._reports_ends = False
+        self._keeps_errors = False
+        self._final_errors: Optional[Tuple[Optional[BaseException], int]] = None
+        self._results: Optional[deque] = None
+        self._results_ready: Optional[threading.Condition] = None
+        self._outstanding = 0
         _live_groups.add(self)
 
     @classmethod
@@ -640,8 +944,7 @@ class Group:
         )
         _raise_for_status(status, "eg_group_with_context")
         group = cls.__new__(cls)
-        group._ptr = group_out.value
-        _live_groups.add(group)
+        group._adopt(group_out.value)
         return group, Context(ctx_out.value, owned=True)
 
     def _handle(self) -> int:
@@ -650,51 +953,70 @@ class Group:
         return self._ptr
 
     def _start(
-        self, starter: Any, started: int, fn: Callable, args: tuple, kwargs: dict
+        self, starter: Any, trampoline: Any, started: Tuple[int, ...], entry: tuple
     ) -> int:
-        """Registers the task, calls `starter`; unregisters it unless the
-        status is `started` (then C owns the id until the task returns)."""
-        if not callable(fn):
-            raise TypeError(f"{fn!r} is not callable")
+        """Registers the task, calls ``starter(group, trampoline, id)``;
+        unregisters it unless the status is in `started` (then C owns the
+        id until the task returns, or is reported)."""
+        if not callable(entry[1]):
+            raise TypeError(f"{entry[1]!r} is not callable")
         handle = self._handle()
         task_id = _new_id()
+        self._used = True
         with _registry_lock:
-            _pending_tasks[task_id] = (self, fn, args, kwargs)
+            _pending_tasks[task_id] = entry
+        tracked = self._results is not None
+        if tracked:
+            with self._results_ready:
+                self._outstanding += 1
         status = None
         try:
-            status = starter(handle, _RUN_TASK, task_id)
+            status = starter(handle, trampoline, task_id)
         finally:
-            if status != started:  # not started: C will never call it
+            if status not in started:
+                # Not started: C will never call it nor report it.
                 _forget_task(task_id)
+                if tracked:
+                    with self._results_ready:
+                        self._outstanding -= 1
+                        self._results_ready.notify_all()
         return status
 
     def go(self, fn: Callable, *args: Any, **kwargs: Any) -> None:
         """Go's Go: runs ``fn(*args, **kwargs)`` on a library thread.
 
         Blocks while the group's limit is reached (the GIL is released).
+        In skip mode raises TaskSkipped, starting nothing, once the group
+        is canceled (also when the cancellation comes while it blocks).
         """
-        status = self._start(_eg_group_go, EG_OK, fn, args, kwargs)
-        if status == EG_EAGAIN:
-            raise RuntimeError(f"eg_group_go: {_strerror(status)}")
-        _raise_for_status(status, "eg_group_go")
+        status = self._start(
+            _eg_group_go, _RUN_TASK, (EG_OK,), (self, fn, args, kwargs)
+        )
+        if status != EG_OK:
+            _raise_for_start(status, "eg_group_go")
 
     def try_go(self, fn: Callable, *args: Any, **kwargs: Any) -> bool:
-        """Go's TryGo: starts the task only if a slot is free right now."""
-        status = self._start(_eg_group_try_go, 1, fn, args, kwargs)
+        """Go's TryGo: starts the task only if a slot is free right now.
+
+        In skip mode raises TaskSkipped once the group is canceled (False
+        keeps meaning "no free slot").
+        """
+        status = self._start(
+            _eg_group_try_go, _RUN_TASK, (1,), (self, fn, args, kwargs)
+        )
         if status == 1:
             return True
         if status == 0:
             return False
-        if status == EG_EAGAIN:
-            raise RuntimeError(f"eg_group_try_go: {_strerror(status)}")
-        _raise_for_status(status, "eg_group_try_go")
+        _raise_for_start(status, "eg_group_try_go")
         return False  # pragma: no cover
 
     def set_limit(self, n: int) -> None:
         """Go's SetLimit: at most `n` tasks at once; negative: no limit.
 
         Raises LimitBusyError (with the reference's panic text) when a
-        limit is set while tasks of the group are active.
+        limit is set while tasks of the group are active. To change a limit
+        while tasks run, use ``resize_limit``.
         """
         refusal = c_void_p()
         status = _eg_group_set_limit(self._handle(), int(n), byref(refusal))
@@ -719,18 +1041,309 @@ class Group:
             _eg_group_set_workers(self._handle(), int(n)), "eg_group_set_workers"
         )
 
-    def wait(self) -> None:
+    def wait(self, timeout: Optional[float] = None) -> bool:
         """Go's Wait: waits for all tasks; raises the first exception.
 
         The exception is the very object the task raised. It is sticky:
-        every later wait raises it again.
+        every later wait raises it again. Returns True (None before 1.1).
+
+        With a `timeout` in seconds (since 1.1): returns False if tasks are
+        still running when it passes; then nothing is canceled, the tasks
+        keep running and you may wait again. Once every task has returned
+        it does exactly what ``wait()`` does (cancels the context, raises
+        the first exception, else returns True). Unlike ``wait()`` it does
+        not run queued tasks on the calling thread. ``timeout=0`` polls.
         """
-        error = _eg_group_wait(self._handle())  # GIL released meanwhile
+        if timeout is None:
+            error = _eg_group_wait(self._handle())  # GIL released meanwhile
+        else:
+            wait_timeout = _need(_eg_group_wait_timeout, "eg_group_wait_timeout")
+            result = c_void_p()
+            status = wait_timeout(
+                self._handle(), _seconds_to_ns(timeout), byref(result)
+            )
+            if status == EG_ETIMEDOUT:
+                return False
+            _raise_for_status(status, "eg_group_wait_timeout")
+            error = result.value
         if error:
             raise _exception_from_error(error)
+        return True
+
+    # -- beyond the reference (since 1.1) ---------------------------------
+
+    @property
+    def idle(self) -> bool:
+        """True if no task is active (a wait would return at once). Never
+        blocks, cancels nothing."""
+        status = _need(_eg_group_idle, "eg_group_idle")(self._handle())
+        if status < 0:
+            _raise_for_status(status, "eg_group_idle")
+        return status == 1
+
+    def cancel(self, cause: Optional[BaseException] = None) -> None:
+        """Cancels the group without a task error (idempotent).
+
+        The group's context (``with_context``) is canceled with `cause`
+        (default: Canceled; ``ctx.cause()`` is the very object; the first
+        cancellation wins), and the group counts as canceled
+        (``canceled``, skip mode). No error is recorded: ``wait`` still
+        raises nothing when every task succeeded.
+        """
+        group_cancel = _need(_eg_group_cancel, "eg_group_cancel")
+        handle = self._handle()
+        error = None if cause is None else _wrap_exception(cause)
+        try:
+            status = group_cancel(handle, error)
+        finally:
+            if error is not None:
+                _eg_error_release(error)  # the context took its own reference
+        _raise_for_status(status, "eg_group_cancel")
+
+    @property
+    def canceled(self) -> bool:
+        """True once the group is canceled: a ``with_context`` group once
+        its context is done (a task error, ``cancel``, the parent, the end
+        of a wait); a ``Group()`` once a task raised or ``cancel`` was
+        called."""
+        status = _need(_eg_group_canceled, "eg_group_canceled")(self._handle())
+        if status < 0:
+            _raise_for_status(status, "eg_group_canceled")
+        return status == 1
+
+    def _report_task_ends(self) -> None:
+        """Installs the module's task-done callback (once, before the first
+        task): completions and skipped tasks are reported to _task_done."""
+        if self._reports_ends:
+            return
+        if self._used:
+            raise LibraryError(EG_EBUSY, "errgroup: only before the group's first task")
+        on_task_done = _need(_eg_group_on_task_done, "eg_group_on_task_done")
+        _raise_for_status(
+            on_task_done(self._handle(), _TASK_DONE, None), "eg_group_on_task_done"
+        )
+        self._reports_ends = True
+
+    def keep_errors(self, max_errors: int) -> None:
+        """Keeps every exception the tasks raise (at most `max_errors`, in
+        the order they were recorded; later ones are dropped and counted),
+        not only the first. Once, before the first task.
+
+        Then ``errors()`` gives them as an exception group, and leaving a
+        ``with`` block raises that group instead of the first exception.
+        ``wait()`` still raises the first (``errors().exceptions[0]``, the
+        very same object). Memory: one pointer per kept error in the
+        library (plus the exception object itself), up to `max_errors`.
+        Errors accumulate across rounds of reuse.
+        ValueError for max_errors < 1; LibraryError (EG_EBUSY) when called
+        again or after the first task.
+        """
+        max_errors = int(max_errors)
+        if max_errors < 1:
+            raise ValueError("keep_errors: max_errors must be at least 1")
+        keep = _need(_eg_group_keep_errors, "eg_group_keep_errors")
+        _raise_for_status(keep(self._handle(), max_errors), "eg_group_keep_errors")
+        self._keeps_errors = True
+
+    def _kept_errors(self) -> Tuple[List[BaseException], int]:
+        group_errors = _need(_eg_group_errors, "eg_group_errors")
+        handle = self._handle()
+        dropped = c_uint64()
+        array = None
+        capacity = 0
+        while True:
+            count = group_errors(handle, array, capacity, byref(dropped))
+            if count < 0:
+                _raise_for_status(count, "eg_group_errors")
+            written = min(count, capacity)
+            if count <= capacity:
+                break
+            # More than room for (new errors came meanwhile): give back the
+            # references written and ask again with room for all.
+            for i in range(written):
+                _eg_error_release(array[i])
+            capacity = count
+            array = (c_void_p * capacity)()
+        try:
+            exceptions = [_exception_from_error(array[i]) for i in range(written)]
+        finally:
+            for i in range(written):  # owned references: each given back once
+                _eg_error_release(array[i])
+        return exceptions, dropped.value
+
+    def errors(self) -> Optional[BaseExceptionGroup]:
+        """None if no task has raised, else every kept exception (in record
+        order, the first being what ``wait`` raises) as an ExceptionGroup
+        (a BaseExceptionGroup if one is not an Exception, e.g. SystemExit).
+        A snapshot: callable while tasks run, and after ``close()`` (what
+        was kept then). ValueError unless ``keep_errors`` was called.
+        """
+        if self._ptr is None and self._final_errors is not None:
+            return self._final_errors[0]
+        if not self._keeps_errors:
+            raise ValueError("errors: the group does not keep errors (keep_errors)")
+        exceptions, dropped = self._kept_errors()
+        return _exception_group(exceptions, dropped)
+
+    @property
+    def dropped_errors(self) -> int:
+        """How many exceptions ``keep_errors`` did not keep (over
+        max_errors, or out of memory)."""
+        if self._ptr is None and self._final_errors is not None:
+            return self._final_errors[1]
+        if not self._keeps_errors:
+            raise ValueError("dropped_errors: the group does not keep errors (keep_errors)")
+        dropped = c_uint64()
+        group_errors = _need(_eg_group_errors, "eg_group_errors")
+        status = group_errors(self._handle(), None, 0, byref(dropped))
+        if status < 0:
+            _raise_for_status(status, "eg_group_errors")
+        return dropped.value
+
+    def skip_when_canceled(self) -> None:
+        """Skip mode: once the group is canceled (see ``canceled``), no
+        task starts. ``go``, ``try_go`` and ``start`` raise TaskSkipped
+        instead (also a ``go`` blocked at the limit when the cancellation
+        comes); tasks queued in worker mode are not started (an
+        ``as_completed`` iterator reports them with ``skipped`` True).
+        Running tasks are untouched. ``skipped`` counts them all. Once,
+        before the first task; LibraryError (EG_EBUSY) otherwise.
+        """
+        skip = _need(_eg_group_skip_when_canceled, "eg_group_skip_when_canceled")
+        # Queued tasks that are skipped never reach a trampoline: only the
+        # task-done report tells this module to forget them.
+        self._report_task_ends()
+        _raise_for_status(skip(self._handle()), "eg_group_skip_when_canceled")
+
+    @property
+    def skipped(self) -> int:
+        """How many tasks skip mode did not start (refused calls included)."""
+        count = _need(_eg_group_skipped, "eg_group_skipped")(self._handle())
+        if count < 0:
+            _raise_for_status(count, "eg_group_skipped")
+        return count
+
+    def track_completions(self) -> None:
+        """Queues each task's end for ``as_completed()``: the library
+        reports every task started from now on (nested and worker-mode ones
+        included) as it ends. Once, before the first task; LibraryError
+        (EG_EBUSY) otherwise. The queue holds a TaskResult (with the task's
+        return value and arguments) per ended task until an iterator takes
+        it: drain it, or it grows by one per task.
+        """
+        if self._results is not None:
+            raise LibraryError(EG_EBUSY, "errgroup: completions are already tracked")
+        self._report_task_ends()
+        self._results_ready = threading.Condition(threading.Lock())
+        self._results = deque()
+
+    def _report(self, result: TaskResult) -> None:
+        with self._results_ready:
+            self._results.append(result)
+            self._outstanding -= 1
+            self._results_ready.notify_all()
+
+    def as_completed(self) -> Iterator[TaskResult]:
+        """An iterator over the tasks' ends, in the order they ended: one
+        TaskResult per task, each taken by one iterator only. It blocks
+        (GIL released) while tasks are running and their results not yet
+        in, and ends once every task started so far has been reported.
+        Needs ``track_completions()`` before the first task (ValueError
+        otherwise).
+
+            g = Group()
+            g.track_completions()
+            for url in urls:
+                g.go(fetch, url)
+            for done in g.as_completed():
+                print(done.args, done.exception or done.value)
+        """
+        if self._results is None:
+            raise ValueError("as_completed: call track_completions() before the first task")
+        return self._iterate_results()
+
+    def _iterate_results(self) -> Iterator[TaskResult]:
+        while True:
+            with self._results_ready:
+                self._results_ready.wait_for(
+                    lambda: self._results or self._outstanding == 0
+                )
+                if not self._results:
+                    return
+                result = self._results.popleft()
+            yield result
+
+    def start(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        """Trio's ``nursery.start``: runs ``fn(*args, ready=ready,
+        **kwargs)`` as ``go`` does (same limit), and blocks until the task
+        calls ``ready(value)``; returns `value` (default None), while the
+        task runs on. If fn returns without calling it: raises what fn
+        raised (the group records it too, as for any task), else returns
+        None. ``ready`` is a Ready (``ready.context`` is the task's own
+        context). TaskSkipped in skip mode once canceled.
+
+            port = g.start(serve, host)      # def serve(host, *, ready):
+                                             #     sock = bind(host)
+                                             #     ready(sock.getsockname()[1])
+        """
+        if "ready" in kwargs:
+            raise TypeError("start: 'ready' is the keyword start passes to fn")
+        group_start = _need(_eg_group_start, "eg_group_start")
+        ready = Ready()
+        task_error = c_void_p()
+        status = self._start(
+            lambda group, trampoline, task_id: group_start(
+                group, trampoline, task_id, byref(task_error)
+            ),
+            _RUN_STARTED_TASK,
+            (0, 1),
+            (self, fn, args, kwargs, ready),
+        )
+        if status == 1:
+            return ready._value
+        if status == 0:
+            if not task_error.value:
+                return None
+            try:
+                exc = _exception_from_error(task_error.value)
+            finally:
+                _eg_error_release(task_error.value)  # our owned reference
+            raise exc
+        _raise_for_start(status, "eg_group_start")
+        return None  # pragma: no cover
+
+    def resize_limit(self, n: int) -> None:
+        """Changes the limit while tasks run (thread-safe against go):
+        raising it admits the oldest blocked ``go`` callers at once, in
+        order; lowering it stops no task (new ones wait until fewer than
+        `n` run); negative: no limit. On a group without a limit it is
+        ``set_limit`` (LimitBusyError while tasks are active). ValueError
+        in worker mode.
+        """
+        resize = _need(_eg_group_resize_limit, "eg_group_resize_limit")
+        status = resize(self._handle(), int(n))
+        if status == EG_EBUSY:
+            raise LimitBusyError(
+                EG_EBUSY,
+                "errgroup: resize_limit: the group has no limit yet and tasks "
+                "are active (set_limit's rule)",
+            )
+        _raise_for_status(status, "eg_group_resize_limit")
+
+    # -- lifetime ------------------------------------------------------------
 
     def close(self) -> None:
-        """Gives the group back (idempotent). Running tasks finish."""
+        """Gives the group back (idempotent). Running tasks finish.
+
+        A group that keeps errors keeps answering ``errors()`` and
+        ``dropped_errors`` with what it had kept then.
+        """
+        if self._ptr is not None and self._keeps_errors:
+            exceptions, dropped = self._kept_errors()
+            self._final_errors = (_exception_group(exceptions, dropped), dropped)
+        self._free()
+
+    def _free(self) -> None:
         ptr, self._ptr = self._ptr, None
         if ptr is not None:
             _live_groups.discard(self)
@@ -744,9 +1357,15 @@ class Group:
             self.wait()
         except BaseException:
             if exc_type is None:
+                if self._keeps_errors:
+                    self.close()  # the snapshot errors() keeps answering
+                    kept = self.errors()
+                    if kept is not None:
+                        raise kept from None
                 raise
             # The block's own exception wins; the group's stays reachable
-            # only through wait(), which is gone with the group.
+            # only through wait(), which is gone with the group (and
+            # errors(), for a group that keeps them).
         finally:
             self.close()
         return False
@@ -754,11 +1373,33 @@ class Group:
     def __del__(self) -> None:
         if sys.is_finalizing():
             return
-        self.close()
+        self._free()
 
     def __repr__(self) -> str:
         state = "closed" if self._ptr is None else "open"
         return f"<liberrgroup.Group {state}>"
+
+
+def _raise_for_start(status: int, what: str) -> None:
+    """A go/try_go/start status that is not a start."""
+    if status == EG_ESKIPPED:
+        raise TaskSkipped(status, _strerror(status))
+    if status == EG_EAGAIN:
+        raise RuntimeError(f"{what}: {_strerror(status)}")
+    _raise_for_status(status, what)
+
+
+def _exception_group(
+    exceptions: List[BaseException], dropped: int
+) -> Optional[BaseExceptionGroup]:
+    if not exceptions:
+        return None
+    n = len(exceptions)
+    message = f"errgroup: {n} task error{'s' if n != 1 else ''}"
+    if dropped:
+        message += f" ({dropped} more dropped)"
+    # A BaseExceptionGroup of Exceptions only is an ExceptionGroup.
+    return BaseExceptionGroup(message, exceptions)
 
 
 # ---------------------------------------------------------------------------
