@@ -475,13 +475,20 @@ int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal) {
   return rc;
 }
 
+/* eg__limit_resize's count_in: one admitted request is counted active. */
+static void count_in_admitted(void *group) {
+  eg__group_count_in(group);
+}
+
 /*
  * The current limit takes the new capacity in place (a negative one: so
  * many slots that nobody ever queues), so go callers racing this call act
  * on it before or after. The requests it admits are counted active before
- * they are told, as a releaser does (finish_task), and told in order
- * after the locks are released (an admission runs user code). Without a
- * limit: set_limit, which refuses while tasks are active.
+ * they leave the limit's queue, as a releaser counts the next task in
+ * before its own leaves (finish_task), so a wait never sees the group idle
+ * in between; they are told in order after the locks are released (an
+ * admission runs user code). Without a limit: set_limit, which refuses
+ * while tasks are active.
  */
 int eg_group_resize_limit(eg_group *group, int limit) {
   if (group == NULL)
@@ -497,10 +504,8 @@ int eg_group_resize_limit(eg_group *group, int limit) {
   } else if (current == NULL) {
     rc = set_limit_locked(group, limit, NULL);
   } else {
-    int count =
-        eg__limit_resize(current, limit < 0 ? INT_MAX : limit, &admitted);
-    for (int i = 0; i < count; i++)
-      eg__group_count_in(group);
+    eg__limit_resize(current, limit < 0 ? INT_MAX : limit, count_in_admitted,
+                     group, &admitted);
   }
   pthread_mutex_unlock(&group->lock);
   eg__limit_grant_all(&admitted);
