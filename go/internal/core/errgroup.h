@@ -558,10 +558,13 @@ EG_API int eg_group_on_task_done(eg_group *group, eg_task_done_fn done,
  * context is canceled) and the same borrow rules (eg_group_free during the
  * wait included). Returns EG_ETIMEDOUT when the time passes first:
  * *result is NULL, nothing is canceled or recorded, the tasks keep running
- * and the caller may wait again. Unlike eg_group_wait it never runs the
- * group's queued tasks on the calling thread (one could overrun the time);
- * a pool thread that waits here counts as blocked, so the pool adds a
- * thread for queued work meanwhile. Any number of timed and untimed waits
+ * and the caller may wait again. Unlike eg_group_wait, a wait with a bound
+ * never runs the group's queued tasks on the calling thread (one could
+ * overrun the time); a pool thread that waits here counts as blocked, so
+ * the pool adds a thread for queued work meanwhile. A wait without a bound
+ * waits exactly as eg_group_wait does, running queued tasks too (so a
+ * worker-mode task the pool cannot start runs, see eg_group_set_workers).
+ * Any number of timed and untimed waits
  * may run at once. Called from a task of the group (see eg_group_wait):
  * EG_EDEADLK with a negative timeout, nothing recorded or canceled; with a
  * bound it just times out. EG_EINVAL for a NULL group or result.
