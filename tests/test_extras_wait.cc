@@ -270,8 +270,8 @@ TEST(WaitTimeout, WithALimit) {
   EXPECT_EQ(1, eg_group_idle(g.get()));
 }
 
-// Queued tasks of worker mode count as active; a bounded timed wait does not run
-// them itself but waits for the worker.
+// Queued tasks of worker mode count as active; a bounded timed wait does
+// not run them itself but waits for the worker.
 TEST(WaitTimeout, WorkerModeQueuedTasksCount) {
   GroupPtr g = NewGroup();
   ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), 1));
