@@ -192,6 +192,36 @@ TEST(WaitTimeout, FreeDuringATimedWaitIsDeferred) {
   EXPECT_EQ(1, counted.released());  // at the waiter's exit
 }
 
+// The result an eg_group_wait kept for its thread (the group was freed
+// during it) expires at the thread's next wait of any kind, a timed one on
+// another group included, as the header says; until then it is valid.
+TEST(WaitTimeout, ATimedWaitExpiresTheResultKeptByAWait) {
+  CountedErrors counted;
+  eg_group* g = nullptr;
+  ASSERT_EQ(EG_OK, eg_group_new(&g));
+  Latch running(1);
+  Gate release;
+  GoHeld(g, &running, &release, counted.Make(9, "kept"));
+  running.Wait();
+  std::atomic<int> code{0}, released_before{-1}, released_after{-1};
+  std::thread waiter([&] {
+    eg_error* kept = eg_group_wait(g);
+    code = eg_error_code(kept);
+    released_before = counted.released();
+    GroupPtr other = NewGroup();
+    eg_error* result = eg_error_nomem();
+    EXPECT_EQ(EG_OK, eg_group_wait_timeout(other.get(), 0, &result));
+    released_after = counted.released();
+  });
+  ASSERT_TRUE(WaitUntil([&] { return eg_testing_group_waiters(g) == 1; }));
+  eg_group_free(g);
+  release.Open();
+  waiter.join();
+  EXPECT_EQ(9, code.load());
+  EXPECT_EQ(0, released_before.load());
+  EXPECT_EQ(1, released_after.load());
+}
+
 // A timed wait that times out after the free: the group lives on until its
 // task returns (ASan checks the accesses).
 TEST(WaitTimeout, TimeoutAfterFreeLeavesTheGroupToItsTask) {

@@ -388,9 +388,10 @@ EG_API int eg_group_set_workers(eg_group *group, int workers);
  * is freed (retain it to keep it longer). If eg_group_free was called while
  * this wait was in progress (the free then happens as the wait leaves), the
  * error stays valid after the group is gone, until the calling thread next
- * calls eg_group_wait or eg_group_wait_async, or exits (for a wait made
- * by a task that an outer wait of this thread ran: until that outer wait
- * returns); retain it before then to keep it. For a NULL group it returns
+ * calls eg_group_wait, eg_group_wait_async, eg_group_wait_timeout or
+ * eg_group_wait_deadline (on any group, whatever it returns), or exits
+ * (for a wait made by a task that an outer wait of this thread ran: until
+ * that outer wait returns); retain it before then to keep it. For a NULL group it returns
  * a static error with code EG_EINVAL.
  * A task that waits for its own group could never return (it counts as
  * active until it does; Go hangs there): such a call, made by a task of
@@ -404,7 +405,8 @@ EG_API eg_error *eg_group_wait(eg_group *group);
 
 /**
  * Gives the group back. If tasks are still active, or threads are inside
- * eg_group_wait or eg_group_wait_async, the free is deferred until the last
+ * eg_group_wait, eg_group_wait_async or a timed wait (eg_group_wait_timeout,
+ * eg_group_wait_deadline), the free is deferred until the last
  * of them leaves (see eg_group_wait for the error it returns); tasks
  * already running may still start nested tasks on it. The caller must not
  * use `group` afterwards. Its context reference, if any, is separate.
