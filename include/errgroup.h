@@ -606,7 +606,11 @@ EG_API int eg_group_idle(eg_group *group);
  * queued task of the group (see eg_group_go) when a raise admits it: it
  * returns once that task has returned.
  * If the group has no limit (none was set, or set_limit removed it): the
- * same as eg_group_set_limit, so EG_EBUSY while a task is active.
+ * same as eg_group_set_limit, so EG_EBUSY while a task is active, and, as
+ * for set_limit, a go, try_go or admission racing that call may escape the
+ * new limit (the race is memory-safe; the limit holds again once the
+ * group's tasks have returned): give the group its first limit before its
+ * tasks start, with set_limit or this call.
  * eg_group_set_limit keeps its reference behaviour, also after this call.
  * Returns EG_OK, EG_EINVAL (NULL group, worker mode), EG_EBUSY, EG_ENOMEM
  * (the last two only without a limit). Thread-safe. Since 1.1.
