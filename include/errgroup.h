@@ -638,7 +638,11 @@ EG_API int eg_group_resize_limit(eg_group *group, int limit);
  * goes to the queue), and a pool thread that starts counts as blocked
  * while it waits, so the pool adds a thread for queued work meanwhile.
  * Called from a task of the group, it waits as any nested eg_group_go at
- * the limit would, then for the started task. Thread-safe. Since 1.1.
+ * the limit would, then for the started task. In worker mode the task may
+ * wait in the group's queue first, like any other: one the pool cannot
+ * start (no thread exists or can be made) runs only once a thread waits
+ * in eg_group_wait (see eg_group_set_workers), so until then this call
+ * does not return. Thread-safe. Since 1.1.
  */
 EG_API int eg_group_start(eg_group *group, eg_task_fn fn, void *arg,
                           eg_error **task_error);
