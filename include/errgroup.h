@@ -388,8 +388,8 @@ EG_API int eg_group_set_workers(eg_group *group, int workers);
  * calls eg_group_wait, eg_group_wait_async, eg_group_wait_timeout or
  * eg_group_wait_deadline (on any group, whatever it returns), or exits
  * (for a wait made by a task that an outer wait of this thread ran: until
- * that outer wait returns); retain it before then to keep it. For a NULL group it returns
- * a static error with code EG_EINVAL.
+ * that outer wait returns); retain it before then to keep it. For a NULL
+ * group it returns a static error with code EG_EINVAL.
  * A task that waits for its own group could never return (it counts as
  * active until it does; Go hangs there): such a call, made by a task of
  * `group` running on the calling thread, including one of its tasks run by
