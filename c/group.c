@@ -470,13 +470,20 @@ int eg_group_set_limit(eg_group *group, int limit, eg_error **refusal) {
   return rc;
 }
 
+/* eg__limit_resize's count_in: one admitted request is counted active. */
+static void count_in_admitted(void *group) {
+  eg__group_count_in(group);
+}
+
 /*
  * The current limit takes the new capacity in place (a negative one: so
  * many slots that nobody ever queues), so go callers racing this call act
  * on it before or after. The requests it admits are counted active before
- * they are told, as a releaser does (finish_task), and told in order
- * after the locks are released (an admission runs user code). Without a
- * limit: set_limit, which refuses while tasks are active.
+ * they leave the limit's queue, as a releaser counts the next task in
+ * before its own leaves (finish_task), so a wait never sees the group idle
+ * in between; they are told in order after the locks are released (an
+ * admission runs user code). Without a limit: set_limit, which refuses
+ * while tasks are active.
  */
 int eg_group_resize_limit(eg_group *group, int limit) {
   if (group == NULL)
@@ -492,10 +499,8 @@ int eg_group_resize_limit(eg_group *group, int limit) {
   } else if (current == NULL) {
     rc = set_limit_locked(group, limit, NULL);
   } else {
-    int count =
-        eg__limit_resize(current, limit < 0 ? INT_MAX : limit, &admitted);
-    for (int i = 0; i < count; i++)
-      eg__group_count_in(group);
+    eg__limit_resize(current, limit < 0 ? INT_MAX : limit, count_in_admitted,
+                     group, &admitted);
   }
   pthread_mutex_unlock(&group->lock);
   eg__limit_grant_all(&admitted);
@@ -633,13 +638,13 @@ eg_error *eg_group_wait(eg_group *group) {
 /* ----------------------------------------------------------- timed wait */
 
 /*
- * Like wait_until_idle, until eg_now_ns() reaches `deadline` (INT64_MAX:
- * never), and without running the group's queued tasks here (one could
- * overrun the deadline): the task this thread kept for itself goes to the
- * queue first. Returns 1 once no task is active, 0 on timeout. A timeout
- * leaves the SLEEPING bit set: the caller is still a waiter, and the last
- * waiter to leave (leave_waiters) clears it, so a finisher that saw it
- * makes at worst one wake nobody needed.
+ * Like wait_until_idle, until eg_now_ns() reaches `deadline` (< INT64_MAX),
+ * and without running the group's queued tasks here (one could overrun the
+ * deadline): the task this thread kept for itself goes to the queue first.
+ * Returns 1 once no task is active, 0 on timeout. A timeout leaves the SLEEPING
+ * bit set: the caller is still a waiter, and the last waiter to leave
+ * (leave_waiters) clears it, so a finisher that saw it makes at worst one wake
+ * nobody needed.
  */
 static int wait_idle_until(eg_group *group, int64_t deadline) {
   eg_spin spin = EG_SPIN_INIT;
@@ -653,7 +658,7 @@ static int wait_idle_until(eg_group *group, int64_t deadline) {
     int spinning = eg__spin_on(&spin, EG__WAIT_SPIN_NS);
     int64_t now = spin.now;
     if (eg__spin_read_clock(&spin) && now >= deadline)
-      return 0; /* INT64_MAX is never reached */
+      return 0;
     if (spinning) {
       eg__cpu_relax();
       continue;
@@ -664,14 +669,16 @@ static int wait_idle_until(eg_group *group, int64_t deadline) {
     if (active_of(state) == 0)
       return 1;
     eg__pool_block_begin();
-    eg__futex_wait(active_word(group), active_of(state),
-                   deadline == INT64_MAX ? -1 : deadline - now);
+    eg__futex_wait(active_word(group), active_of(state), deadline - now);
     eg__pool_block_end();
     eg__spin_restart(&spin);
   }
 }
 
-/* eg_group_wait_deadline's body; INT64_MAX waits forever. */
+/* eg_group_wait_deadline's body. INT64_MAX waits forever, as
+ * eg_group_wait does, helping too: with no time to overrun, a queued task
+ * the pool cannot start (worker mode, see eg__workers_help) runs here
+ * rather than never. */
 static int wait_deadline(eg_group *group, int64_t deadline, eg_error **result) {
   drop_kept_result();
   if (group == NULL || result == NULL)
@@ -682,7 +689,9 @@ static int wait_deadline(eg_group *group, int64_t deadline, eg_error **result) {
     return EG_EDEADLK; /* this thread's own task could never end */
   atomic_fetch_add_explicit(&group->state, EG__GROUP_WAITER_ONE,
                             memory_order_relaxed);
-  if (!wait_idle_until(group, deadline)) {
+  if (deadline == INT64_MAX) {
+    wait_until_idle(group);
+  } else if (!wait_idle_until(group, deadline)) {
     leave_waiters(group, NULL);
     return EG_ETIMEDOUT;
   }

@@ -385,10 +385,11 @@ EG_API int eg_group_set_workers(eg_group *group, int workers);
  * is freed (retain it to keep it longer). If eg_group_free was called while
  * this wait was in progress (the free then happens as the wait leaves), the
  * error stays valid after the group is gone, until the calling thread next
- * calls eg_group_wait or eg_group_wait_async, or exits (for a wait made
- * by a task that an outer wait of this thread ran: until that outer wait
- * returns); retain it before then to keep it. For a NULL group it returns
- * a static error with code EG_EINVAL.
+ * calls eg_group_wait, eg_group_wait_async, eg_group_wait_timeout or
+ * eg_group_wait_deadline (on any group, whatever it returns), or exits
+ * (for a wait made by a task that an outer wait of this thread ran: until
+ * that outer wait returns); retain it before then to keep it. For a NULL
+ * group it returns a static error with code EG_EINVAL.
  * A task that waits for its own group could never return (it counts as
  * active until it does; Go hangs there): such a call, made by a task of
  * `group` running on the calling thread, including one of its tasks run by
@@ -401,7 +402,8 @@ EG_API eg_error *eg_group_wait(eg_group *group);
 
 /**
  * Gives the group back. If tasks are still active, or threads are inside
- * eg_group_wait or eg_group_wait_async, the free is deferred until the last
+ * eg_group_wait, eg_group_wait_async or a timed wait (eg_group_wait_timeout,
+ * eg_group_wait_deadline), the free is deferred until the last
  * of them leaves (see eg_group_wait for the error it returns); tasks
  * already running may still start nested tasks on it. The caller must not
  * use `group` afterwards. Its context reference, if any, is separate.
@@ -555,10 +557,13 @@ EG_API int eg_group_on_task_done(eg_group *group, eg_task_done_fn done,
  * context is canceled) and the same borrow rules (eg_group_free during the
  * wait included). Returns EG_ETIMEDOUT when the time passes first:
  * *result is NULL, nothing is canceled or recorded, the tasks keep running
- * and the caller may wait again. Unlike eg_group_wait it never runs the
- * group's queued tasks on the calling thread (one could overrun the time);
- * a pool thread that waits here counts as blocked, so the pool adds a
- * thread for queued work meanwhile. Any number of timed and untimed waits
+ * and the caller may wait again. Unlike eg_group_wait, a wait with a bound
+ * never runs the group's queued tasks on the calling thread (one could
+ * overrun the time); a pool thread that waits here counts as blocked, so
+ * the pool adds a thread for queued work meanwhile. A wait without a bound
+ * waits exactly as eg_group_wait does, running queued tasks too (so a
+ * worker-mode task the pool cannot start runs, see eg_group_set_workers).
+ * Any number of timed and untimed waits
  * may run at once. Called from a task of the group (see eg_group_wait):
  * EG_EDEADLK with a negative timeout, nothing recorded or canceled; with a
  * bound it just times out. EG_EINVAL for a NULL group or result.
@@ -601,7 +606,11 @@ EG_API int eg_group_idle(eg_group *group);
  * queued task of the group (see eg_group_go) when a raise admits it: it
  * returns once that task has returned.
  * If the group has no limit (none was set, or set_limit removed it): the
- * same as eg_group_set_limit, so EG_EBUSY while a task is active.
+ * same as eg_group_set_limit, so EG_EBUSY while a task is active, and, as
+ * for set_limit, a go, try_go or admission racing that call may escape the
+ * new limit (the race is memory-safe; the limit holds again once the
+ * group's tasks have returned): give the group its first limit before its
+ * tasks start, with set_limit or this call.
  * eg_group_set_limit keeps its reference behaviour, also after this call.
  * Returns EG_OK, EG_EINVAL (NULL group, worker mode), EG_EBUSY, EG_ENOMEM
  * (the last two only without a limit). Thread-safe. Since 1.1.
@@ -629,7 +638,11 @@ EG_API int eg_group_resize_limit(eg_group *group, int limit);
  * goes to the queue), and a pool thread that starts counts as blocked
  * while it waits, so the pool adds a thread for queued work meanwhile.
  * Called from a task of the group, it waits as any nested eg_group_go at
- * the limit would, then for the started task. Thread-safe. Since 1.1.
+ * the limit would, then for the started task. In worker mode the task may
+ * wait in the group's queue first, like any other: one the pool cannot
+ * start (no thread exists or can be made) runs only once a thread waits
+ * in eg_group_wait (see eg_group_set_workers), so until then this call
+ * does not return. Thread-safe. Since 1.1.
  */
 EG_API int eg_group_start(eg_group *group, eg_task_fn fn, void *arg,
                           eg_error **task_error);

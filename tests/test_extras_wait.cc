@@ -192,6 +192,36 @@ TEST(WaitTimeout, FreeDuringATimedWaitIsDeferred) {
   EXPECT_EQ(1, counted.released());  // at the waiter's exit
 }
 
+// The result an eg_group_wait kept for its thread (the group was freed
+// during it) expires at the thread's next wait of any kind, a timed one on
+// another group included, as the header says; until then it is valid.
+TEST(WaitTimeout, ATimedWaitExpiresTheResultKeptByAWait) {
+  CountedErrors counted;
+  eg_group* g = nullptr;
+  ASSERT_EQ(EG_OK, eg_group_new(&g));
+  Latch running(1);
+  Gate release;
+  GoHeld(g, &running, &release, counted.Make(9, "kept"));
+  running.Wait();
+  std::atomic<int> code{0}, released_before{-1}, released_after{-1};
+  std::thread waiter([&] {
+    eg_error* kept = eg_group_wait(g);
+    code = eg_error_code(kept);
+    released_before = counted.released();
+    GroupPtr other = NewGroup();
+    eg_error* result = eg_error_nomem();
+    EXPECT_EQ(EG_OK, eg_group_wait_timeout(other.get(), 0, &result));
+    released_after = counted.released();
+  });
+  ASSERT_TRUE(WaitUntil([&] { return eg_testing_group_waiters(g) == 1; }));
+  eg_group_free(g);
+  release.Open();
+  waiter.join();
+  EXPECT_EQ(9, code.load());
+  EXPECT_EQ(0, released_before.load());
+  EXPECT_EQ(1, released_after.load());
+}
+
 // A timed wait that times out after the free: the group lives on until its
 // task returns (ASan checks the accesses).
 TEST(WaitTimeout, TimeoutAfterFreeLeavesTheGroupToItsTask) {
@@ -270,8 +300,8 @@ TEST(WaitTimeout, WithALimit) {
   EXPECT_EQ(1, eg_group_idle(g.get()));
 }
 
-// Queued tasks of worker mode count as active; the timed wait does not run
-// them itself but waits for the worker.
+// Queued tasks of worker mode count as active; a bounded timed wait does
+// not run them itself but waits for the worker.
 TEST(WaitTimeout, WorkerModeQueuedTasksCount) {
   GroupPtr g = NewGroup();
   ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), 1));
@@ -293,6 +323,45 @@ TEST(WaitTimeout, WorkerModeQueuedTasksCount) {
   EXPECT_EQ(EG_OK, eg_group_wait_timeout(g.get(), -1, &result));
   EXPECT_EQ(4, ran.load());
 }
+
+class WaitTimeoutFaults : public FaultModeTest {};
+
+// A worker-mode task the pool cannot start (no thread exists or can be
+// made) stays queued for a thread in eg_group_wait to run (see
+// eg_group_set_workers). An unbounded timed wait has no time to overrun:
+// it must run it as eg_group_wait does, not hang. (The bound only detects
+// the hang; the rescue then lets the thread go.)
+TEST_P(WaitTimeoutFaults, UnboundedWaitRunsAQueuedTaskThePoolCannotStart) {
+  ASSERT_EQ(EG_OK, ShutdownPoolWhenIdle());
+  FailThreads(0);
+  GroupPtr g = NewGroup();
+  ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), 1));
+  ASSERT_EQ(1, eg_group_try_admit(g.get()));  // an external task holds it
+  std::atomic<bool> ran{false};
+  ASSERT_EQ(EG_OK, GoFn(g.get(), [&](eg_context*) {  // queued
+              ran = true;
+              return nullptr;
+            }));
+  EXPECT_EQ(0, eg_group_external_done(g.get(), nullptr));  // not startable
+  std::atomic<int> rc{1};
+  Latch returned(1);
+  std::thread waiter([&] {
+    eg_error* result = eg_error_nomem();
+    rc = eg_group_wait_timeout(g.get(), -1, &result);
+    returned.CountDown();
+  });
+  bool in_time = returned.WaitFor(kEventBound);
+  if (!in_time) {
+    EXPECT_EQ(nullptr, eg_group_wait(g.get()));  // the rescue
+  }
+  waiter.join();
+  StopFaults();
+  EXPECT_TRUE(in_time) << "the unbounded timed wait hung";
+  EXPECT_EQ(EG_OK, rc.load());
+  EXPECT_TRUE(ran.load());
+}
+
+INSTANTIATE_FAULT_MODES(WaitTimeoutFaults);
 
 TEST(WaitTimeout, NestedTasksAndReuse) {
   GroupPtr g = NewGroup();

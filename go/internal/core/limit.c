@@ -375,12 +375,15 @@ void eg__limit_grant(eg_limit_waiter *waiter, int task_taken) {
 /*
  * Under the lock, so that no request queues or is handed a slot meanwhile:
  * the new capacity, then as many of the oldest requests as it leaves slots
- * free, each taking its slot and leaving the queue in one step (the word
- * only changes under the lock while requests are queued, so a racing
- * try-acquire, which needs an empty queue, never takes one first).
+ * free, each counted in first, then taking its slot and leaving the queue
+ * in one step (the word only changes under the lock while requests are
+ * queued, so a racing try-acquire, which needs an empty queue, never takes
+ * one first). Counted first because a release that then finds nobody
+ * queued gives its slot back without the lock, and counts its task out.
  */
-int eg__limit_resize(eg_limit *limit, int capacity, eg__list *admitted) {
-  int count = 0;
+void eg__limit_resize(eg_limit *limit, int capacity,
+                      void (*count_in)(void *owner), void *owner,
+                      eg__list *admitted) {
   pthread_mutex_lock(&limit->lock);
   /* Relaxed: see capacity_of. */
   atomic_store_explicit(&limit->capacity, capacity, memory_order_relaxed);
@@ -389,14 +392,14 @@ int eg__limit_resize(eg_limit *limit, int capacity, eg__list *admitted) {
     if (queued_of(slots) == 0 || used_of(slots) >= (unsigned)capacity)
       break;
     eg__list *link = eg__list_pop_front(&limit->waiters);
-    /* acq_rel: as for a hand-off in eg__limit_release. */
+    count_in(owner);
+    /* acq_rel: as for a hand-off in eg__limit_release; the release also
+     * orders the count above before a lock-free release that reads this. */
     atomic_fetch_add_explicit(limit->slots, 1 - QUEUED_ONE,
                               memory_order_acq_rel);
     eg__list_push_back(admitted, link);
-    count++;
   }
   pthread_mutex_unlock(&limit->lock);
-  return count;
 }
 
 void eg__limit_grant_all(eg__list *admitted) {

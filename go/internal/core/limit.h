@@ -141,12 +141,16 @@ void eg__limit_grant(eg_limit_waiter *waiter, int task_taken);
  * eg_group_resize_limit: gives the limit `capacity` slots (INT_MAX for no
  * limit) while tasks and callers use it. The oldest queued requests that
  * the new capacity leaves room for take their slots and move to
- * `admitted` (an empty list), oldest first; returns how many. The caller
- * counts their tasks active, then calls eg__limit_grant_all with no lock
- * held. A lowered capacity stops nothing: released slots are given back,
- * not handed on, until fewer than `capacity` are taken.
+ * `admitted` (an empty list), oldest first, each counted active by
+ * count_in(owner) before it leaves the queue (once it has, a release may
+ * give its slot back and count its own task out). The caller then calls
+ * eg__limit_grant_all with no lock held. A lowered capacity stops nothing:
+ * released slots are given back, not handed on, until fewer than
+ * `capacity` are taken.
  */
-int eg__limit_resize(eg_limit *limit, int capacity, eg__list *admitted);
+void eg__limit_resize(eg_limit *limit, int capacity,
+                      void (*count_in)(void *owner), void *owner,
+                      eg__list *admitted);
 
 /* eg__limit_grant(waiter, 0) for every request on `admitted`, in order. */
 void eg__limit_grant_all(eg__list *admitted);
