@@ -494,10 +494,12 @@ EG_API int eg_group_errors(eg_group *group, eg_error **errors, size_t capacity,
  * admitted (its notification runs): a binding checks eg_group_canceled
  * itself. A go call racing the cancellation may still start its task.
  * For a group made by eg_group_with_context, the parent's cancellation or
- * deadline is seen through an after-function on the group's context
- * (registered here, given back by eg_group_free); it runs on a pool
- * thread, so a go caller blocked at the limit returns shortly after the
- * context is done rather than inside the cancel call.
+ * deadline is seen through an internal after-function on the group's
+ * context (registered here, given back by eg_group_free); it runs inside
+ * the cancellation, on the thread that makes the context done (the
+ * deadline timer's, for a deadline), never on the pool: go callers blocked
+ * at the limit are woken before that cancel call returns, and no job is
+ * left behind (eg_pool_shutdown after the wait is not refused for it).
  * Must be called before the group's first task, and not concurrently with
  * one; calling it again changes nothing. Returns EG_OK, EG_EINVAL (NULL
  * group), EG_EBUSY (after the group's first task) or EG_ENOMEM. Since 1.1.
