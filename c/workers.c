@@ -129,7 +129,10 @@ int eg__workers_help(eg_group *group) {
   eg_task_fn fn = task->fn;
   void *arg = task->arg;
   eg__free(task);
-  work(group, fn, arg, 1);
+  if (fn == admit_external)
+    eg__notify(arg); /* the external task holds the worker now (frees arg) */
+  else
+    work(group, fn, arg, 1);
   return 1;
 }
 

@@ -455,12 +455,14 @@ EG_API int eg_group_canceled(eg_group *group);
  * INT_MAX); later ones are released at once and counted as dropped, and
  * so is an error that could not be kept because memory ran out. errors[0]
  * is always the group's first error, the very pointer eg_group_wait returns
- * and the cause of the group's context. Memory: one pointer per kept error,
- * grown on demand (doubling) up to `max_errors`, freed with the group; the
- * kept errors accumulate across rounds of reuse. Recording an error then
- * takes a lock: errors are expected to be rare.
+ * (and the cause of the group's context, unless that context was done
+ * before: eg_group_cancel, the parent, an earlier wait). Memory: one
+ * pointer per kept error, grown on demand (doubling) up to `max_errors`,
+ * freed with the group; the kept errors accumulate across rounds of reuse.
+ * Recording an error then takes a lock: errors are expected to be rare.
  * Must be called once, before the group's first task (go, try_go or an
- * admission), and not concurrently with one.
+ * admission), and not concurrently with one or with any other call on the
+ * group (the extras are published to other threads by the tasks' hand-off).
  * Returns EG_OK, EG_EINVAL (NULL group, max_errors == 0), EG_EBUSY (called
  * again, or after the group's first task) or EG_ENOMEM (nothing changed).
  * Since 1.1.
@@ -488,21 +490,27 @@ EG_API int eg_group_errors(eg_group *group, eg_error **errors, size_t capacity,
  * worker mode's queue (eg_group_set_workers) are not started when their
  * turn comes: each is reported to the task-done callback with status
  * EG_ESKIPPED (see eg_group_on_task_done), on the thread that skipped it,
- * and stops counting as active. Every task skip mode did not start is
- * counted (eg_group_skipped); none is lost, and a wait returns as soon as
- * the running tasks have. Running tasks are untouched (they see their
- * context done). eg_group_admit and eg_group_try_admit return EG_ESKIPPED
- * once the group is canceled; an admission already queued then is still
- * admitted (its notification runs): a binding checks eg_group_canceled
- * itself. A go call racing the cancellation may still start its task.
+ * and stops counting as active. Their go call returned EG_OK, so that
+ * callback is the only place that learns which `arg` will never reach its
+ * task: without one, whatever the task would have released leaks. Every
+ * task skip mode did not start is counted (eg_group_skipped); none is
+ * lost, and a wait returns as soon as the running tasks have. Running
+ * tasks are untouched (they see their context done). eg_group_admit and
+ * eg_group_try_admit return EG_ESKIPPED once the group is canceled; an
+ * admission already queued then is still admitted (its notification
+ * runs): a binding checks eg_group_canceled itself. A go call racing the
+ * cancellation may still start its task.
  * For a group made by eg_group_with_context, the parent's cancellation or
- * deadline is seen through an after-function on the group's context
- * (registered here, given back by eg_group_free); it runs on a pool
- * thread, so a go caller blocked at the limit returns shortly after the
- * context is done rather than inside the cancel call.
+ * deadline is seen through an internal after-function on the group's
+ * context (registered here, given back by eg_group_free); it runs inside
+ * the cancellation, on the thread that makes the context done (the
+ * deadline timer's, for a deadline), never on the pool: go callers blocked
+ * at the limit are woken before that cancel call returns, and no job is
+ * left behind (eg_pool_shutdown after the wait is not refused for it).
  * Must be called before the group's first task, and not concurrently with
- * one; calling it again changes nothing. Returns EG_OK, EG_EINVAL (NULL
- * group), EG_EBUSY (after the group's first task) or EG_ENOMEM. Since 1.1.
+ * one or with any other call on the group; calling it again changes
+ * nothing. Returns EG_OK, EG_EINVAL (NULL group), EG_EBUSY (after the
+ * group's first task) or EG_ENOMEM. Since 1.1.
  */
 EG_API int eg_group_skip_when_canceled(eg_group *group);
 
@@ -537,14 +545,18 @@ typedef void (*eg_task_done_fn)(void *done_arg, void *task_arg, int status,
  * error, on the thread that skipped it; a go/try_go call that was refused
  * gets no call (its caller got EG_ESKIPPED). `done` runs as part of the
  * task: it must not block for long, it may start tasks of the group, and
- * waiting for the group from it is refused with EG_EDEADLK.
+ * waiting for the group from it is refused with EG_EDEADLK. With a limit
+ * the task still holds its slot during the call, as it would in its own
+ * body: an eg_group_go from `done` blocks until another slot frees (with
+ * a limit of 1 it never returns); eg_group_try_go does not block.
  * Why a callback rather than a completion queue: C has no channel to hand
  * out; a callback costs nothing when unused, allocates nothing per task and
  * needs no bound, and a queue (a Go channel, a Python iterator, a mutex and
  * a list) is a few lines on top of it.
  * Must be called once, before the group's first task, and not concurrently
- * with one. Returns EG_OK, EG_EINVAL (NULL group or done), EG_EBUSY
- * (already set, or after the group's first task) or EG_ENOMEM. Since 1.1.
+ * with one or with any other call on the group. Returns EG_OK, EG_EINVAL
+ * (NULL group or done), EG_EBUSY (already set, or after the group's first
+ * task) or EG_ENOMEM. Since 1.1.
  */
 EG_API int eg_group_on_task_done(eg_group *group, eg_task_done_fn done,
                                  void *done_arg);

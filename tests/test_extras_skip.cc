@@ -393,6 +393,31 @@ TEST(ExtrasSkip, FreedBeforeItsContextIsDoneLeaksNothing) {
   }
 }
 
+// The hook runs inside the cancellation itself: nothing is left queued on
+// the pool once the group's context is done, so, as for a group without
+// the extras, eg_pool_shutdown after the wait (end-of-wait cancel) or
+// after the parent's cancellation is not refused, and blocked callers are
+// woken before the cancel call returns.
+TEST(ExtrasSkip, HookLeavesNoJobOnThePool) {
+  // A task an earlier test left running (a freed group's) must end first.
+  ASSERT_TRUE(WaitUntil([] { return eg_pool_shutdown() == EG_OK; }));
+  for (bool by_parent : {false, true}) {
+    SCOPED_TRACE(by_parent ? "parent canceled" : "end of wait");
+    auto parent = NewCancelContext(eg_context_background());
+    auto gc = NewGroupWithContext(parent.get());
+    ASSERT_EQ(EG_OK, eg_group_skip_when_canceled(gc.group.get()));
+    ASSERT_EQ(EG_OK, GoFn(gc.group.get(), [](eg_context*) { return nullptr; }));
+    if (by_parent) {
+      EXPECT_EQ(EG_OK, eg_context_cancel(parent.get(), nullptr));
+      EXPECT_EQ(0, eg_testing_group_waiters(gc.group.get()));  // hook ran
+    }
+    EXPECT_EQ(nullptr, eg_group_wait(gc.group.get()));
+    EXPECT_EQ(0, eg_testing_group_waiters(gc.group.get()));
+    gc.group.reset();
+    EXPECT_EQ(EG_OK, eg_pool_shutdown());
+  }
+}
+
 // A group without a context has no hook: its own cancellations sweep.
 TEST(ExtrasSkip, PlainGroupBlockedCallersWokenByCancelOrTaskError) {
   for (bool by_error : {false, true}) {

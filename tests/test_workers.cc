@@ -193,6 +193,45 @@ TEST_P(WorkersFaults, QueuedTaskThePoolCannotStartRunsInWait) {
 
 INSTANTIATE_FAULT_MODES(WorkersFaults);
 
+// A queued task the pool could not start goes back to the head of the
+// queue and frees its worker; when a later release starts it after all,
+// an external admission can be at the head while a worker is free. A
+// waiter that helps must admit it (notify it), not run it as a task: that
+// lost the admission and counted the external task out under its binding.
+class WorkersHelpFaults : public FaultHooksTest {};
+
+TEST_F(WorkersHelpFaults, WaiterAdmitsAQueuedExternalTaskItFinds) {
+  ASSERT_EQ(EG_OK, ShutdownPoolWhenIdle());
+  GroupPtr g = NewGroup();
+  eg_group* raw = g.get();
+  ASSERT_EQ(EG_OK, eg_group_set_workers(raw, 2));
+  ASSERT_EQ(1, eg_group_try_admit(raw));  // X1 and X2 hold both workers
+  ASSERT_EQ(1, eg_group_try_admit(raw));
+  Gate a_running, release;
+  ASSERT_EQ(EG_OK, GoFn(raw, [&](eg_context*) {  // A: queued
+              a_running.Open();
+              release.Wait();
+              return nullptr;
+            }));
+  Gate e_admitted;
+  auto admitted = [](void* gate) { static_cast<Gate*>(gate)->Open(); };
+  ASSERT_EQ(0, eg_group_admit(raw, admitted, &e_admitted));  // E: behind A
+  eg_testing_fail_thread_create_after(0);
+  EXPECT_EQ(0, eg_group_external_done(raw, nullptr));  // X1: A cannot start
+  eg_testing_fail_thread_create_after(-1);
+  EXPECT_EQ(0, eg_group_external_done(raw, nullptr));  // X2: A starts
+  ASSERT_TRUE(a_running.WaitFor(kEventBound));
+  EXPECT_FALSE(e_admitted.IsReady());
+  std::thread waiter([raw] { EXPECT_EQ(nullptr, eg_group_wait(raw)); });
+  // One worker is free and E is at the head: the waiter admits it.
+  EXPECT_TRUE(e_admitted.WaitFor(kEventBound));
+  if (e_admitted.IsReady()) {
+    EXPECT_EQ(0, eg_group_external_done(raw, nullptr));  // E returns
+  }
+  release.Open();
+  waiter.join();
+}
+
 // eg_group_admit in worker mode makes two allocations (the queue node and
 // the notice). When exactly one of them fails, the other must be given back
 // (issue 11, bug 6: LeakSanitizer found the notice leaked when the node

@@ -39,13 +39,14 @@ void eg__after_funcs_fire(eg__list *list) {
     struct eg_after_func *node =
         EG__LIST_ENTRY(link, struct eg_after_func, link);
     eg_job job = {.run = run_after_func, .owner = node};
-    if (eg__pool_submit(&job) != EG_OK)
+    if (node->inline_run || eg__pool_submit(&job) != EG_OK)
       run_after_func(node, NULL, NULL); /* no lock is held here */
   }
 }
 
-int eg_context_after_func(eg_context *ctx, void (*fn)(void *arg), void *arg,
-                          eg_after_func **handle) {
+static int register_after_func(eg_context *ctx, void (*fn)(void *arg),
+                               void *arg, int inline_run,
+                               eg_after_func **handle) {
   if (handle != NULL)
     *handle = NULL;
   if (ctx == NULL || fn == NULL)
@@ -57,6 +58,7 @@ int eg_context_after_func(eg_context *ctx, void (*fn)(void *arg), void *arg,
   atomic_init(&node->refs, handle != NULL ? 2 : 1);
   node->fn = fn;
   node->arg = arg;
+  node->inline_run = inline_run;
   node->ctx = eg_context_retain(ctx);
   eg__list_init(&node->link);
 
@@ -76,6 +78,16 @@ int eg_context_after_func(eg_context *ctx, void (*fn)(void *arg), void *arg,
     eg__after_funcs_fire(&now);
   }
   return EG_OK;
+}
+
+int eg_context_after_func(eg_context *ctx, void (*fn)(void *arg), void *arg,
+                          eg_after_func **handle) {
+  return register_after_func(ctx, fn, arg, 0, handle);
+}
+
+int eg__after_func_inline(eg_context *ctx, void (*fn)(void *arg), void *arg,
+                          eg_after_func **handle) {
+  return register_after_func(ctx, fn, arg, 1, handle);
 }
 
 int eg_after_func_stop(eg_after_func *node) {

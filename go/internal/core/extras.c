@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "after_func.h"
 #include "context.h"
 #include "limit.h"
 #include "platform.h"
@@ -252,9 +253,11 @@ int eg_group_skip_when_canceled(eg_group *group) {
   if (rc == EG_OK && !extras->skip && group->cancels) {
     /* No lock of the context or the limit is ever held while taking the
      * group's lock, so registering under it is safe; the after-function
-     * may run at once, on this thread, if the context is done already. */
+     * runs at once, on this thread, if the context is done already. It
+     * runs inside the cancel, not on the pool: it is short, never blocks,
+     * and leaves no job behind (eg_pool_shutdown after a wait). */
     eg__group_pin(group);
-    rc = eg_context_after_func(group->ctx, swept_on_done, group, &extras->hook);
+    rc = eg__after_func_inline(group->ctx, swept_on_done, group, &extras->hook);
     if (rc != EG_OK)
       eg__group_unpin(group);
   }

@@ -34,7 +34,8 @@ int eg__workers_admit(eg_group *group, eg_notify_fn admitted, void *arg);
 
 /*
  * For a waiter: if a worker slot is free while tasks are queued (only after
- * the pool failed to start one), runs them on this thread. 1 if it ran any.
+ * the pool failed to start one), runs them on this thread, or notifies the
+ * external admission found at the head. 1 if it did.
  */
 int eg__workers_help(eg_group *group);
 
