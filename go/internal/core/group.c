@@ -265,8 +265,7 @@ int eg__group_runs_here(const eg_group *group) {
  * taken over: once admitted, the caller itself checks whether to skip
  * it. */
 static __attribute__((noinline)) void
-run_with_extras(eg_group *group, eg__extras *extras, eg_task_fn fn,
-                void *arg) {
+run_with_extras(eg_group *group, eg__extras *extras, eg_task_fn fn, void *arg) {
   int may_chain = eg__pool_may_chain() && !extras->skip;
   eg__group_running frame;
   eg__group_enter(&frame, group);
