@@ -523,19 +523,20 @@ EG_API int64_t eg_group_skipped(eg_group *group);
 
 /**
  * A per-task completion callback (see eg_group_on_task_done): `done_arg` as
- * registered, `task_arg` the `arg` given to go/try_go, `status` EG_OK for a
- * task that ran or EG_ESKIPPED for one skip mode did not start, and `error`
- * what the task returned (NULL for success or a skipped task), borrowed for
- * the call (retain it to keep it).
+ * registered, `task_arg` the `arg` given to go/try_go/start, `status` EG_OK
+ * for a task that ran or EG_ESKIPPED for one skip mode did not start, and
+ * `error` what the task returned (NULL for success or a skipped task),
+ * borrowed for the call (retain it to keep it).
  */
 typedef void (*eg_task_done_fn)(void *done_arg, void *task_arg, int status,
                                 eg_error *error);
 
 /**
  * Per-task completion: from now on done(done_arg, task_arg, status, error)
- * is called once for every task started by eg_group_go or eg_group_try_go
- * (nested and worker-mode tasks included; not for external tasks, whose
- * binding knows when they end), on the thread that ran it, after the task
+ * is called once for every task started by eg_group_go, eg_group_try_go
+ * or eg_group_start (with the `arg` given to it; nested and worker-mode
+ * tasks included; not for external tasks, whose binding knows when they
+ * end), on the thread that ran it, after the task
  * returned and its error was recorded (so a kept error is already in
  * eg_group_errors and the context already canceled by a first error), and
  * before the task stops counting as active: a wait returns only after every
@@ -645,7 +646,13 @@ EG_API int eg_group_resize_limit(eg_group *group, int limit);
  * records that error as usual too. `task_error` may be NULL (the reference
  * is then released). A negative status means fn never ran: EG_EINVAL (NULL
  * group or fn), EG_ENOMEM, EG_EAGAIN, or EG_ESKIPPED (the group skips
- * tasks once canceled, see eg_group_skip_when_canceled).
+ * tasks once canceled, see eg_group_skip_when_canceled; also for a task
+ * that waited in worker mode's queue and was skipped there: the task-done
+ * callback, if any, then got `arg` with EG_ESKIPPED before this returns).
+ * In worker mode the task waits in the queue like any other: a task of
+ * the group that starts one waits until a worker frees, so if every
+ * worker is held by such a starter none ever returns (as nested go calls
+ * at a full limit).
  * The starting thread never runs fn itself (eg_group_go's task of its own
  * goes to the queue), and a pool thread that starts counts as blocked
  * while it waits, so the pool adds a thread for queued work meanwhile.

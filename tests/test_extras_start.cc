@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -267,6 +268,180 @@ TEST(Start, ReuseAfterWait) {
               }));
     EXPECT_EQ(nullptr, eg_group_wait(g.get()));
   }
+}
+
+// What a task-done callback saw, in call order.
+struct DoneCalls {
+  struct Call {
+    void* task_arg;
+    int status;
+    int code;  // eg_error_code of the error, 0 for none
+  };
+  std::mutex mu;
+  std::vector<Call> calls;
+
+  static void Done(void* self, void* task_arg, int status, eg_error* error) {
+    auto* d = static_cast<DoneCalls*>(self);
+    std::lock_guard<std::mutex> lock(d->mu);
+    d->calls.push_back(
+        {task_arg, status, error != nullptr ? eg_error_code(error) : 0});
+  }
+  // The calls whose task_arg is `arg`.
+  std::vector<Call> For(void* arg) {
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<Call> out;
+    for (const Call& call : calls)
+      if (call.task_arg == arg) out.push_back(call);
+    return out;
+  }
+  size_t Count() {
+    std::lock_guard<std::mutex> lock(mu);
+    return calls.size();
+  }
+};
+
+// A started task's argument: it says whether it ran, calls eg_task_ready
+// if `ready`, then returns `result` (a fresh error with that code, or NULL).
+struct StartedArg {
+  std::atomic<int> ran{0};
+  bool ready = false;
+  int result = 0;
+  static eg_error* Run(eg_context* ctx, void* arg) {
+    auto* self = static_cast<StartedArg*>(arg);
+    self->ran = 1;
+    if (self->ready) eg_task_ready(ctx);
+    return self->result != 0 ? eg_error_new(self->result, "started") : nullptr;
+  }
+};
+
+// The task-done callback of a started task gets the caller's arg (not the
+// library's wrapper record), with the usual status and error, whether the
+// task returned before ready or after, in every mode that runs it.
+void ExpectDoneGetsTheCallersArg(eg_group* g, DoneCalls* done) {
+  StartedArg before, after;
+  before.result = 7;
+  after.ready = true;
+  eg_error* task_error = nullptr;
+  ASSERT_EQ(0, eg_group_start(g, StartedArg::Run, &before, &task_error));
+  ASSERT_NE(nullptr, task_error);
+  EXPECT_EQ(7, eg_error_code(task_error));
+  eg_error_release(task_error);
+  ASSERT_EQ(1, eg_group_start(g, StartedArg::Run, &after, nullptr));
+  eg_error* result = eg_group_wait(g);
+  ASSERT_NE(nullptr, result);
+  EXPECT_EQ(7, eg_error_code(result));
+  EXPECT_EQ(2u, done->Count());
+  auto calls = done->For(&before);
+  ASSERT_EQ(1u, calls.size());
+  EXPECT_EQ(EG_OK, calls[0].status);
+  EXPECT_EQ(7, calls[0].code);
+  calls = done->For(&after);
+  ASSERT_EQ(1u, calls.size());
+  EXPECT_EQ(EG_OK, calls[0].status);
+  EXPECT_EQ(0, calls[0].code);
+}
+
+TEST(Start, TaskDoneGetsTheCallersArg) {
+  GroupPtr g = NewGroup();
+  DoneCalls done;
+  ASSERT_EQ(EG_OK, eg_group_on_task_done(g.get(), DoneCalls::Done, &done));
+  ExpectDoneGetsTheCallersArg(g.get(), &done);
+}
+
+TEST(Start, TaskDoneGetsTheCallersArgInWorkerMode) {
+  GroupPtr g = NewGroup();
+  DoneCalls done;
+  ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), 1));
+  ASSERT_EQ(EG_OK, eg_group_on_task_done(g.get(), DoneCalls::Done, &done));
+  ExpectDoneGetsTheCallersArg(g.get(), &done);
+}
+
+// At a limit of one, the started task waits for the slot of a blocked task
+// (whose thread may then run it itself, chained).
+TEST(Start, TaskDoneGetsTheCallersArgAtALimit) {
+  GroupPtr g = NewGroup();
+  DoneCalls done;
+  ASSERT_EQ(EG_OK, eg_group_set_limit(g.get(), 1, nullptr));
+  ASSERT_EQ(EG_OK, eg_group_on_task_done(g.get(), DoneCalls::Done, &done));
+  Latch running(1);
+  Gate release;
+  ASSERT_TRUE(StartBlockedTasks(g.get(), 1, &running, &release));
+  running.Wait();
+  StartedArg started;
+  started.result = 9;
+  std::atomic<int> rc{-100};
+  std::thread starter([&] {
+    rc = eg_group_start(g.get(), StartedArg::Run, &started, nullptr);
+  });
+  ASSERT_TRUE(
+      WaitUntil([&] { return eg_testing_blocked_go_callers(g.get()) == 1; }));
+  release.Open();
+  starter.join();
+  EXPECT_EQ(0, rc.load());
+  eg_error* result = eg_group_wait(g.get());
+  ASSERT_NE(nullptr, result);
+  EXPECT_EQ(9, eg_error_code(result));
+  EXPECT_EQ(2u, done.Count());
+  auto calls = done.For(&started);
+  ASSERT_EQ(1u, calls.size());
+  EXPECT_EQ(9, calls[0].code);
+}
+
+// Worker mode and skip mode: a started task waiting in the queue when the
+// group is canceled is skipped; its starter returns EG_ESKIPPED (it does
+// not wait forever), the callback (if set) gets the caller's arg with
+// EG_ESKIPPED, and nothing leaks (ASan).
+void ExpectQueuedStartSkipped(bool with_callback) {
+  GroupPtr g = NewGroup();
+  DoneCalls done;
+  ASSERT_EQ(EG_OK, eg_group_set_workers(g.get(), 1));
+  ASSERT_EQ(EG_OK, eg_group_skip_when_canceled(g.get()));
+  if (with_callback) {
+    ASSERT_EQ(EG_OK, eg_group_on_task_done(g.get(), DoneCalls::Done, &done));
+  }
+  Latch running(1);
+  Gate release;
+  ASSERT_TRUE(StartBlockedTasks(g.get(), 1, &running, &release));
+  running.Wait();
+  StartedArg started;
+  started.ready = true;
+  std::atomic<int> rc{-100};
+  eg_error* task_error = eg_error_nomem();
+  Latch returned(1);
+  std::thread starter([&] {
+    rc = eg_group_start(g.get(), StartedArg::Run, &started, &task_error);
+    returned.CountDown();
+  });
+  ASSERT_TRUE(WaitUntil([&] { return eg_testing_queued_tasks(g.get()) == 1; }));
+  ASSERT_EQ(EG_OK, eg_group_cancel(g.get(), nullptr));
+  release.Open();
+  if (!returned.WaitFor(kEventBound)) {
+    // The starter hangs: leave it (and the group it uses) behind.
+    ADD_FAILURE() << "eg_group_start never returned for its skipped task";
+    starter.detach();
+    (void)g.release();
+    return;
+  }
+  starter.join();
+  EXPECT_EQ(EG_ESKIPPED, rc.load());
+  EXPECT_EQ(nullptr, task_error);
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  EXPECT_EQ(0, started.ran.load());
+  EXPECT_EQ(1, eg_group_skipped(g.get()));
+  if (!with_callback) return;
+  EXPECT_EQ(2u, done.Count());  // the blocked task and the skipped one
+  auto calls = done.For(&started);
+  ASSERT_EQ(1u, calls.size());
+  EXPECT_EQ(EG_ESKIPPED, calls[0].status);
+  EXPECT_EQ(0, calls[0].code);
+}
+
+TEST(Start, QueuedInWorkerModeAndSkippedReturnsSkipped) {
+  ExpectQueuedStartSkipped(false);
+}
+
+TEST(Start, QueuedInWorkerModeAndSkippedIsReportedWithTheCallersArg) {
+  ExpectQueuedStartSkipped(true);
 }
 
 class StartFaults : public FaultModeTest {};

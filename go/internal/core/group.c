@@ -15,6 +15,7 @@
 #include "extras.h"
 #include "platform.h"
 #include "pool.h"
+#include "start.h"
 #include "tunables.h"
 #include "workers.h"
 
@@ -257,36 +258,41 @@ int eg__group_runs_here(const eg_group *group) {
   return 0;
 }
 
-/* run_task's loop for a group with extras, out of line so that the plain
- * loop keeps its shape: from the first task's end (`error`) on, records
- * and reports each task, and runs the chained ones. In skip mode a blocked
- * go caller's task is not taken over: once admitted, the caller itself
- * checks whether to skip it. */
+/* run_task for a group with extras, out of line so that the plain loop
+ * keeps its shape: runs, records and reports each task, and the chained
+ * ones. The callback gets the task's reported argument, taken before the
+ * task runs (start.h). In skip mode a blocked go caller's task is not
+ * taken over: once admitted, the caller itself checks whether to skip
+ * it. */
 static __attribute__((noinline)) void
-finish_with_extras(eg_group *group, eg__extras *extras, int may_chain,
-                   eg_task_fn fn, void *arg, eg_error *error) {
-  may_chain &= !extras->skip;
-  for (;;) {
-    eg__extras_task_done(group, extras, arg, error);
-    if (!finish_task(group, may_chain, 1, &fn, &arg))
-      return;
-    error = fn(group->ctx, arg);
-  }
+run_with_extras(eg_group *group, eg__extras *extras, eg_task_fn fn, void *arg) {
+  int may_chain = eg__pool_may_chain() && !extras->skip;
+  eg__group_running frame;
+  eg__group_enter(&frame, group);
+  do {
+    void *reported = eg__start_task_arg(fn, arg);
+    eg__extras_task_done(group, extras, reported, fn(group->ctx, arg));
+  } while (finish_task(group, may_chain, 1, &fn, &arg));
+  eg__group_leave(&frame);
 }
 
+/* The extras are read before the task runs (see run_with_extras): set
+ * before the group's first task, they never change after. The expect
+ * keeps the plain loop at its instruction count: without it, gcc keeps the
+ * first error's expected NULL in one more callee-saved register. */
 static void run_task(void *owner, eg_task_fn fn, void *arg) {
   eg_group *group = owner;
+  eg__extras *extras = eg__extras_of(group);
+  if (extras != NULL) {
+    run_with_extras(group, extras, fn, arg);
+    return;
+  }
   int may_chain = eg__pool_may_chain();
   eg__group_running frame;
   eg__group_enter(&frame, group);
   do {
     eg_error *error = fn(group->ctx, arg);
-    eg__extras *extras = eg__extras_of(group);
-    if (extras != NULL) {
-      finish_with_extras(group, extras, may_chain, fn, arg, error);
-      break;
-    }
-    if (error != NULL)
+    if (__builtin_expect(error != NULL, 0))
       eg__group_record_first(group, error);
   } while (finish_task(group, may_chain, 1, &fn, &arg));
   eg__group_leave(&frame);

@@ -16,10 +16,12 @@
 #include "group.h"
 #include "platform.h"
 #include "pool.h"
+#include "start.h"
 #include "tunables.h"
 
-/* A starter's state, also its futex word. */
-enum { WAITING, SLEEPING, READY, RETURNED };
+/* A starter's state, also its futex word. SKIPPED: skip mode never started
+ * the task (eg__start_skipped). */
+enum { WAITING, SLEEPING, READY, RETURNED, SKIPPED };
 
 /* On the starter's stack, reachable through the task's context
  * (eg_context.starter) until the one who tells it takes it away. */
@@ -68,9 +70,16 @@ int eg_task_ready(eg_context *ctx) {
   return 1;
 }
 
+/* The task's end, run or not: its context is canceled (its children with
+ * it) and released, and the record freed. */
+static void free_started(started *task) {
+  eg__context_cancel(task->ctx, EG_ECANCELED, NULL);
+  eg_context_release(task->ctx);
+  eg__free(task);
+}
+
 /* The task as the group runs it: the caller's function with its own
- * context, which is canceled (its children with it) and released once the
- * function has returned. */
+ * context. */
 static eg_error *run_started(eg_context *group_ctx, void *arg) {
   (void)group_ctx; /* the task's own context descends from it */
   started *task = arg;
@@ -80,14 +89,26 @@ static eg_error *run_started(eg_context *group_ctx, void *arg) {
     waiting->error = eg_error_retain(error);
     tell(waiting, RETURNED);
   }
-  eg__context_cancel(task->ctx, EG_ECANCELED, NULL);
-  eg_context_release(task->ctx);
-  eg__free(task);
+  free_started(task);
   return error;
 }
 
+void *eg__start_task_arg(eg_task_fn fn, void *arg) {
+  return fn == run_started ? ((started *)arg)->arg : arg;
+}
+
+/* fn never ran, so nobody else saw the context: the starter is still on
+ * it. */
+void eg__start_skipped(eg_task_fn fn, void *arg) {
+  if (fn != run_started)
+    return;
+  started *task = arg;
+  tell(take_starter(task->ctx), SKIPPED);
+  free_started(task);
+}
+
 /* Spins a while, then sleeps until told; a pool thread counts as blocked
- * meanwhile. Returns READY or RETURNED. */
+ * meanwhile. Returns READY, RETURNED or SKIPPED. */
 static unsigned wait_until_told(starter *self) {
   eg_spin spin = EG_SPIN_INIT;
   for (;;) {
@@ -146,8 +167,11 @@ int eg_group_start(eg_group *group, eg_task_fn fn, void *arg,
     return rc;
   }
   eg__pool_publish_next();
-  if (wait_until_told(&self) == READY)
+  unsigned outcome = wait_until_told(&self);
+  if (outcome == READY)
     return 1;
+  if (outcome == SKIPPED)
+    return EG_ESKIPPED; /* queued in worker mode, then skipped */
   if (task_error != NULL)
     *task_error = self.error;
   else

@@ -93,6 +93,17 @@ int eg_testing_blocked_go_callers(eg_group *group) {
   return queued;
 }
 
+int eg_testing_queued_tasks(eg_group *group) {
+  int queued = 0;
+  pthread_mutex_lock(&group->lock);
+  EG__LIST_FOREACH(link, &group->queued) {
+    (void)link;
+    queued++;
+  }
+  pthread_mutex_unlock(&group->lock);
+  return queued;
+}
+
 int eg_testing_group_waiters(eg_group *group) {
   uint64_t state = atomic_load(&group->state);
   return (int)((state & EG__GROUP_WAITERS_MASK) / EG__GROUP_WAITER_ONE);

@@ -38,6 +38,10 @@ void eg_testing_fail_thread_create_once(long n);
  * tests. */
 int eg_testing_blocked_go_callers(eg_group *group);
 
+/* Number of tasks (and admissions) waiting for a worker in `group`'s
+ * worker-mode queue (eg_group_set_workers). */
+int eg_testing_queued_tasks(eg_group *group);
+
 /* Number of threads inside eg_group_wait on `group`, plus its pending
  * asynchronous waits. */
 int eg_testing_group_waiters(eg_group *group);

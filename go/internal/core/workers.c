@@ -10,6 +10,7 @@
 #include "notify.h"
 #include "platform.h"
 #include "pool.h"
+#include "start.h"
 
 /* A task waiting for a worker, on the group's `queued` list: 32 bytes (see
  * docs/PERFORMANCE.md). An external task's admission (eg_group_admit)
@@ -53,16 +54,31 @@ static struct queued_task *pass_slot(eg_group *group) {
   return NULL;
 }
 
+/* run_one for a group with extras, out of line so that the plain path
+ * keeps its shape. The callback gets the task's reported argument, taken
+ * before the task runs (start.h); a skipped started task's starter is
+ * told (it returns EG_ESKIPPED). */
+static __attribute__((noinline)) void
+run_one_with_extras(eg_group *group, eg__extras *extras, eg_task_fn fn,
+                    void *arg, int queued) {
+  void *reported = eg__start_task_arg(fn, arg);
+  if (queued && eg__extras_skips_queued(group, extras, reported)) {
+    eg__start_skipped(fn, arg);
+    return;
+  }
+  eg__extras_task_done(group, extras, reported, fn(group->ctx, arg));
+}
+
 /* Runs one task on a worker slot; in skip mode a `queued` one (it waited in
  * the FIFO) is not started once the group is canceled, only reported. */
 static void run_one(eg_group *group, eg_task_fn fn, void *arg, int queued) {
   eg__extras *extras = eg__extras_of(group);
-  if (queued && extras != NULL && eg__extras_skips_queued(group, extras, arg))
+  if (extras != NULL) {
+    run_one_with_extras(group, extras, fn, arg, queued);
     return;
+  }
   eg_error *error = fn(group->ctx, arg);
-  if (extras != NULL)
-    eg__extras_task_done(group, extras, arg, error);
-  else if (error != NULL)
+  if (error != NULL)
     eg__group_record_first(group, error);
 }
 
