@@ -182,7 +182,9 @@ func (g *Group) Start(f func(ctx context.Context, ready func()) error) error {
 // concurrent Go and TryGo calls (SetLimit keeps the reference's rules).
 // Raising it admits the oldest blocked Go calls at once, in order; lowering
 // it stops no function: new ones wait until fewer than n run. A negative n
-// removes the limit, admitting every blocked Go call. First come, first
+// lifts the bound, admitting every blocked Go call, and later Go calls
+// never block; the group keeps its (unbounded) limit, so a later
+// ResizeLimit bounds it again while functions run. First come, first
 // served holds throughout. On a group with no limit it is SetLimit(n), and
 // panics while functions are active.
 func (g *Group) ResizeLimit(n int) {

@@ -565,6 +565,42 @@ func TestResizeLimitLowerThenFinish(t *testing.T) {
 	})
 }
 
+// A negative limit keeps the limit, unbounded: a later ResizeLimit bounds
+// it again while functions run (it does not panic as SetLimit would).
+func TestResizeLimitBoundAgainAfterNegative(t *testing.T) {
+	modes(t, func(t *testing.T, migrate bool) {
+		var g Group
+		g.SetLimit(1)
+		shared(t, &g, migrate)
+		b := newBlocker()
+		g.Go(b.fn(nil))
+		<-b.started
+		parked := newBlocker()
+		go g.Go(parked.fn(nil))
+		testwait.Eventually(t, "a parked Go call", func() bool { return g.core.Load().ParkedGoCallers() == 1 })
+		g.ResizeLimit(-1) // the parked call at once
+		<-parked.started
+		g.ResizeLimit(2) // two run: bounded again, nothing stops
+		if g.TryGo(func() error { return nil }) {
+			t.Fatal("TryGo admitted beyond the limit given a bound again")
+		}
+		close(b.release)
+		close(parked.release)
+		if err := g.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		b = newBlocker()
+		g.Go(b.fn(nil))
+		<-b.started
+		g.ResizeLimit(1) // still a limit: resized, no panic
+		if g.TryGo(func() error { return nil }) {
+			t.Fatal("TryGo admitted beyond the limit of 1")
+		}
+		close(b.release)
+		g.Wait()
+	})
+}
+
 func TestResizeLimitWithoutLimit(t *testing.T) {
 	var g Group
 	g.ResizeLimit(-1) // nothing to remove

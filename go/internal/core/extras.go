@@ -402,9 +402,11 @@ const errResizeNoLimit = "errgroup: ResizeLimit on a group with no limit while g
 // ResizeLimit changes the limit while functions run, safely against
 // concurrent admissions: raising it admits the oldest parked Go calls at
 // once, in order; lowering it stops nothing (new admissions wait until
-// fewer than n run); a negative n removes the limit and admits every parked
-// call. On a group with no limit it is SetLimit(n), and panics while
-// functions are active. It panics in worker mode.
+// fewer than n run); a negative n lifts the bound and admits every parked
+// call, keeping the limit (unbounded) so that a later ResizeLimit bounds it
+// again while functions run, as the C library does. On a group with no
+// limit it is SetLimit(n), and panics while functions are active. It
+// panics in worker mode.
 func (g *Group) ResizeLimit(n int) {
 	if !g.lockGo() {
 		g.c.resizeLimit(n)
@@ -431,7 +433,9 @@ func (g *Group) ResizeLimit(n int) {
 		return
 	}
 	// A new goLimit (TryAdmit reads n outside mu) that takes the queue over.
-	next := &goLimit{n: math.MaxInt32 + 1, queue: limit.queue, head: limit.head}
+	// A negative n keeps a limit, unbounded (as the C library's INT_MAX), so
+	// that a later ResizeLimit can bound it again while functions run.
+	next := &goLimit{n: math.MaxInt32, queue: limit.queue, head: limit.head}
 	if n >= 0 {
 		next.n = uint64(min(n, math.MaxInt32))
 	}
@@ -449,9 +453,6 @@ func (g *Group) ResizeLimit(n int) {
 	if next.head == len(next.queue) {
 		next.queue, next.head = next.queue[:0], 0
 		g.update(func(s uint64) uint64 { return s &^ stateQueued })
-	}
-	if n < 0 {
-		g.limit.Store(nil)
 	}
 }
 
