@@ -73,6 +73,29 @@ func TestOnTaskDoneCallbackReferencingItsGroupIsCollected(t *testing.T) {
 	g.Wait()
 }
 
+// A group moved to C from inside a task-done callback: the function's
+// error, recorded in Go mode and carried over by the move, is not recorded
+// again by the C group when the function ends.
+func TestCHandleInsideOnTaskDoneRecordsOnce(t *testing.T) {
+	testwait.CheckNoLeaks(t)
+	var g Group
+	g.KeepErrors(4)
+	g.OnTaskDone(func(r TaskResult) {
+		if r.Err != nil {
+			g.CHandle()
+		}
+	})
+	boom := errors.New("boom")
+	g.Go(func() error { return boom })
+	if err := g.Wait(); err != boom {
+		t.Fatalf("Wait() = %v; want boom", err)
+	}
+	if kept := g.Errors().(interface{ Unwrap() []error }).Unwrap(); len(kept) != 1 || kept[0] != boom {
+		t.Fatalf("Errors() = %v; want [boom]", kept)
+	}
+	runtime.KeepAlive(&g)
+}
+
 // Kept errors move to C in order, with the drop count, and go on there:
 // Go errors, C task errors.
 func TestKeepErrorsAcrossCHandle(t *testing.T) {

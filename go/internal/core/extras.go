@@ -76,7 +76,8 @@ func (g *Group) workerMode() *goWorkers {
 
 // extrasBackend is what a C group does for the extras (extras_cgo.go).
 type extrasBackend interface {
-	checkSkip() bool // after a late admission in skip mode: false if skipped
+	checkSkip() bool  // after a late admission in skip mode: false if skipped
+	record(err error) // a Go function's error, before its end (OnTaskDone)
 	keepErrors(max int)
 	errors() (kept []error, dropped int)
 	skipWhenCanceled()

@@ -40,6 +40,20 @@ func (c *cGroup) checkSkip() bool {
 	return false
 }
 
+// record records err (not nil) for a Go function that has not ended yet
+// (eg_group_external_record), canceling the Go context if it became the
+// first error; the function's Done(nil) ends it later. For OnTaskDone,
+// whose callback must see the error recorded.
+func (c *cGroup) record(err error) {
+	result := C.egb_external_record(c.group, cError(err))
+	if result.recorded == 1 && c.bridge.cancel != nil {
+		c.bridge.cancel(err)
+	}
+	if result.count != 0 {
+		deliver(&result)
+	}
+}
+
 func (c *cGroup) keepErrors(max int) {
 	switch rc := C.eg_group_keep_errors(c.group, C.size_t(max)); rc {
 	case C.EG_OK:
