@@ -69,9 +69,11 @@ func (g *Group) DroppedErrors() int {
 
 // SkipWhenCanceled puts the group in skip mode: once it is canceled (see
 // Canceled), Go, TryGo, GoOrSkip and Start start nothing, and Go calls
-// blocked at the limit when the cancellation comes return without starting
-// their function (on a group shared with C through CHandle: when their turn
-// comes). Each such call counts in Skipped. Running functions are not
+// blocked at the limit when the cancellation comes return at once without
+// starting their function. (On a group shared with C through CHandle, and
+// made without WithContext, a C task's error is the one cancellation Go
+// does not see at once: such calls then return when their turn comes.)
+// Each such call counts in Skipped. Running functions are not
 // touched. It panics after the group's first function started.
 func (g *Group) SkipWhenCanceled() {
 	g.load().SkipWhenCanceled()

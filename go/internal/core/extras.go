@@ -77,6 +77,7 @@ func (g *Group) workerMode() *goWorkers {
 // extrasBackend is what a C group does for the extras (extras_cgo.go).
 type extrasBackend interface {
 	checkSkip() bool  // after a late admission in skip mode: false if skipped
+	skipWaiters()     // skip mode, canceled: wakes the parked Go calls as skipped
 	record(err error) // a Go function's error, before its end (OnTaskDone)
 	keepErrors(max int)
 	errors() (kept []error, dropped int)
@@ -210,6 +211,9 @@ func (g *Group) SkipWhenCanceled() {
 		g.extras()
 		g.c.skipWhenCanceled()
 		g.update(func(s uint64) uint64 { return s | stateSkip })
+		if g.ctx != nil {
+			context.AfterFunc(g.ctx, g.skipParked) // as below
+		}
 		return
 	}
 	defer g.mu.Unlock()
@@ -228,13 +232,17 @@ func (g *Group) SkipWhenCanceled() {
 	}
 }
 
-// skipParked releases, as skipped, the Go calls parked at the limit.
+// skipParked releases, as skipped, the Go calls parked at the limit (in Go
+// mode here, once migrated those parked on the C group).
 func (g *Group) skipParked() {
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	if g.state.Load()&stateC == 0 {
 		g.skipParkedLocked()
+		g.mu.Unlock()
+		return
 	}
+	g.mu.Unlock()
+	g.c.skipWaiters()
 }
 
 // skipParkedLocked is skipParked under mu, in Go mode: each parked Go call
