@@ -221,6 +221,54 @@ TEST(ExternalDone, SharesTheGroupWithPoolTasks) {
   EXPECT_EQ(failure, eg_group_wait(gc.group.get()));
 }
 
+// eg_group_external_record: the error is recorded (first, the context
+// canceled, kept in order) while the task still counts as active; its
+// eg_group_external_done(NULL) then ends it.
+TEST(ExternalRecord, RecordsWithoutEndingTheTask) {
+  CountedErrors errors;
+  auto gc = NewGroupWithContext(eg_context_background());
+  eg_group* g = gc.group.get();
+  ASSERT_EQ(EG_OK, eg_group_keep_errors(g, 4));
+  ASSERT_EQ(1, eg_group_try_admit(g));
+  ASSERT_EQ(1, eg_group_try_admit(g));
+  EXPECT_EQ(0, eg_group_external_record(g, nullptr));
+  eg_error* first = errors.Make(1, "first");
+  EXPECT_EQ(1, eg_group_external_record(g, first));
+  EXPECT_TRUE(eg_context_done(gc.ctx.get()));
+  EXPECT_EQ(first, eg_context_cause(gc.ctx.get()));
+  EXPECT_EQ(0, eg_group_idle(g)) << "the recording task is still active";
+  eg_error* second = errors.Make(2, "second");
+  EXPECT_EQ(0, eg_group_external_done(g, second));
+  eg_error* kept[2] = {nullptr, nullptr};
+  ASSERT_EQ(2, eg_group_errors(g, kept, 2, nullptr));
+  EXPECT_EQ(first, kept[0]) << "recorded first, kept first";
+  EXPECT_EQ(second, kept[1]);
+  eg_error_release(kept[0]);
+  eg_error_release(kept[1]);
+  eg_error* result = nullptr;
+  EXPECT_EQ(EG_ETIMEDOUT, eg_group_wait_timeout(g, 0, &result));
+  EXPECT_EQ(0, eg_group_external_done(g, nullptr));
+  EXPECT_EQ(1, eg_group_idle(g));
+  EXPECT_EQ(first, eg_group_wait(g));
+}
+
+TEST(ExternalRecord, ALosingErrorIsReleasedAtOnce) {
+  CountedErrors errors;
+  GroupPtr g = NewGroup();
+  ASSERT_EQ(1, eg_group_try_admit(g.get()));
+  ASSERT_EQ(1, eg_group_try_admit(g.get()));
+  eg_error* first = errors.Make(1);
+  EXPECT_EQ(1, eg_group_external_record(g.get(), first));
+  EXPECT_EQ(0, eg_group_external_record(g.get(), errors.Make(2)));
+  EXPECT_EQ(1, errors.released());
+  EXPECT_EQ(0, eg_group_external_done(g.get(), nullptr));
+  EXPECT_EQ(0, eg_group_external_done(g.get(), nullptr));
+  EXPECT_EQ(first, eg_group_wait(g.get()));
+  EXPECT_EQ(EG_EINVAL, eg_group_external_record(nullptr, nullptr));
+  EXPECT_EQ(EG_EINVAL, eg_group_external_record(nullptr, errors.Make(3)));
+  EXPECT_EQ(2, errors.released()) << "refused: the reference is released";
+}
+
 TEST(WaitAsync, CompletesAtOnceWhenIdle) {
   auto gc = NewGroupWithContext(eg_context_background());
   WaitResult wait;

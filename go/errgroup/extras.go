@@ -69,9 +69,11 @@ func (g *Group) DroppedErrors() int {
 
 // SkipWhenCanceled puts the group in skip mode: once it is canceled (see
 // Canceled), Go, TryGo, GoOrSkip and Start start nothing, and Go calls
-// blocked at the limit when the cancellation comes return without starting
-// their function (on a group shared with C through CHandle: when their turn
-// comes). Each such call counts in Skipped. Running functions are not
+// blocked at the limit when the cancellation comes return at once without
+// starting their function. (On a group shared with C through CHandle, and
+// made without WithContext, a C task's error is the one cancellation Go
+// does not see at once: such calls then return when their turn comes.)
+// Each such call counts in Skipped. Running functions are not
 // touched. It panics after the group's first function started.
 func (g *Group) SkipWhenCanceled() {
 	g.load().SkipWhenCanceled()
@@ -182,7 +184,9 @@ func (g *Group) Start(f func(ctx context.Context, ready func()) error) error {
 // concurrent Go and TryGo calls (SetLimit keeps the reference's rules).
 // Raising it admits the oldest blocked Go calls at once, in order; lowering
 // it stops no function: new ones wait until fewer than n run. A negative n
-// removes the limit, admitting every blocked Go call. First come, first
+// lifts the bound, admitting every blocked Go call, and later Go calls
+// never block; the group keeps its (unbounded) limit, so a later
+// ResizeLimit bounds it again while functions run. First come, first
 // served holds throughout. On a group with no limit it is SetLimit(n), and
 // panics while functions are active.
 func (g *Group) ResizeLimit(n int) {

@@ -73,6 +73,67 @@ func TestOnTaskDoneCallbackReferencingItsGroupIsCollected(t *testing.T) {
 	g.Wait()
 }
 
+// Skip mode on a group shared with C: the cancellation wakes the Go calls
+// parked at the limit at once (one parked there, one parked in Go mode and
+// moved), while the holder still runs; their C requests, granted when the
+// holder ends, give the slot straight back, and Wait waits for no phantom.
+func TestSkipAcrossCHandleWakesParkedAtCancel(t *testing.T) {
+	testwait.CheckNoLeaks(t)
+	var g Group
+	g.SkipWhenCanceled()
+	g.SetLimit(1)
+	b := newBlocker()
+	g.Go(b.fn(nil))
+	<-b.started
+	returned := make(chan bool, 2)
+	skippedFn := func() error { t.Error("a skipped function ran"); return nil }
+	go func() { returned <- g.GoOrSkip(skippedFn) }()
+	testwait.Eventually(t, "a parked Go call", func() bool { return g.core.Load().ParkedGoCallers() == 1 })
+	g.CHandle() // the parked call moves to the C group's queue
+	go func() { returned <- g.GoOrSkip(skippedFn) }()
+	testwait.Eventually(t, "two parked Go calls", func() bool { return g.core.Load().ParkedGoCallers() == 2 })
+	g.Cancel(nil)
+	for range 2 {
+		if testwait.Receive(t, "a parked GoOrSkip, woken by Cancel", returned) {
+			t.Fatal("GoOrSkip started a function after the cancellation")
+		}
+	}
+	if g.Idle() || g.Skipped() != 2 {
+		t.Fatalf("Idle %v, Skipped %d; want the holder active and 2", g.Idle(), g.Skipped())
+	}
+	close(b.release)
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if !g.Idle() || g.Skipped() != 2 {
+		t.Fatalf("after Wait: Idle %v, Skipped %d; want true and 2", g.Idle(), g.Skipped())
+	}
+	runtime.KeepAlive(&g)
+}
+
+// A group moved to C from inside a task-done callback: the function's
+// error, recorded in Go mode and carried over by the move, is not recorded
+// again by the C group when the function ends.
+func TestCHandleInsideOnTaskDoneRecordsOnce(t *testing.T) {
+	testwait.CheckNoLeaks(t)
+	var g Group
+	g.KeepErrors(4)
+	g.OnTaskDone(func(r TaskResult) {
+		if r.Err != nil {
+			g.CHandle()
+		}
+	})
+	boom := errors.New("boom")
+	g.Go(func() error { return boom })
+	if err := g.Wait(); err != boom {
+		t.Fatalf("Wait() = %v; want boom", err)
+	}
+	if kept := g.Errors().(interface{ Unwrap() []error }).Unwrap(); len(kept) != 1 || kept[0] != boom {
+		t.Fatalf("Errors() = %v; want [boom]", kept)
+	}
+	runtime.KeepAlive(&g)
+}
+
 // Kept errors move to C in order, with the drop count, and go on there:
 // Go errors, C task errors.
 func TestKeepErrorsAcrossCHandle(t *testing.T) {

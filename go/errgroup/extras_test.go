@@ -261,6 +261,43 @@ func TestOnTaskDone(t *testing.T) {
 	})
 }
 
+// The callback sees its function's error recorded: kept, in order, the
+// first one canceling the context; an error a function returns after a
+// callback it waited for comes after that callback's.
+func TestOnTaskDoneAfterTheErrorIsRecorded(t *testing.T) {
+	modes(t, func(t *testing.T, migrate bool) {
+		g, ctx := WithContext(context.Background())
+		g.KeepErrors(4)
+		type seen struct {
+			kept  []error
+			cause error
+		}
+		seenBy := make(chan seen, 2)
+		g.OnTaskDone(func(r TaskResult) {
+			var kept []error
+			if all := g.Errors(); all != nil {
+				kept = all.(interface{ Unwrap() []error }).Unwrap()
+			}
+			seenBy <- seen{kept, context.Cause(ctx)}
+		})
+		shared(t, g, migrate)
+		e1, e2 := errors.New("e1"), errors.New("e2")
+		g.Go(func() error { return e1 })
+		first := testwait.Receive(t, "the first callback", seenBy)
+		if !slices.Equal(first.kept, []error{e1}) || first.cause != e1 {
+			t.Fatalf("the callback of e1 saw kept %v, cause %v; want [e1], e1", first.kept, first.cause)
+		}
+		g.Go(func() error { return e2 })
+		second := testwait.Receive(t, "the second callback", seenBy)
+		if !slices.Equal(second.kept, []error{e1, e2}) {
+			t.Fatalf("the callback of e2 saw kept %v; want [e1 e2]", second.kept)
+		}
+		if err := g.Wait(); err != e1 {
+			t.Fatalf("Wait() = %v; want e1", err)
+		}
+	})
+}
+
 // Wait returns only after every callback has returned.
 func TestOnTaskDoneBeforeWaitReturns(t *testing.T) {
 	modes(t, func(t *testing.T, migrate bool) {
@@ -562,6 +599,42 @@ func TestResizeLimitLowerThenFinish(t *testing.T) {
 		if err := g.Wait(); err != nil {
 			t.Fatal(err)
 		}
+	})
+}
+
+// A negative limit keeps the limit, unbounded: a later ResizeLimit bounds
+// it again while functions run (it does not panic as SetLimit would).
+func TestResizeLimitBoundAgainAfterNegative(t *testing.T) {
+	modes(t, func(t *testing.T, migrate bool) {
+		var g Group
+		g.SetLimit(1)
+		shared(t, &g, migrate)
+		b := newBlocker()
+		g.Go(b.fn(nil))
+		<-b.started
+		parked := newBlocker()
+		go g.Go(parked.fn(nil))
+		testwait.Eventually(t, "a parked Go call", func() bool { return g.core.Load().ParkedGoCallers() == 1 })
+		g.ResizeLimit(-1) // the parked call at once
+		<-parked.started
+		g.ResizeLimit(2) // two run: bounded again, nothing stops
+		if g.TryGo(func() error { return nil }) {
+			t.Fatal("TryGo admitted beyond the limit given a bound again")
+		}
+		close(b.release)
+		close(parked.release)
+		if err := g.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		b = newBlocker()
+		g.Go(b.fn(nil))
+		<-b.started
+		g.ResizeLimit(1) // still a limit: resized, no panic
+		if g.TryGo(func() error { return nil }) {
+			t.Fatal("TryGo admitted beyond the limit of 1")
+		}
+		close(b.release)
+		g.Wait()
 	})
 }
 

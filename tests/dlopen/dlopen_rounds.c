@@ -108,6 +108,7 @@
   X(eg_group_admit, EG_EXPERIMENTAL_NODE)                                      \
   X(eg_group_try_admit, EG_EXPERIMENTAL_NODE)                                  \
   X(eg_group_external_done, EG_EXPERIMENTAL_NODE)                              \
+  X(eg_group_external_record, EG_EXPERIMENTAL_NODE)                            \
   X(eg_group_wait_async, EG_EXPERIMENTAL_NODE)                                 \
   X(eg_error_payload_release, EG_EXPERIMENTAL_NODE)                            \
   X(eg_pool_blocking_begin, EG_EXPERIMENTAL_NODE)                              \

@@ -84,14 +84,24 @@ eg_error *egb_wrap_go_error(int code, const char *message, size_t length,
   return error;
 }
 
-egb_done_result egb_external_done(eg_group *group, eg_error *error) {
+/* Calls record_or_end(group, error), collecting the notifications it makes. */
+static egb_done_result collected(int (*record_or_end)(eg_group *, eg_error *),
+                                 eg_group *group, eg_error *error) {
   egb_done_result result;
   result.count = 0;
   egb_done_result *outer = collecting;
   collecting = &result;
-  result.recorded = eg_group_external_done(group, error);
+  result.recorded = record_or_end(group, error);
   collecting = outer;
   return result;
+}
+
+egb_done_result egb_external_done(eg_group *group, eg_error *error) {
+  return collected(eg_group_external_done, group, error);
+}
+
+egb_done_result egb_external_record(eg_group *group, eg_error *error) {
+  return collected(eg_group_external_record, group, error);
 }
 
 int egb_admit(eg_group *group, uintptr_t handle) {

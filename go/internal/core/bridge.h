@@ -65,6 +65,8 @@ typedef struct {
 
 /* eg_group_external_done, collecting the notifications it makes. */
 egb_done_result egb_external_done(eg_group *group, eg_error *error);
+/* eg_group_external_record, the same way (a losing error's release). */
+egb_done_result egb_external_record(eg_group *group, eg_error *error);
 
 /* eg_group_admit, calling egGoAdmitted(handle) when admitted later. */
 int egb_admit(eg_group *group, uintptr_t handle);

@@ -43,10 +43,11 @@ type cGroup struct {
 	side   *cSide
 	parked atomic.Int64 // Admit calls parked (for the tests)
 
-	goCtx       context.Context // the Go context (NewWithContext); nil for New
-	skipMode    bool            // SkipWhenCanceled; set before the first admission
-	droppedInGo int             // KeepErrors: dropped in Go mode, before migrate
-	lateSkipped atomic.Int64    // skip mode: late admissions given back (checkSkip)
+	goCtx       context.Context           // the Go context (NewWithContext); nil for New
+	skipMode    bool                      // SkipWhenCanceled; set before the first admission
+	droppedInGo int                       // KeepErrors: dropped in Go mode, before migrate
+	lateSkipped atomic.Int64              // skip mode: late admissions given back (checkSkip)
+	skipping    atomic.Pointer[skipQueue] // skip mode: parked Go calls (extras_cgo.go)
 }
 
 func (c *cGroup) parkedGoCallers() int64 { return c.parked.Load() }
@@ -120,6 +121,9 @@ func admitted(h cgo.Handle) {
 	case chan struct{}:
 		deleteHandle(h)
 		v <- struct{}{}
+	case *skipWaiter:
+		deleteHandle(h)
+		v.granted()
 	}
 }
 
@@ -321,13 +325,14 @@ func (c *cGroup) TryAdmit() int {
 // Done. On a limit of zero it never returns.
 //
 // In skip mode it reports false, admitting nothing, once the group is
-// canceled: at once, or when a parked call's turn comes (the C library
-// admits queued admissions even once canceled).
+// canceled, parked or not (admitSkipping: the cancellation wakes it).
 func (c *cGroup) Admit() bool {
+	if c.skipMode {
+		return c.admitSkipping()
+	}
 	p := parkers.Get().(*parker)
-	rc := C.egb_admit(c.group, C.uintptr_t(p.handle))
-	switch rc {
-	case 1, C.EG_ESKIPPED:
+	switch rc := C.egb_admit(c.group, C.uintptr_t(p.handle)); rc {
+	case 1:
 	case 0:
 		c.parked.Add(1)
 		<-p.notified
@@ -336,28 +341,24 @@ func (c *cGroup) Admit() bool {
 		panic(statusError("eg_group_admit", rc))
 	}
 	parkers.Put(p)
-	switch {
-	case rc == C.EG_ESKIPPED:
-		return false
-	case c.skipMode:
-		return c.checkSkip()
-	}
 	return true
 }
 
 // requeue queues the Go call parked on ch (in a Go-mode group's FIFO,
 // moving to this C group) in the C group's FIFO: ch receives a value when
-// the C library admits it, at once if there is room.
+// the C library admits it, at once if there is room. (In skip mode it is
+// closed if the call is skipped: requeueSkipping.)
 func (c *cGroup) requeue(ch chan struct{}) {
+	if c.skipMode {
+		c.requeueSkipping(ch)
+		return
+	}
 	h := newHandle(ch)
 	switch rc := C.egb_admit(c.group, C.uintptr_t(h)); rc {
 	case 1:
 		deleteHandle(h)
 		ch <- struct{}{}
 	case 0: // admitted() notifies it
-	case C.EG_ESKIPPED: // skip mode, canceled: counted by the C group
-		deleteHandle(h)
-		close(ch)
 	default:
 		deleteHandle(h)
 		panic(statusError("eg_group_admit", rc))
@@ -376,8 +377,8 @@ func (c *cGroup) Done(err error) {
 		result = C.egb_external_done(c.group, nil)
 	} else {
 		result = C.egb_external_done(c.group, cError(err))
-		if result.recorded == 1 && c.bridge.cancel != nil {
-			c.bridge.cancel(err)
+		if result.recorded == 1 {
+			c.firstError(err)
 		}
 	}
 	if result.count != 0 {

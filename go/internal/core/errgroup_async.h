@@ -77,6 +77,22 @@ EG_API int eg_group_try_admit(eg_group *group);
  */
 EG_API int eg_group_external_done(eg_group *group, eg_error *error);
 
+/**
+ * Records an external task's error as eg_group_external_done would, without
+ * ending the task: it still counts as active (holds its slot, and waits
+ * wait for it) until eg_group_external_done(group, NULL) ends it. For a
+ * binding that must run code of its own between the two, such as a
+ * per-task callback that must see the error recorded (kept, first, the
+ * context canceled) before the task stops counting. `error` is NULL (does
+ * nothing, returns 0) or an owned error whose reference passes to the
+ * group. Returns 1 if it became the group's first error (the group's
+ * context has then been canceled with it as the cause), 0 otherwise,
+ * EG_EINVAL for a NULL group (the error is released). Call it at most once
+ * per task, before that task's eg_group_external_done; pending admissions
+ * are not notified from inside it (no slot is freed). Thread-safe.
+ */
+EG_API int eg_group_external_record(eg_group *group, eg_error *error);
+
 /* Called when an asynchronous wait completes; `error` as eg_group_wait's. */
 typedef void (*eg_wait_fn)(void *arg, eg_error *error);
 

@@ -76,7 +76,9 @@ func (g *Group) workerMode() *goWorkers {
 
 // extrasBackend is what a C group does for the extras (extras_cgo.go).
 type extrasBackend interface {
-	checkSkip() bool // after a late admission in skip mode: false if skipped
+	checkSkip() bool  // after a late admission in skip mode: false if skipped
+	skipWaiters()     // skip mode, canceled: wakes the parked Go calls as skipped
+	record(err error) // a Go function's error, before its end (OnTaskDone)
 	keepErrors(max int)
 	errors() (kept []error, dropped int)
 	skipWhenCanceled()
@@ -209,6 +211,9 @@ func (g *Group) SkipWhenCanceled() {
 		g.extras()
 		g.c.skipWhenCanceled()
 		g.update(func(s uint64) uint64 { return s | stateSkip })
+		if g.ctx != nil {
+			context.AfterFunc(g.ctx, g.skipParked) // as below
+		}
 		return
 	}
 	defer g.mu.Unlock()
@@ -227,13 +232,17 @@ func (g *Group) SkipWhenCanceled() {
 	}
 }
 
-// skipParked releases, as skipped, the Go calls parked at the limit.
+// skipParked releases, as skipped, the Go calls parked at the limit (in Go
+// mode here, once migrated those parked on the C group).
 func (g *Group) skipParked() {
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	if g.state.Load()&stateC == 0 {
 		g.skipParkedLocked()
+		g.mu.Unlock()
+		return
 	}
+	g.mu.Unlock()
+	g.c.skipWaiters()
 }
 
 // skipParkedLocked is skipParked under mu, in Go mode: each parked Go call
@@ -402,9 +411,11 @@ const errResizeNoLimit = "errgroup: ResizeLimit on a group with no limit while g
 // ResizeLimit changes the limit while functions run, safely against
 // concurrent admissions: raising it admits the oldest parked Go calls at
 // once, in order; lowering it stops nothing (new admissions wait until
-// fewer than n run); a negative n removes the limit and admits every parked
-// call. On a group with no limit it is SetLimit(n), and panics while
-// functions are active. It panics in worker mode.
+// fewer than n run); a negative n lifts the bound and admits every parked
+// call, keeping the limit (unbounded) so that a later ResizeLimit bounds it
+// again while functions run, as the C library does. On a group with no
+// limit it is SetLimit(n), and panics while functions are active. It
+// panics in worker mode.
 func (g *Group) ResizeLimit(n int) {
 	if !g.lockGo() {
 		g.c.resizeLimit(n)
@@ -431,7 +442,9 @@ func (g *Group) ResizeLimit(n int) {
 		return
 	}
 	// A new goLimit (TryAdmit reads n outside mu) that takes the queue over.
-	next := &goLimit{n: math.MaxInt32 + 1, queue: limit.queue, head: limit.head}
+	// A negative n keeps a limit, unbounded (as the C library's INT_MAX), so
+	// that a later ResizeLimit can bound it again while functions run.
+	next := &goLimit{n: math.MaxInt32, queue: limit.queue, head: limit.head}
 	if n >= 0 {
 		next.n = uint64(min(n, math.MaxInt32))
 	}
@@ -449,9 +462,6 @@ func (g *Group) ResizeLimit(n int) {
 	if next.head == len(next.queue) {
 		next.queue, next.head = next.queue[:0], 0
 		g.update(func(s uint64) uint64 { return s &^ stateQueued })
-	}
-	if n < 0 {
-		g.limit.Store(nil)
 	}
 }
 

@@ -16,6 +16,8 @@ import (
 	"context"
 	"math"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,6 +30,145 @@ type taskDoneWatch struct {
 	bridge *errorBridge
 }
 
+// A skipWaiter is a Go call parked at the limit of a C group in skip mode
+// (cGroup.Admit, or a Go-mode call moved there by requeue): its C admission
+// request's argument is the waiter's handle. At the group's cancellation
+// the Go side wakes it as skipped at once (skipWaiters: the C library
+// admits a queued request even once canceled, when its turn comes); the
+// request stays queued, not counted active, and when the C library grants
+// it later its slot is given back at once, reporting no task (granted).
+// It references the C group and the queue, not the cGroup: a queued
+// request's handle must not keep the cGroup from being collected.
+type skipWaiter struct {
+	group *C.eg_group
+	queue *skipQueue
+	ch    chan struct{} // a value: admitted; closed: skipped
+	state atomic.Int32  // waiterParked, then waiterAdmitted or waiterSkipped
+}
+
+const (
+	waiterParked = iota
+	waiterAdmitted
+	waiterSkipped
+)
+
+// skipQueue holds a C group's parked skipWaiters, those whose request the C
+// library has queued, until they are admitted or skipped.
+type skipQueue struct {
+	mu      sync.Mutex
+	parked  map[*skipWaiter]struct{}
+	skipped atomic.Int64 // parked calls skipped (a part of Skipped)
+}
+
+// admitSkipping is Admit in skip mode: a parked call waits on a skipWaiter,
+// which the cancellation wakes.
+func (c *cGroup) admitSkipping() bool {
+	w := &skipWaiter{group: c.group, queue: c.skipQueue(), ch: make(chan struct{}, 1)}
+	h := newHandle(w)
+	switch rc := C.egb_admit(c.group, C.uintptr_t(h)); rc {
+	case 1:
+		deleteHandle(h)
+		return c.checkSkip()
+	case C.EG_ESKIPPED: // counted by the C group
+		deleteHandle(h)
+		return false
+	case 0:
+		c.park(w)
+		c.parked.Add(1)
+		_, admitted := <-w.ch
+		c.parked.Add(-1)
+		if !admitted {
+			return false // counted by skipWaiters
+		}
+		return c.checkSkip()
+	default:
+		deleteHandle(h)
+		panic(statusError("eg_group_admit", rc))
+	}
+}
+
+// skipQueue returns the C group's queue of parked skipWaiters, made on
+// first use.
+func (c *cGroup) skipQueue() *skipQueue {
+	if q := c.skipping.Load(); q != nil {
+		return q
+	}
+	c.skipping.CompareAndSwap(nil, &skipQueue{parked: map[*skipWaiter]struct{}{}})
+	return c.skipping.Load()
+}
+
+// park puts w, whose request the C library queued, on the queue, unless it
+// was admitted meanwhile; then skips it if the group is canceled already
+// (a cancellation whose skipWaiters ran before w was on the queue).
+func (c *cGroup) park(w *skipWaiter) {
+	q := w.queue
+	q.mu.Lock()
+	if w.state.Load() == waiterParked {
+		q.parked[w] = struct{}{}
+	}
+	q.mu.Unlock()
+	if c.canceled() {
+		c.skipWaiters()
+	}
+}
+
+// skipWaiters wakes, as skipped, every Go call parked at the limit: the
+// group is canceled. Called by every cancellation the Go side learns of
+// (Cancel, a Go function's first error, the Go context's end). Idempotent.
+func (c *cGroup) skipWaiters() {
+	q := c.skipping.Load()
+	if q == nil {
+		return
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for w := range q.parked {
+		if w.state.CompareAndSwap(waiterParked, waiterSkipped) {
+			q.skipped.Add(1)
+			close(w.ch)
+		}
+	}
+	clear(q.parked)
+}
+
+// granted is the C library's admission of w's request (its handle is used
+// once): the parked call gets the slot, or, if it was skipped meanwhile,
+// the slot goes back at once (eg_group_external_done, no error, no task
+// reported), which may admit the next request.
+func (w *skipWaiter) granted() {
+	if w.state.CompareAndSwap(waiterParked, waiterAdmitted) {
+		w.queue.mu.Lock()
+		delete(w.queue.parked, w)
+		w.queue.mu.Unlock()
+		w.ch <- struct{}{}
+		return
+	}
+	result := C.egb_external_done(w.group, nil)
+	if result.count != 0 {
+		deliver(&result)
+	}
+}
+
+// requeueSkipping is requeue in skip mode: the Go-mode call parked on ch
+// waits on a skipWaiter of its own channel.
+func (c *cGroup) requeueSkipping(ch chan struct{}) {
+	w := &skipWaiter{group: c.group, queue: c.skipQueue(), ch: ch}
+	h := newHandle(w)
+	switch rc := C.egb_admit(c.group, C.uintptr_t(h)); rc {
+	case 1:
+		deleteHandle(h)
+		ch <- struct{}{}
+	case 0:
+		c.park(w)
+	case C.EG_ESKIPPED: // counted by the C group
+		deleteHandle(h)
+		close(ch)
+	default:
+		deleteHandle(h)
+		panic(statusError("eg_group_admit", rc))
+	}
+}
+
 // checkSkip is for an admission the C library granted late, in skip mode:
 // the C group admits a queued admission even once canceled, so if it is
 // canceled the slot goes back and the call counts as skipped (false).
@@ -38,6 +179,32 @@ func (c *cGroup) checkSkip() bool {
 	c.Done(nil)
 	c.lateSkipped.Add(1)
 	return false
+}
+
+// record records err (not nil) for a Go function that has not ended yet
+// (eg_group_external_record), canceling the Go context if it became the
+// first error; the function's Done(nil) ends it later. For OnTaskDone,
+// whose callback must see the error recorded.
+func (c *cGroup) record(err error) {
+	result := C.egb_external_record(c.group, cError(err))
+	if result.recorded == 1 {
+		c.firstError(err)
+	}
+	if result.count != 0 {
+		deliver(&result)
+	}
+}
+
+// firstError: err, a Go function's, became the C group's first error. It
+// cancels the Go context with it, and in skip mode wakes the parked Go
+// calls as skipped.
+func (c *cGroup) firstError(err error) {
+	if c.bridge.cancel != nil {
+		c.bridge.cancel(err)
+	}
+	if c.skipMode {
+		c.skipWaiters()
+	}
 }
 
 func (c *cGroup) keepErrors(max int) {
@@ -110,7 +277,11 @@ func (c *cGroup) skipped() int64 {
 	if n < 0 {
 		panic(statusError("eg_group_skipped", C.int(n)))
 	}
-	return n + c.lateSkipped.Load()
+	n += c.lateSkipped.Load()
+	if q := c.skipping.Load(); q != nil {
+		n += q.skipped.Load()
+	}
+	return n
 }
 
 // onTaskDone registers f for the C tasks (Go functions call it themselves,
@@ -175,6 +346,9 @@ func (c *cGroup) cancel(cause error) {
 	}
 	if c.bridge.cancel != nil {
 		c.bridge.cancel(c.bridge.goError(C.eg_context_cause(c.side.cctx)))
+	}
+	if c.skipMode {
+		c.skipWaiters()
 	}
 	runtime.KeepAlive(c)
 }

@@ -384,12 +384,18 @@ int eg_group_try_admit(eg_group *group) {
   return 1;
 }
 
-int eg_group_external_done(eg_group *group, eg_error *error) {
+int eg_group_external_record(eg_group *group, eg_error *error) {
   if (group == NULL) {
     eg_error_release(error);
     return EG_EINVAL;
   }
-  int recorded = error != NULL ? eg__group_record_error(group, error) : 0;
+  return error != NULL ? eg__group_record_error(group, error) : 0;
+}
+
+int eg_group_external_done(eg_group *group, eg_error *error) {
+  int recorded = eg_group_external_record(group, error);
+  if (recorded < 0)
+    return recorded;
   if (eg__workers_enabled(group))
     eg__workers_external_done(group);
   eg__group_task_done(group);

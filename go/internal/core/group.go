@@ -402,14 +402,26 @@ func (g *Group) Run(f func() error) {
 
 // Done reports the end of one admitted function with its result. The first
 // error recorded cancels the group's context (NewWithContext) with it. The
-// OnTaskDone callback, if any, runs before the function stops counting as
-// active. Its slot goes to the oldest parked Go call if there is one.
+// OnTaskDone callback, if any, runs after the error is recorded and before
+// the function stops counting as active. Its slot goes to the oldest parked
+// Go call if there is one.
 func (g *Group) Done(err error) {
-	if err != nil && g.record(err) {
-		g.firstError(err)
+	toC := err // what the C group is still to record: what Go mode did not
+	if err != nil {
+		inGo, first := g.record(err)
+		if first {
+			g.firstError(err)
+		}
+		if inGo {
+			toC = nil // migrate carries it over if it comes
+		}
 	}
 	if s := g.state.Load(); s&(stateWorkers|stateHooks) != 0 {
 		if s&stateHooks != 0 {
+			if toC != nil {
+				g.recordInC(toC)
+				toC = nil
+			}
 			g.ext.Load().onDone(TaskResult{Err: err})
 		}
 		if s&stateWorkers != 0 {
@@ -419,7 +431,7 @@ func (g *Group) Done(err error) {
 	for {
 		s := g.state.Load()
 		if s&stateC != 0 {
-			g.c.Done(err) // records err there unless it was first here
+			g.c.Done(toC)
 			return
 		}
 		if s&stateMoving != 0 {
@@ -499,24 +511,35 @@ func (g *Group) doneLocked(s uint64) bool {
 	return true
 }
 
-// record keeps err as the first error if there is none and the group is in
-// Go mode; it reports whether it did. (After migration the C group records.)
-// With KeepErrors it also keeps err in the list, or counts it dropped.
-func (g *Group) record(err error) bool {
+// record records err in Go mode: it keeps err as the first error if there
+// is none (first) and, with KeepErrors, in the list, or counts it dropped.
+// inGo is false if the group has migrated or is migrating: the C group
+// records it then (Done, recordInC); if true, a migrate that comes later
+// carries it over, and the C group must not record it again.
+func (g *Group) record(err error) (inGo, first bool) {
 	g.errMu.Lock()
 	defer g.errMu.Unlock()
 	if g.state.Load()&(stateC|stateMoving) != 0 {
-		return false
+		return false, false
 	}
 	if e := g.ext.Load(); e != nil && e.keepMax != 0 {
 		e.keep(err)
 	}
 	if g.hasErr {
-		return false
+		return true, false
 	}
 	g.err, g.hasErr, g.errAfterWait = err, true, g.waited
 	g.canceled.Store(true)
-	return true
+	return true, true
+}
+
+// recordInC records in the C group the error of a function that has not
+// ended yet, once a migrate under way is done (record saw it begun).
+func (g *Group) recordInC(err error) {
+	for g.state.Load()&stateC == 0 {
+		g.waitMove()
+	}
+	g.c.record(err)
 }
 
 // firstError cancels the group's context with its first error, and in
