@@ -47,7 +47,8 @@ static void replacements_grow_per_generation(void) {
 }
 
 /* A generation lasts while its workers are still to be judged or on their
- * way to a job; a tick with neither ends it. */
+ * way to a job, and for one tick after an addition; a tick with none of
+ * these ends it. */
 static void generation_ends_only_when_nothing_is_pending(void) {
   eg__monitor m;
   eg__monitor_reset(&m, 0, 0);
@@ -64,9 +65,19 @@ static void generation_ends_only_when_nothing_is_pending(void) {
   seen = seen_at(80 * US, 100, 1);
   seen.fresh = 1;
   CHECK(eg__monitor_decide(&m, &seen).add == 2); /* the same generation */
+  /* The tick after an addition sees nothing (the added worker was judged
+   * busy: its wake cost it CPU): the generation goes on, on short ticks. */
   eg__monitor_seen quiet = seen_at(100 * US, 100, 2);
-  CHECK(eg__monitor_decide(&m, &quiet).add == 0);
+  eg__monitor_plan after_add = eg__monitor_decide(&m, &quiet);
+  CHECK(after_add.add == 0 && after_add.watch);
   seen = seen_at(120 * US, 100, 2);
+  seen.fresh = 1;
+  CHECK(eg__monitor_decide(&m, &seen).add == 4);
+  quiet = seen_at(140 * US, 100, 3);
+  CHECK(eg__monitor_decide(&m, &quiet).add == 0);
+  quiet = seen_at(160 * US, 100, 3); /* a second tick with nothing: over */
+  CHECK(!eg__monitor_decide(&m, &quiet).watch);
+  seen = seen_at(180 * US, 100, 3);
   seen.fresh = 1;
   CHECK(eg__monitor_decide(&m, &seen).add == 1); /* a new one */
 }
@@ -110,8 +121,7 @@ static void liveness_threads_at_doubling_intervals(void) {
   eg__monitor_seen again = seen_at(now + 3 * MS + EG__LIVENESS_NS, 5, 8);
   again.takeable = 1;
   eg__monitor_decide(&m, &again);
-  eg__monitor_seen later =
-      seen_at(now + 3 * MS + 2 * EG__LIVENESS_NS, 5, 8);
+  eg__monitor_seen later = seen_at(now + 3 * MS + 2 * EG__LIVENESS_NS, 5, 8);
   later.takeable = 1;
   CHECK(eg__monitor_decide(&m, &later).add == 1);
 }
@@ -160,15 +170,15 @@ static void sleeps_after_a_quiet_period(void) {
   eg__monitor m;
   eg__monitor_reset(&m, 0, 0);
   CHECK(!eg__monitor_decide(&m, &(eg__monitor_seen){.now = MS}).sleep);
-  CHECK(!eg__monitor_decide(&m, &(eg__monitor_seen){
-                                    .now = MS + EG__MONITOR_QUIET_NS - 1})
+  CHECK(!eg__monitor_decide(
+             &m, &(eg__monitor_seen){.now = MS + EG__MONITOR_QUIET_NS - 1})
              .sleep);
   eg__monitor_seen busy = seen_at(MS + EG__MONITOR_QUIET_NS - 1, 1, 1);
   CHECK(!eg__monitor_decide(&m, &busy).sleep);
   int64_t start = 2 * MS + EG__MONITOR_QUIET_NS;
   CHECK(!eg__monitor_decide(&m, &(eg__monitor_seen){.now = start}).sleep);
-  CHECK(eg__monitor_decide(&m, &(eg__monitor_seen){
-                                   .now = start + EG__MONITOR_QUIET_NS})
+  CHECK(eg__monitor_decide(
+            &m, &(eg__monitor_seen){.now = start + EG__MONITOR_QUIET_NS})
             .sleep);
 }
 

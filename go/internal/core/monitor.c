@@ -12,6 +12,7 @@ void eg__monitor_reset(eg__monitor *m, int64_t now, size_t taken) {
   m->tick_ns = EG__MONITOR_TICK_MIN_NS;
   m->last_taken = taken;
   m->streak = 0;
+  m->added = 0;
   m->stalled_since = now;
   m->liveness_wait = EG__LIVENESS_NS;
   m->empty_since = 0;
@@ -29,12 +30,13 @@ static size_t min_size(size_t a, size_t b) {
  * Blocked workers found are replaced, by 1, 2, 4, ... threads each in
  * consecutive generations that find more (work that blocks keeps blocking),
  * never more than there are queued jobs; a generation ends when a tick
- * finds no blocked worker, none to judge yet and none of the added ones
- * still on its way to a job.
+ * finds no blocked worker, none to judge yet, none of the added ones still
+ * on its way to a job, and the tick before added none (a worker woken for
+ * a job may be judged busy at first: its wake cost it CPU time).
  */
 static size_t replacements(eg__monitor *m, const eg__monitor_seen *seen) {
   if (seen->fresh == 0) {
-    if (seen->unseen == 0 && seen->on_the_way == 0)
+    if (seen->unseen == 0 && seen->on_the_way == 0 && !m->added)
       m->streak = 0;
     return 0;
   }
@@ -72,8 +74,12 @@ eg__monitor_plan eg__monitor_decide(eg__monitor *m,
   eg__monitor_plan plan = {0, 0, 0, 0};
   if (seen->queued > 0) {
     m->empty_since = 0;
+    int added_before = m->added;
     plan.add = replacements(m, seen);
-    plan.watch = seen->fresh > 0 || seen->unseen > 0;
+    /* Short ticks while a generation is under way: blocked workers found,
+     * workers to judge, or added ones not yet in their job. */
+    plan.watch = seen->fresh > 0 || seen->unseen > 0 || seen->on_the_way > 0 ||
+                 added_before;
     watch_stall(m, seen, &plan);
   } else {
     m->stalled_since = seen->now;
@@ -84,6 +90,7 @@ eg__monitor_plan eg__monitor_decide(eg__monitor *m,
     plan.sleep = seen->now - m->empty_since >= EG__MONITOR_QUIET_NS;
   }
   m->last_taken = seen->taken;
+  m->added = plan.add > 0;
   return plan;
 }
 
