@@ -85,9 +85,10 @@ MUTANTS = {
         "a raised limit admits the newest blocked callers first",
         [("limit.c",
           "    eg__list *link = eg__list_pop_front(&limit->waiters);\n"
-          "    /* acq_rel: as for a hand-off in eg__limit_release. */\n",
+          "    count_in(owner);\n",
           "    eg__list *link = limit->waiters.prev;\n"
-          "    eg__list_remove(link);\n")],
+          "    eg__list_remove(link);\n"
+          "    count_in(owner);\n")],
     ),
     "CANCEL_RECORDS_CAUSE": (
         "eg_group_cancel records its cause as the group's first error",
