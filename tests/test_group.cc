@@ -838,6 +838,11 @@ TEST(NextSlot, TaskIsNotStuckBehindABusyQueue) {
   EXPECT_TRUE(ran.WaitFor(30s));
   filler.join();
   EXPECT_EQ(nullptr, eg_group_wait(mine.get()));
+  // A filler slowed down (a sanitizer on a loaded host) leaves too little
+  // queued for the bound to tell a stuck task from two slow monitor ticks.
+  if (kBusy - done_when_queued < kBusy / 10)
+    GTEST_SKIP() << "only " << kBusy - done_when_queued
+                 << " tasks were still queued when the filler was done";
   EXPECT_LT(done_when_started.load() - done_when_queued,
             (kBusy - done_when_queued) / 2)
       << "the task started only after the queue had drained";
