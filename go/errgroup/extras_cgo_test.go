@@ -30,7 +30,7 @@ func init() {
 // OnTaskDone reports C tasks too, with their arg and the Go form of their
 // error, on their thread.
 func TestOnTaskDoneReportsCTasks(t *testing.T) {
-	testwait.CheckNoLeaks(t)
+	checkExtrasNoLeaks(t)
 	var g Group
 	results := make(chan TaskResult, 4)
 	g.OnTaskDone(func(r TaskResult) { results <- r })
@@ -65,7 +65,7 @@ func TestOnTaskDoneCallbackReferencingItsGroupIsCollected(t *testing.T) {
 	if !weakTaskDone {
 		t.Skip("no weak pointers before Go 1.24")
 	}
-	testwait.CheckNoLeaks(t)
+	checkExtrasNoLeaks(t)
 	g := new(Group)
 	g.OnTaskDone(func(TaskResult) { _ = g.Idle() })
 	task := ctest.Go(g.CHandle(), ctest.Spec{})
@@ -78,7 +78,7 @@ func TestOnTaskDoneCallbackReferencingItsGroupIsCollected(t *testing.T) {
 // moved), while the holder still runs; their C requests, granted when the
 // holder ends, give the slot straight back, and Wait waits for no phantom.
 func TestSkipAcrossCHandleWakesParkedAtCancel(t *testing.T) {
-	testwait.CheckNoLeaks(t)
+	checkExtrasNoLeaks(t)
 	var g Group
 	g.SkipWhenCanceled()
 	g.SetLimit(1)
@@ -115,7 +115,7 @@ func TestSkipAcrossCHandleWakesParkedAtCancel(t *testing.T) {
 // error, recorded in Go mode and carried over by the move, is not recorded
 // again by the C group when the function ends.
 func TestCHandleInsideOnTaskDoneRecordsOnce(t *testing.T) {
-	testwait.CheckNoLeaks(t)
+	checkExtrasNoLeaks(t)
 	var g Group
 	g.KeepErrors(4)
 	g.OnTaskDone(func(r TaskResult) {
@@ -137,7 +137,7 @@ func TestCHandleInsideOnTaskDoneRecordsOnce(t *testing.T) {
 // Kept errors move to C in order, with the drop count, and go on there:
 // Go errors, C task errors.
 func TestKeepErrorsAcrossCHandle(t *testing.T) {
-	testwait.CheckNoLeaks(t)
+	checkExtrasNoLeaks(t)
 	var g Group
 	g.KeepErrors(3)
 	e0, e1 := errors.New("e0"), errors.New("e1")
@@ -164,7 +164,7 @@ func TestKeepErrorsAcrossCHandle(t *testing.T) {
 
 // A Go-mode drop count is carried over.
 func TestDroppedErrorsBeforeCHandle(t *testing.T) {
-	testwait.CheckNoLeaks(t)
+	checkExtrasNoLeaks(t)
 	var g Group
 	g.KeepErrors(1)
 	for range 3 {
@@ -179,7 +179,7 @@ func TestDroppedErrorsBeforeCHandle(t *testing.T) {
 
 // Cancel on a group shared with C: C tasks see the cause.
 func TestCancelReachesCTasks(t *testing.T) {
-	testwait.CheckNoLeaks(t)
+	checkExtrasNoLeaks(t)
 	g, ctx := WithContext(context.Background())
 	watcher := ctest.Go(g.CHandle(), ctest.Spec{WaitForCancel: true})
 	defer watcher.Free()
@@ -196,7 +196,7 @@ func TestCancelReachesCTasks(t *testing.T) {
 // A cancellation and skip mode from before CHandle hold on the C group:
 // a canceled group starts nothing more, Go or C.
 func TestSkipAcrossCHandle(t *testing.T) {
-	testwait.CheckNoLeaks(t)
+	checkExtrasNoLeaks(t)
 	var g Group
 	g.SkipWhenCanceled()
 	g.Cancel(nil)
@@ -219,7 +219,7 @@ func TestSkipAcrossCHandle(t *testing.T) {
 // A limit lowered below the running count, with a parked call, moves to C
 // as it is: the parked call waits until fewer than the limit run.
 func TestLoweredLimitAcrossCHandle(t *testing.T) {
-	testwait.CheckNoLeaks(t)
+	checkExtrasNoLeaks(t)
 	var g Group
 	g.SetLimit(2)
 	b1, b2 := newBlocker(), newBlocker()

@@ -46,7 +46,7 @@ func modes(t *testing.T, scenario func(t *testing.T, migrate bool)) {
 	t.Run("go", func(t *testing.T) { scenario(t, false) })
 	if cgoBuild {
 		t.Run("c", func(t *testing.T) {
-			testwait.CheckNoLeaks(t)
+			checkExtrasNoLeaks(t)
 			scenario(t, true)
 		})
 	}

@@ -4,4 +4,13 @@
 
 package errgroup
 
+import (
+	"testing"
+
+	"github.com/liberrgroup/liberrgroup/go/internal/testwait"
+)
+
 const weakTaskDone = true
+
+// checkExtrasNoLeaks is testwait.CheckNoLeaks for the extras' tests.
+func checkExtrasNoLeaks(t *testing.T) { testwait.CheckNoLeaks(t) }
