@@ -40,13 +40,23 @@ func Receive[T any](t *testing.T, what string, ch <-chan T) T {
 }
 
 // CheckNoLeaks registers a cleanup: once every group of the test is
-// garbage, no C group and no cgo handle may be left.
+// garbage, no more C groups and cgo handles are live than when the test
+// called it. The check is against that count, not zero: before Go 1.24 a
+// group shared with C that uses the extras is never collected (the
+// documented limitation), and earlier tests' such groups stay live.
 func CheckNoLeaks(t *testing.T) {
 	t.Helper()
+	groups, handles := core.LiveCGroups(), core.LiveHandles()
 	t.Cleanup(func() {
 		Eventually(t, "garbage groups to release their C side and handles", func() bool {
 			runtime.GC()
-			return core.LiveCGroups() == 0 && core.LiveHandles() == 0
+			return core.LiveCGroups() <= groups && core.LiveHandles() <= handles
 		})
 	})
+}
+
+// CGroupsReleasedTo waits until no more than n C groups are live.
+func CGroupsReleasedTo(t *testing.T, what string, n int64) {
+	t.Helper()
+	Eventually(t, what, func() bool { runtime.GC(); return core.LiveCGroups() <= n })
 }
