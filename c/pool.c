@@ -58,7 +58,7 @@ static struct pool {
   atomic_int spinning;       /* spinning workers, with woken ones not yet up */
   atomic_int blocked;        /* workers inside a job that sleeps */
   atomic_int monitor_asleep; /* the monitor waits for the next push */
-  atomic_int monitor_slow;   /* its tick is at least EG__MONITOR_POKE_NS */
+  atomic_int monitor_slow;   /* a push may poke it (eg__monitor.pokeable) */
   atomic_int started;        /* monitor and first worker are up */
   atomic_int stopping;       /* eg_pool_shutdown in progress */
   int min_threads;           /* workers that never retire: the CPU count */
@@ -753,8 +753,12 @@ static int woke_for_job(worker *w, unsigned seq) {
 }
 
 /* Judges a worker seen before in its job: marks it blocked (returns 1) if
- * its clock stood still and it sleeps; unmarks it if its clock moves. */
+ * its clock stood still and it sleeps; unmarks it if its clock moves. A
+ * marked one is looked at again only every EG__BLOCKED_RECHECK_NS. */
 static int judge(worker *w, int64_t now, int *trust_clocks) {
+  if (atomic_load_explicit(&w->detected, memory_order_relaxed) &&
+      now - w->seen_at_ns < EG__BLOCKED_RECHECK_NS)
+    return 0;
   if (!looks_blocked(w, now)) {
     clear_detected(w);
     return 0;
@@ -847,10 +851,9 @@ static void *monitor_main(void *unused) {
     add_workers(plan.add);
     int woke = plan.wake && wake_one();
     post_stale_job(&scan);
-    int64_t tick = eg__monitor_end_tick(&m, plan.watch || woke);
+    eg__monitor_end_tick(&m, plan.watch || woke);
     /* Relaxed: a hint for signal_workers, which exchanges it. */
-    atomic_store_explicit(&pool.monitor_slow, tick >= EG__MONITOR_POKE_NS,
-                          memory_order_relaxed);
+    atomic_store_explicit(&pool.monitor_slow, m.pokeable, memory_order_relaxed);
     if (plan.sleep) {
       atomic_store_explicit(&pool.stale_job, 0, memory_order_relaxed);
       monitor_sleep_until_push();

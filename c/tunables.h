@@ -19,8 +19,8 @@
  * notices a worker that blocks while no push happens. */
 #define EG__MONITOR_TICK_MAX_NS 1000000
 /* A tick at least this long is "slow": a push that cannot wake a worker
- * resets the monitor to its shortest tick (one futex wake, at most once per
- * backoff). Four doublings: a monitor that just acted is never poked. */
+ * wakes the monitor to look now (one futex wake, at most once per timed
+ * tick). Four doublings: a monitor that just acted is never poked. */
 #define EG__MONITOR_POKE_NS (16 * EG__MONITOR_TICK_MIN_NS)
 /* With nothing queued for this long, the monitor sleeps until a push. */
 #define EG__MONITOR_QUIET_NS 50000000
@@ -29,6 +29,13 @@
  * least that share unless the machine is overloaded 8 times); it counts as
  * blocked if the kernel also shows it asleep, not waiting for a CPU. */
 #define EG__BLOCKED_CPU_SHARE 8
+/* A worker marked blocked has its CPU clock read again (to unmark it if its
+ * task computes again) only this often, not at every tick: each read is a
+ * system call of about a microsecond, and a burst of blocking tasks leaves
+ * hundreds marked, which at the shortest tick would take a whole CPU. A
+ * task that computes after it blocked is then counted blocked for at most
+ * this long: one thread too many on the CPUs meanwhile. */
+#define EG__BLOCKED_RECHECK_NS 1000000
 /* Queued jobs that make no progress while every runnable worker computes
  * get one more thread after this long, and each further one after twice the
  * previous wait until the queue empties: only for liveness (a task may spin
@@ -120,6 +127,8 @@ _Static_assert(EG__MONITOR_TICK_MAX_NS < EG__MONITOR_QUIET_NS,
                "the monitor ticks at its slowest before it sleeps");
 _Static_assert(EG__UNPUBLISHED_NS < EG__WORKER_IDLE_NS,
                "a parker rechecks a stalled cell before it would retire");
+_Static_assert(EG__BLOCKED_RECHECK_NS >= 16 * EG__MONITOR_TICK_MIN_NS,
+               "a marked worker costs a clock read on few short ticks");
 _Static_assert(EG__BLOCKED_CPU_SHARE >= 2, "a half-busy thread computes");
 _Static_assert(EG__KEPT_ERRORS_FIRST >= 1, "the first error has its place");
 

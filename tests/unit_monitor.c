@@ -82,6 +82,29 @@ static void generation_ends_only_when_nothing_is_pending(void) {
   CHECK(eg__monitor_decide(&m, &seen).add == 1); /* a new one */
 }
 
+/* Spinners outside a generation are workers between the short jobs of a
+ * busy queue: they do not keep the ticks short (each tick takes a CPU from
+ * them); inside one they are added workers on their way to a job. */
+static void spinners_watched_only_inside_a_generation(void) {
+  eg__monitor m;
+  eg__monitor_reset(&m, 0, 0);
+  for (int i = 1; i <= 3; i++) {
+    eg__monitor_seen busy = seen_at(i * 20 * US, 100, (size_t)i * 1000);
+    busy.on_the_way = 2;
+    busy.takeable = 1;
+    eg__monitor_plan plan = eg__monitor_decide(&m, &busy);
+    CHECK(plan.add == 0 && !plan.watch && !plan.wake);
+  }
+  eg__monitor_seen found = seen_at(80 * US, 100, 3000);
+  found.fresh = 1;
+  CHECK(eg__monitor_decide(&m, &found).add == 1);
+  eg__monitor_seen after = seen_at(100 * US, 100, 3000);
+  eg__monitor_decide(&m, &after); /* the tick after the addition */
+  eg__monitor_seen waking = seen_at(120 * US, 100, 3000);
+  waking.on_the_way = 1;
+  CHECK(eg__monitor_decide(&m, &waking).watch);
+}
+
 /* A queue stuck behind computing workers gets a thread after
  * EG__LIVENESS_NS, the next after twice as long, ..., up to
  * EG__LIVENESS_MAX_NS between two; progress restarts the clock. */
@@ -160,8 +183,49 @@ static void tick_adapts(void) {
   CHECK(tick == EG__MONITOR_TICK_MAX_NS);
   CHECK(eg__monitor_end_tick(&m, 1) == EG__MONITOR_TICK_MIN_NS);
   eg__monitor_end_tick(&m, 0);
+  CHECK(!m.pokeable); /* 40 us: a monitor that just acted is not poked */
+}
+
+/* A poke makes the monitor look at once. One that finds nothing to watch
+ * leaves the tick where it was and allows no further poke before a timed
+ * tick; one that finds something starts the shortest ticks. */
+static void pokes_are_bounded_by_timed_ticks(void) {
+  eg__monitor m;
+  eg__monitor_reset(&m, 0, 0);
+  while (m.tick_ns < EG__MONITOR_TICK_MAX_NS)
+    eg__monitor_end_tick(&m, 0);
+  CHECK(m.pokeable);
   eg__monitor_poked(&m);
-  CHECK(m.tick_ns == EG__MONITOR_TICK_MIN_NS);
+  CHECK(eg__monitor_end_tick(&m, 0) == EG__MONITOR_TICK_MAX_NS);
+  CHECK(!m.pokeable);
+  CHECK(eg__monitor_end_tick(&m, 0) == EG__MONITOR_TICK_MAX_NS); /* timed */
+  CHECK(m.pokeable);
+  eg__monitor_poked(&m);
+  CHECK(eg__monitor_end_tick(&m, 1) == EG__MONITOR_TICK_MIN_NS);
+  CHECK(!m.pokeable);
+  /* From the middle of the backoff, a fruitless poke does not double. */
+  eg__monitor_reset(&m, 0, 0);
+  while (m.tick_ns < EG__MONITOR_POKE_NS)
+    eg__monitor_end_tick(&m, 0);
+  eg__monitor_poked(&m);
+  CHECK(eg__monitor_end_tick(&m, 0) == EG__MONITOR_POKE_NS);
+}
+
+/* Workers in a job the monitor has not judged yet keep the ticks short
+ * while jobs are long (few taken since the last tick); on a busy queue of
+ * short jobs they are between jobs and do not. */
+static void unjudged_workers_watched_only_on_long_jobs(void) {
+  eg__monitor m;
+  eg__monitor_reset(&m, 0, 100);
+  eg__monitor_seen slow = seen_at(20 * US, 50, 102);
+  slow.unseen = 2;
+  CHECK(eg__monitor_decide(&m, &slow).watch);
+  eg__monitor_seen busy = seen_at(40 * US, 50, 2102);
+  busy.unseen = 2;
+  CHECK(!eg__monitor_decide(&m, &busy).watch);
+  eg__monitor_seen stuck = seen_at(60 * US, 50, 2102);
+  stuck.unseen = 1;
+  CHECK(eg__monitor_decide(&m, &stuck).watch);
 }
 
 /* Nothing queued for EG__MONITOR_QUIET_NS: sleep until a push; a job in
@@ -185,9 +249,12 @@ static void sleeps_after_a_quiet_period(void) {
 int main(void) {
   replacements_grow_per_generation();
   generation_ends_only_when_nothing_is_pending();
+  spinners_watched_only_inside_a_generation();
   liveness_threads_at_doubling_intervals();
   a_failed_wake_is_retried();
   tick_adapts();
+  pokes_are_bounded_by_timed_ticks();
+  unjudged_workers_watched_only_on_long_jobs();
   sleeps_after_a_quiet_period();
   puts("unit_monitor: all passed");
   return 0;

@@ -16,10 +16,12 @@ void eg__monitor_reset(eg__monitor *m, int64_t now, size_t taken) {
   m->stalled_since = now;
   m->liveness_wait = EG__LIVENESS_NS;
   m->empty_since = 0;
+  m->poked = 0;
+  m->pokeable = 0;
 }
 
 void eg__monitor_poked(eg__monitor *m) {
-  m->tick_ns = EG__MONITOR_TICK_MIN_NS;
+  m->poked = 1;
 }
 
 static size_t min_size(size_t a, size_t b) {
@@ -77,9 +79,14 @@ eg__monitor_plan eg__monitor_decide(eg__monitor *m,
     int added_before = m->added;
     plan.add = replacements(m, seen);
     /* Short ticks while a generation is under way: blocked workers found,
-     * workers to judge, or added ones not yet in their job. */
-    plan.watch = seen->fresh > 0 || seen->unseen > 0 || seen->on_the_way > 0 ||
-                 added_before;
+     * workers to judge, or added ones not yet in their job. But on a busy
+     * queue of short jobs (more taken since the last tick than twice the
+     * workers to judge) those workers are between jobs, and spinners
+     * outside a generation are too: short ticks would only take their CPUs
+     * from them. */
+    int long_jobs = seen->taken - m->last_taken <= 2 * (size_t)seen->unseen;
+    plan.watch = seen->fresh > 0 || (seen->unseen > 0 && long_jobs) ||
+                 (m->streak > 0 && seen->on_the_way > 0) || added_before;
     watch_stall(m, seen, &plan);
   } else {
     m->stalled_since = seen->now;
@@ -94,14 +101,24 @@ eg__monitor_plan eg__monitor_decide(eg__monitor *m,
   return plan;
 }
 
-/* The tick adapts, like Go's sysmon: the shortest while there is something
- * to watch, doubling on each tick without, up to EG__MONITOR_TICK_MAX_NS. */
+/*
+ * The tick adapts, like Go's sysmon: the shortest while there is something
+ * to watch, doubling on each timed tick without, up to
+ * EG__MONITOR_TICK_MAX_NS. A poke that finds nothing leaves the tick as it
+ * was, and the next poke waits for a timed tick: on a busy queue of short
+ * jobs nearly every push finds the workers busy, and a monitor woken at
+ * that rate takes their CPUs.
+ */
 int64_t eg__monitor_end_tick(eg__monitor *m, int busy) {
   if (busy)
     m->tick_ns = EG__MONITOR_TICK_MIN_NS;
+  else if (m->poked)
+    ; /* the backoff goes on from where it was */
   else if (m->tick_ns < EG__MONITOR_TICK_MAX_NS / 2)
     m->tick_ns *= 2;
   else
     m->tick_ns = EG__MONITOR_TICK_MAX_NS;
+  m->pokeable = m->tick_ns >= EG__MONITOR_POKE_NS && !(m->poked && !busy);
+  m->poked = 0;
   return m->tick_ns;
 }

@@ -22,6 +22,8 @@ typedef struct eg__monitor {
   int64_t stalled_since; /* last progress of a non-empty queue */
   int64_t liveness_wait; /* stall that earns the next liveness thread */
   int64_t empty_since;   /* the queue is empty since (0: it is not) */
+  int poked;             /* this tick is a push's poke, not the timer's */
+  int pokeable;          /* a push may poke the next tick (end_tick) */
 } eg__monitor;
 
 /* What a tick saw. The worker counts matter only while jobs are queued. */
@@ -46,14 +48,15 @@ typedef struct eg__monitor_plan {
 
 void eg__monitor_reset(eg__monitor *m, int64_t now, size_t taken);
 
-/* A push woke the monitor before its tick ended: the shortest tick. */
+/* A push woke the monitor before its tick ended (it may, while
+ * m->pokeable): the tick looks now. */
 void eg__monitor_poked(eg__monitor *m);
 
 eg__monitor_plan eg__monitor_decide(eg__monitor *m,
                                     const eg__monitor_seen *seen);
 
 /* Ends the tick; `busy` is the plan's `watch`, or the wake rule found a
- * worker for the job. Returns the next tick's length. */
+ * worker for the job. Returns the next tick's length and sets m->pokeable. */
 int64_t eg__monitor_end_tick(eg__monitor *m, int busy);
 
 #endif /* EG_MONITOR_H */
