@@ -13,6 +13,7 @@ void eg__monitor_reset(eg__monitor *m, int64_t now, size_t taken) {
   m->empty_since = 0;
   m->poked = 0;
   m->pokeable = 0;
+  m->resume_ns = 0;
 }
 
 void eg__monitor_poked(eg__monitor *m) {
@@ -24,16 +25,35 @@ static size_t min_size(size_t a, size_t b) {
 }
 
 /*
+ * 1 if jobs are long: no more were taken since the last tick than twice
+ * the workers in a job. Then workers to judge and spinners are what a
+ * generation waits for; on a busy queue of short jobs they are workers
+ * between two jobs, and watching them closely would only take their CPUs.
+ * (A count that went back, as next slots may by one, is no progress.)
+ */
+static int long_jobs(const eg__monitor *m, const eg__monitor_seen *seen) {
+  size_t taken = seen->taken > m->last_taken ? seen->taken - m->last_taken : 0;
+  return taken <= 2 * (size_t)seen->in_jobs;
+}
+
+/* A generation is under way and waits for workers to judge or for added
+ * workers still on their way to a job (see replacements). */
+static int generation_pending(const eg__monitor *m,
+                              const eg__monitor_seen *seen) {
+  return long_jobs(m, seen) && (seen->unseen > 0 || seen->on_the_way > 0);
+}
+
+/*
  * Blocked workers found are replaced, by 1, 2, 4, ... threads each in
  * consecutive generations that find more (work that blocks keeps blocking),
  * never more than there are queued jobs; a generation ends when a tick
- * finds no blocked worker, none to judge yet, none of the added ones still
- * on its way to a job, and the tick before added none (a worker woken for
- * a job may be judged busy at first: its wake cost it CPU time).
+ * finds no blocked worker and none pending, and the tick before added none
+ * (a worker woken for a job may be judged busy at first: its wake cost it
+ * CPU time).
  */
 static size_t replacements(eg__monitor *m, const eg__monitor_seen *seen) {
   if (seen->fresh == 0) {
-    if (seen->unseen == 0 && seen->on_the_way == 0 && !m->added)
+    if (!generation_pending(m, seen) && !m->added)
       m->streak = 0;
     return 0;
   }
@@ -74,14 +94,9 @@ eg__monitor_plan eg__monitor_decide(eg__monitor *m,
     int added_before = m->added;
     plan.add = replacements(m, seen);
     /* Short ticks while a generation is under way: blocked workers found,
-     * workers to judge, or added ones not yet in their job. But on a busy
-     * queue of short jobs (more taken since the last tick than twice the
-     * workers to judge) those workers are between jobs, and spinners
-     * outside a generation are too: short ticks would only take their CPUs
-     * from them. */
-    int long_jobs = seen->taken - m->last_taken <= 2 * (size_t)seen->unseen;
-    plan.watch = seen->fresh > 0 || (seen->unseen > 0 && long_jobs) ||
-                 (m->streak > 0 && seen->on_the_way > 0) || added_before;
+     * workers to judge or added ones not yet in their job (while jobs are
+     * long), or an addition the tick before. */
+    plan.watch = seen->fresh > 0 || generation_pending(m, seen) || added_before;
     watch_stall(m, seen, &plan);
   } else {
     m->stalled_since = seen->now;
@@ -99,21 +114,32 @@ eg__monitor_plan eg__monitor_decide(eg__monitor *m,
 /*
  * The tick adapts, like Go's sysmon: the shortest while there is something
  * to watch, doubling on each timed tick without, up to
- * EG__MONITOR_TICK_MAX_NS. A poke that finds nothing leaves the tick as it
- * was, and the next poke waits for a timed tick: on a busy queue of short
- * jobs nearly every push finds the workers busy, and a monitor woken at
- * that rate takes their CPUs.
+ * EG__MONITOR_TICK_MAX_NS. A poke that finds nothing is followed by one
+ * look two shortest ticks later (a worker that computed, then blocked since
+ * the last look, looks busy at the poke), after which the backoff resumes
+ * where it was and a push may poke again only once a whole timed tick has
+ * passed: on a busy queue of short jobs nearly every push finds the workers
+ * busy, and a monitor woken at that rate takes their CPUs.
  */
 int64_t eg__monitor_end_tick(eg__monitor *m, int busy) {
-  if (busy)
+  int no_poke = 0;
+  if (busy) {
     m->tick_ns = EG__MONITOR_TICK_MIN_NS;
-  else if (m->poked)
-    ; /* the backoff goes on from where it was */
-  else if (m->tick_ns < EG__MONITOR_TICK_MAX_NS / 2)
+    m->resume_ns = 0;
+  } else if (m->poked) {
+    if (m->resume_ns == 0)
+      m->resume_ns = m->tick_ns;
+    m->tick_ns = 2 * EG__MONITOR_TICK_MIN_NS;
+  } else if (m->resume_ns != 0) {
+    m->tick_ns = m->resume_ns;
+    m->resume_ns = 0;
+    no_poke = 1;
+  } else if (m->tick_ns < EG__MONITOR_TICK_MAX_NS / 2) {
     m->tick_ns *= 2;
-  else
+  } else {
     m->tick_ns = EG__MONITOR_TICK_MAX_NS;
-  m->pokeable = m->tick_ns >= EG__MONITOR_POKE_NS && !(m->poked && !busy);
+  }
+  m->pokeable = m->tick_ns >= EG__MONITOR_POKE_NS && !no_poke;
   m->poked = 0;
   return m->tick_ns;
 }

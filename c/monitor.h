@@ -21,6 +21,7 @@ typedef struct eg__monitor {
   int64_t empty_since;   /* the queue is empty since (0: it is not) */
   int poked;             /* this tick is a push's poke, not the timer's */
   int pokeable;          /* a push may poke the next tick (end_tick) */
+  int64_t resume_ns;     /* the backoff a poke's follow-up interrupted */
 } eg__monitor;
 
 /* What a tick saw. The worker counts matter only while jobs are queued. */
@@ -28,6 +29,7 @@ typedef struct eg__monitor_seen {
   int64_t now;
   size_t queued, taken; /* jobs queued now; jobs ever taken */
   int fresh;            /* workers newly found blocked */
+  int in_jobs;          /* workers in a job */
   int unseen;           /* workers in a job not judged yet */
   int on_the_way;       /* workers handed a spinner's place, not in a job */
   int takeable;         /* a queued job can be taken now */

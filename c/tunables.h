@@ -15,8 +15,9 @@
 #define EG__MONITOR_TICK_MIN_NS 20000
 /* Its longest tick while threads exist: each quiet tick doubles the tick up
  * to this. A push that finds every worker busy pokes a monitor whose tick
- * has grown (EG__MONITOR_POKE_NS), so this bounds only how late the monitor
- * notices a worker that blocks while no push happens. */
+ * has grown (EG__MONITOR_POKE_NS), at most once per timed tick, so this
+ * bounds how late the monitor notices a worker that blocks while no push,
+ * or only pushes after a fruitless poke, happen. */
 #define EG__MONITOR_TICK_MAX_NS 1000000
 /* A tick at least this long is "slow": a push that cannot wake a worker
  * wakes the monitor to look now (one futex wake, at most once per timed

@@ -59,7 +59,7 @@ static void generation_ends_only_when_nothing_is_pending(void) {
   waking.on_the_way = 1; /* the added worker is not in its job yet */
   CHECK(eg__monitor_decide(&m, &waking).add == 0);
   eg__monitor_seen judging = seen_at(60 * US, 100, 1);
-  judging.unseen = 1;
+  judging.unseen = judging.in_jobs = 1;
   eg__monitor_plan plan = eg__monitor_decide(&m, &judging);
   CHECK(plan.add == 0 && plan.watch);
   seen = seen_at(80 * US, 100, 1);
@@ -82,27 +82,57 @@ static void generation_ends_only_when_nothing_is_pending(void) {
   CHECK(eg__monitor_decide(&m, &seen).add == 1); /* a new one */
 }
 
-/* Spinners outside a generation are workers between the short jobs of a
- * busy queue: they do not keep the ticks short (each tick takes a CPU from
- * them); inside one they are added workers on their way to a job. */
-static void spinners_watched_only_inside_a_generation(void) {
+/* On a busy queue of short jobs (more taken per tick than twice the
+ * workers in a job), workers to judge and spinners are workers between two
+ * jobs: they neither keep the ticks short nor keep a generation going. On
+ * long jobs they do. */
+static void pending_workers_count_only_on_long_jobs(void) {
   eg__monitor m;
   eg__monitor_reset(&m, 0, 0);
   for (int i = 1; i <= 3; i++) {
     eg__monitor_seen busy = seen_at(i * 20 * US, 100, (size_t)i * 1000);
     busy.on_the_way = 2;
+    busy.unseen = busy.in_jobs = 2;
     busy.takeable = 1;
     eg__monitor_plan plan = eg__monitor_decide(&m, &busy);
     CHECK(plan.add == 0 && !plan.watch && !plan.wake);
   }
-  eg__monitor_seen found = seen_at(80 * US, 100, 3000);
-  found.fresh = 1;
+  /* The boundary: 2 per worker in a job is long, 2 and one more is not. */
+  eg__monitor_seen edge = seen_at(80 * US, 100, 3004);
+  edge.unseen = edge.in_jobs = 2;
+  CHECK(eg__monitor_decide(&m, &edge).watch);
+  edge = seen_at(100 * US, 100, 3009);
+  edge.unseen = edge.in_jobs = 2;
+  CHECK(!eg__monitor_decide(&m, &edge).watch);
+  /* A generation on a queue that turns busy ends: the next blocked worker
+   * starts a new one, replaced by one thread, not 2^streak. */
+  eg__monitor_seen found = seen_at(120 * US, 100, 3009);
+  found.fresh = found.in_jobs = 1;
   CHECK(eg__monitor_decide(&m, &found).add == 1);
-  eg__monitor_seen after = seen_at(100 * US, 100, 3000);
+  eg__monitor_seen after = seen_at(140 * US, 100, 3009);
   eg__monitor_decide(&m, &after); /* the tick after the addition */
-  eg__monitor_seen waking = seen_at(120 * US, 100, 3000);
-  waking.on_the_way = 1;
+  eg__monitor_seen waking = seen_at(160 * US, 100, 3010);
+  waking.on_the_way = waking.in_jobs = 1; /* long jobs: still pending */
   CHECK(eg__monitor_decide(&m, &waking).watch);
+  for (int i = 1; i <= 2; i++) {
+    eg__monitor_seen busy =
+        seen_at((160 + i * 20) * US, 100, 3010 + (size_t)i * 1000);
+    busy.on_the_way = busy.unseen = busy.in_jobs = 1;
+    CHECK(!eg__monitor_decide(&m, &busy).watch);
+  }
+  found = seen_at(220 * US, 100, 5010);
+  found.fresh = found.in_jobs = 1;
+  CHECK(eg__monitor_decide(&m, &found).add == 1);
+}
+
+/* A count of taken jobs that went back (next slots may, by one) is no
+ * progress: jobs count as long. */
+static void taken_count_going_back_is_no_progress(void) {
+  eg__monitor m;
+  eg__monitor_reset(&m, 0, 500);
+  eg__monitor_seen back = seen_at(20 * US, 10, 499);
+  back.unseen = back.in_jobs = 1;
+  CHECK(eg__monitor_decide(&m, &back).watch);
 }
 
 /* A queue stuck behind computing workers gets a thread after
@@ -167,7 +197,7 @@ static void a_failed_wake_is_retried(void) {
 }
 
 /* The tick: shortest while busy, doubling on quiet ticks up to the
- * longest; a poke makes it the shortest again. */
+ * longest. */
 static void tick_adapts(void) {
   eg__monitor m;
   eg__monitor_reset(&m, 0, 0);
@@ -187,8 +217,9 @@ static void tick_adapts(void) {
 }
 
 /* A poke makes the monitor look at once. One that finds nothing to watch
- * leaves the tick where it was and allows no further poke before a timed
- * tick; one that finds something starts the shortest ticks. */
+ * is followed by one look two shortest ticks later; then the backoff
+ * resumes where it was, and no push may poke before that whole timed tick
+ * has passed. One that finds something starts the shortest ticks. */
 static void pokes_are_bounded_by_timed_ticks(void) {
   eg__monitor m;
   eg__monitor_reset(&m, 0, 0);
@@ -196,18 +227,28 @@ static void pokes_are_bounded_by_timed_ticks(void) {
     eg__monitor_end_tick(&m, 0);
   CHECK(m.pokeable);
   eg__monitor_poked(&m);
+  CHECK(eg__monitor_end_tick(&m, 0) == 2 * EG__MONITOR_TICK_MIN_NS);
+  CHECK(!m.pokeable); /* the follow-up look */
   CHECK(eg__monitor_end_tick(&m, 0) == EG__MONITOR_TICK_MAX_NS);
-  CHECK(!m.pokeable);
-  CHECK(eg__monitor_end_tick(&m, 0) == EG__MONITOR_TICK_MAX_NS); /* timed */
+  CHECK(!m.pokeable); /* the resumed tick is a whole timed tick */
+  CHECK(eg__monitor_end_tick(&m, 0) == EG__MONITOR_TICK_MAX_NS);
   CHECK(m.pokeable);
   eg__monitor_poked(&m);
   CHECK(eg__monitor_end_tick(&m, 1) == EG__MONITOR_TICK_MIN_NS);
   CHECK(!m.pokeable);
-  /* From the middle of the backoff, a fruitless poke does not double. */
+  /* The follow-up finds something: the backoff starts over. */
+  while (m.tick_ns < EG__MONITOR_TICK_MAX_NS)
+    eg__monitor_end_tick(&m, 0);
+  eg__monitor_poked(&m);
+  eg__monitor_end_tick(&m, 0);
+  CHECK(eg__monitor_end_tick(&m, 1) == EG__MONITOR_TICK_MIN_NS);
+  CHECK(eg__monitor_end_tick(&m, 0) == 2 * EG__MONITOR_TICK_MIN_NS);
+  /* From the middle of the backoff, it resumes there, not doubled. */
   eg__monitor_reset(&m, 0, 0);
   while (m.tick_ns < EG__MONITOR_POKE_NS)
     eg__monitor_end_tick(&m, 0);
   eg__monitor_poked(&m);
+  eg__monitor_end_tick(&m, 0);
   CHECK(eg__monitor_end_tick(&m, 0) == EG__MONITOR_POKE_NS);
 }
 
@@ -218,13 +259,13 @@ static void unjudged_workers_watched_only_on_long_jobs(void) {
   eg__monitor m;
   eg__monitor_reset(&m, 0, 100);
   eg__monitor_seen slow = seen_at(20 * US, 50, 102);
-  slow.unseen = 2;
+  slow.unseen = slow.in_jobs = 2;
   CHECK(eg__monitor_decide(&m, &slow).watch);
   eg__monitor_seen busy = seen_at(40 * US, 50, 2102);
-  busy.unseen = 2;
+  busy.unseen = busy.in_jobs = 2;
   CHECK(!eg__monitor_decide(&m, &busy).watch);
   eg__monitor_seen stuck = seen_at(60 * US, 50, 2102);
-  stuck.unseen = 1;
+  stuck.unseen = stuck.in_jobs = 1;
   CHECK(eg__monitor_decide(&m, &stuck).watch);
 }
 
@@ -249,7 +290,8 @@ static void sleeps_after_a_quiet_period(void) {
 int main(void) {
   replacements_grow_per_generation();
   generation_ends_only_when_nothing_is_pending();
-  spinners_watched_only_inside_a_generation();
+  pending_workers_count_only_on_long_jobs();
+  taken_count_going_back_is_no_progress();
   liveness_threads_at_doubling_intervals();
   a_failed_wake_is_retried();
   tick_adapts();

@@ -385,8 +385,9 @@ static void wake_monitor(void) {
   eg__futex_wake(&pool.monitor_wake, 1);
 }
 
-/* After a push: the wake rule; a monitor asleep, or ticking slowly while
- * this job waits for a busy worker, is woken (each once per sleep). */
+/* After a push: the wake rule; a monitor asleep (once per sleep), or
+ * ticking slowly while this job waits for a busy worker (at most once per
+ * timed tick: eg__monitor.pokeable), is woken. */
 static void signal_workers(void) {
   int taken_soon = wake_one();
   int expected = 1;
@@ -785,37 +786,40 @@ static int judge(worker *w, int64_t now, int *trust_clocks) {
  * Looks at every worker inside a job: one whose CPU clock stood (nearly)
  * still since the last look, in the same job, is marked blocked (it counts
  * as not runnable); a marked one whose clock moves is unmarked. Workers in
- * a library wait say so themselves and are skipped. Returns how many were
- * newly marked; *unseen counts workers in a job the monitor had not seen
- * yet (it judges them at the next tick).
+ * a library wait say so themselves and are skipped. A mark belongs to one
+ * job: a worker seen in another has none. Sets seen->fresh (newly marked),
+ * seen->in_jobs and seen->unseen (workers in a job the monitor had not
+ * seen yet: it judges them at the next tick).
  */
-static int find_blocked(int64_t now, int *unseen) {
-  int fresh = 0, trust_clocks = -1; /* -1: not read yet (cpus_free) */
-  *unseen = 0;
+static void find_blocked(eg__monitor_seen *seen) {
+  int trust_clocks = -1; /* -1: not read yet (cpus_free) */
+  seen->fresh = seen->in_jobs = seen->unseen = 0;
   pthread_mutex_lock(&pool.all_lock);
   EG__LIST_FOREACH(node, &pool.all) {
     worker *w = EG__LIST_ENTRY(node, worker, link);
     unsigned seq = atomic_load_explicit(&w->job_seq, memory_order_relaxed);
+    seen->in_jobs += seq & 1;
     if (w->cpu_clock == (clockid_t)-1 ||
         atomic_load_explicit(&w->in_wait, memory_order_relaxed))
       continue;
-    if (!(seq & 1)) {
+    if (seq != w->seen_seq)
       clear_detected(w);
+    if (!(seq & 1)) {
+      /* between jobs: nothing to judge */
     } else if (seq == w->seen_seq || woke_for_job(w, seq)) {
-      fresh += judge(w, now, &trust_clocks);
+      seen->fresh += judge(w, seen->now, &trust_clocks);
     } else {
-      looks_blocked(w, now); /* a first sighting: a reading to compare */
-      ++*unseen;
+      looks_blocked(w, seen->now); /* a first sighting: a reading */
+      seen->unseen++;
     }
     w->seen_seq = seq;
   }
   pthread_mutex_unlock(&pool.all_lock);
-  return fresh;
 }
 
 /* What a tick with jobs queued sees of the workers (find_blocked). */
 static void look_at_workers(eg__monitor_seen *seen) {
-  seen->fresh = find_blocked(seen->now, &seen->unseen);
+  find_blocked(seen);
   seen->on_the_way = atomic_load(&pool.spinning);
   seen->takeable = takeable_jobs();
   seen->can_wake = runnable() < pool.max_awake;
@@ -846,7 +850,9 @@ static void *monitor_main(void *unused) {
   eg__monitor_reset(&m, eg__now_ns(), taken_jobs());
   while (!atomic_load(&pool.stopping)) {
     unsigned sequence = atomic_load(&pool.monitor_wake);
-    if (eg__futex_wait(&pool.monitor_wake, sequence, m.tick_ns) == 0)
+    /* A poke changed the word; a signal or a spurious return did not. */
+    if (eg__futex_wait(&pool.monitor_wake, sequence, m.tick_ns) == 0 &&
+        atomic_load(&pool.monitor_wake) != sequence)
       eg__monitor_poked(&m);
     eg__monitor_seen seen = {
         .now = eg__now_ns(), .queued = queued_jobs(), .taken = taken_jobs()};
@@ -863,6 +869,7 @@ static void *monitor_main(void *unused) {
       atomic_store_explicit(&pool.stale_job, 0, memory_order_relaxed);
       monitor_sleep_until_push();
       eg__monitor_reset(&m, eg__now_ns(), taken_jobs());
+      atomic_store_explicit(&pool.monitor_slow, 0, memory_order_relaxed);
     }
   }
   atomic_store(&pool.monitor_alive, 0);
