@@ -36,11 +36,13 @@ static int long_jobs(const eg__monitor *m, const eg__monitor_seen *seen) {
   return taken <= 2 * (size_t)seen->in_jobs;
 }
 
-/* A generation is under way and waits for workers to judge or for added
- * workers still on their way to a job (see replacements). */
+/* There are workers to judge, or a generation is under way and waits for
+ * the workers it added, still on their way to a job (spinners outside a
+ * generation are the wake rule's: they need no watching). */
 static int generation_pending(const eg__monitor *m,
                               const eg__monitor_seen *seen) {
-  return long_jobs(m, seen) && (seen->unseen > 0 || seen->on_the_way > 0);
+  return long_jobs(m, seen) &&
+         (seen->unseen > 0 || (m->streak > 0 && seen->on_the_way > 0));
 }
 
 /*

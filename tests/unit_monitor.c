@@ -85,7 +85,9 @@ static void generation_ends_only_when_nothing_is_pending(void) {
 /* On a busy queue of short jobs (more taken per tick than twice the
  * workers in a job), workers to judge and spinners are workers between two
  * jobs: they neither keep the ticks short nor keep a generation going. On
- * long jobs they do. */
+ * long jobs they do, spinners only inside a generation (outside one they
+ * are the wake rule's, say a chain of tasks that each block in a library
+ * wait). */
 static void pending_workers_count_only_on_long_jobs(void) {
   eg__monitor m;
   eg__monitor_reset(&m, 0, 0);
@@ -97,6 +99,10 @@ static void pending_workers_count_only_on_long_jobs(void) {
     eg__monitor_plan plan = eg__monitor_decide(&m, &busy);
     CHECK(plan.add == 0 && !plan.watch && !plan.wake);
   }
+  eg__monitor_seen chain = seen_at(70 * US, 100, 3001);
+  chain.on_the_way = 1;
+  chain.in_jobs = 1000; /* blocked in library waits: long jobs */
+  CHECK(!eg__monitor_decide(&m, &chain).watch);
   /* The boundary: 2 per worker in a job is long, 2 and one more is not. */
   eg__monitor_seen edge = seen_at(80 * US, 100, 3004);
   edge.unseen = edge.in_jobs = 2;
