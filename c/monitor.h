@@ -22,6 +22,7 @@ typedef struct eg__monitor {
   int poked;             /* this tick is a push's poke, not the timer's */
   int pokeable;          /* a push may poke the next tick (end_tick) */
   int64_t resume_ns;     /* the backoff a poke's follow-up interrupted */
+  int saw_jobs;          /* the tick saw jobs queued */
 } eg__monitor;
 
 /* What a tick saw. The worker counts matter only while jobs are queued. */

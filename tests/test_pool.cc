@@ -162,6 +162,43 @@ TEST(Pool, ParkedPoolWakesNoMoreWorkersThanJobs) {
   EXPECT_LE(wakes_after - wakes_before, static_cast<uint64_t>(2 * jobs));
 }
 
+// Tasks that each block in a library wait hand their CPU on to up to two
+// workers (a tree, for a fast start), but never to more workers than there
+// are queued jobs: a parked pool wakes about one per job and makes no new
+// threads for them.
+TEST(Pool, LibraryWaitFanOutWakesNoMoreWorkersThanJobs) {
+  const int parked = 48, jobs = 32;
+  {
+    GroupPtr warm = NewGroup();
+    Latch running(parked);
+    Gate release;
+    ASSERT_TRUE(StartBlockedTasks(warm.get(), parked, &running, &release));
+    running.Wait();
+    release.Open();
+    EXPECT_EQ(nullptr, eg_group_wait(warm.get()));
+  }
+  int idle = 0, asleep = 0;
+  uint64_t wakes_before = 0;
+  // A state without a notification: the workers park after their spin.
+  ASSERT_TRUE(WaitUntil([&] {
+    eg_testing_pool_counts(&idle, &asleep, &wakes_before);
+    return idle >= parked - 1;
+  }));
+  const int threads_before = eg_testing_pool_threads();
+  ContextPtr stop = NewCancelContext(eg_context_background());
+  GroupPtr g = NewGroup();
+  Latch running(jobs);
+  StartContextWaiters(g.get(), jobs, stop.get(), &running);
+  running.Wait();
+  uint64_t wakes_after = 0;
+  eg_testing_pool_counts(&idle, &asleep, &wakes_after);
+  // A job each, plus a few spinners too many from lost races (they park).
+  EXPECT_LE(wakes_after - wakes_before, static_cast<uint64_t>(jobs + jobs / 2));
+  EXPECT_LE(eg_testing_pool_threads(), threads_before + 2);
+  eg_context_cancel(stop.get(), nullptr);
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+}
+
 // CPU-bound fan-out runs on about as many threads as CPUs: computing
 // workers are not replaced, only (slowly) supplemented for liveness.
 TEST(Pool, CpuBoundFanOutStaysWithinTheThreadBound) {
@@ -467,9 +504,9 @@ TEST(Pool, GrownPoolShrinksBackToTheCpuCount) {
   EXPECT_GE(eg_pool_threads(nullptr, nullptr), blocked);
   eg_context_cancel(stop.get(), nullptr);
   ASSERT_EQ(nullptr, eg_group_wait(g.get()));
-  EXPECT_TRUE(WaitUntil(
-      [] { return eg_pool_threads(nullptr, nullptr) <= Cpus(); },
-      std::chrono::seconds(30)))
+  EXPECT_TRUE(
+      WaitUntil([] { return eg_pool_threads(nullptr, nullptr) <= Cpus(); },
+                std::chrono::seconds(30)))
       << eg_pool_threads(nullptr, nullptr) << " threads left";
   // A shrunk pool still runs work at once.
   GroupPtr again = NewGroup();

@@ -249,6 +249,17 @@ static void pokes_are_bounded_by_timed_ticks(void) {
   eg__monitor_end_tick(&m, 0);
   CHECK(eg__monitor_end_tick(&m, 1) == EG__MONITOR_TICK_MIN_NS);
   CHECK(eg__monitor_end_tick(&m, 0) == 2 * EG__MONITOR_TICK_MIN_NS);
+  /* A tick that saw jobs queued looked at the workers: no poke. */
+  eg__monitor_reset(&m, 0, 0);
+  while (m.tick_ns < EG__MONITOR_TICK_MAX_NS)
+    eg__monitor_end_tick(&m, 0);
+  eg__monitor_seen queued = seen_at(MS, 3, 0);
+  queued.in_jobs = 1;
+  eg__monitor_end_tick(&m, eg__monitor_decide(&m, &queued).watch);
+  CHECK(!m.pokeable);
+  eg__monitor_seen empty = seen_at(2 * MS, 0, 3);
+  eg__monitor_end_tick(&m, eg__monitor_decide(&m, &empty).watch);
+  CHECK(m.pokeable);
   /* From the middle of the backoff, it resumes there, not doubled. */
   eg__monitor_reset(&m, 0, 0);
   while (m.tick_ns < EG__MONITOR_POKE_NS)

@@ -19,6 +19,7 @@ void eg__monitor_reset(eg__monitor *m, int64_t now, size_t taken) {
   m->poked = 0;
   m->pokeable = 0;
   m->resume_ns = 0;
+  m->saw_jobs = 0;
 }
 
 void eg__monitor_poked(eg__monitor *m) {
@@ -115,18 +116,21 @@ eg__monitor_plan eg__monitor_decide(eg__monitor *m,
   }
   m->last_taken = seen->taken;
   m->added = plan.add > 0;
+  m->saw_jobs = seen->queued > 0;
   return plan;
 }
 
 /*
  * The tick adapts, like Go's sysmon: the shortest while there is something
  * to watch, doubling on each timed tick without, up to
- * EG__MONITOR_TICK_MAX_NS. A poke that finds nothing is followed by one
- * look two shortest ticks later (a worker that computed, then blocked since
- * the last look, looks busy at the poke), after which the backoff resumes
- * where it was and a push may poke again only once a whole timed tick has
- * passed: on a busy queue of short jobs nearly every push finds the workers
- * busy, and a monitor woken at that rate takes their CPUs.
+ * EG__MONITOR_TICK_MAX_NS. A push may poke a slow monitor only if its last
+ * tick saw no job queued: it has not looked at the workers since, and they
+ * may have blocked; while jobs stay queued it looks at every tick anyway,
+ * and on a busy queue nearly every push finds the workers busy (a monitor
+ * woken at that rate takes their CPUs). A poke that finds nothing is
+ * followed by one look two shortest ticks later (a worker that computed,
+ * then blocked since the last look, looks busy at the poke), after which
+ * the backoff resumes where it was for a whole timed tick without pokes.
  */
 int64_t eg__monitor_end_tick(eg__monitor *m, int busy) {
   int no_poke = 0;
@@ -146,7 +150,7 @@ int64_t eg__monitor_end_tick(eg__monitor *m, int busy) {
   } else {
     m->tick_ns = EG__MONITOR_TICK_MAX_NS;
   }
-  m->pokeable = m->tick_ns >= EG__MONITOR_POKE_NS && !no_poke;
+  m->pokeable = m->tick_ns >= EG__MONITOR_POKE_NS && !no_poke && !m->saw_jobs;
   m->poked = 0;
   return m->tick_ns;
 }
