@@ -30,7 +30,7 @@ typedef struct eg__monitor_seen {
   int64_t now;
   size_t queued, taken; /* jobs queued now; jobs ever taken */
   int fresh;            /* workers newly found blocked */
-  int in_jobs;          /* workers in a job */
+  int in_jobs;          /* workers in a job, not in a library wait */
   int unseen;           /* workers in a job not judged yet */
   int on_the_way;       /* workers handed a spinner's place, not in a job */
   int takeable;         /* a queued job can be taken now */

@@ -371,18 +371,20 @@ static int wake_one(void) {
 /*
  * A worker about to sleep in a library wait leaves its CPU to the queue: it
  * hands a spinner's place for each of up to two queued jobs no spinner is
- * on its way to yet. Two, not the wake rule's one: a fan-out of tasks that
- * each block in a library wait then starts as a tree, in log2(tasks) wake
- * latencies, not one wake latency per task (about 100 us each on an idle
- * machine, a CPU leaving its idle state included). The runnable bound does
- * not apply: the waker leaves its CPU, and those it wakes take a job and
- * are replaced in turn when they block. A lost race may add a spinner too
- * many, which parks after its spin.
+ * on its way to yet, while the workers in jobs (runnable ones that are not
+ * spinning), with those it handed places to, stay below the CPU count. Two,
+ * not the wake rule's one: a fan-out of tasks that each block in a library
+ * wait then starts as a tree, in log2(tasks) wake latencies, not one wake
+ * latency per task (about 100 us each on an idle machine, a CPU leaving its
+ * idle state included); computing tasks that wait now and then get their
+ * waker replaced, no more. A lost race may add a spinner too many, which
+ * parks after its spin.
  */
 static void hand_over_to_queue(void) {
   for (int handed = 0; handed < 2; handed++) {
     int spinners = atomic_load(&pool.spinning);
     if ((size_t)spinners >= queued_jobs() ||
+        runnable() - spinners + handed >= pool.min_threads ||
         !atomic_compare_exchange_strong(&pool.spinning, &spinners,
                                         spinners + 1))
       return;
@@ -819,10 +821,10 @@ static void find_blocked(eg__monitor_seen *seen) {
   EG__LIST_FOREACH(node, &pool.all) {
     worker *w = EG__LIST_ENTRY(node, worker, link);
     unsigned seq = atomic_load_explicit(&w->job_seq, memory_order_relaxed);
-    seen->in_jobs += seq & 1;
     if (w->cpu_clock == (clockid_t)-1 ||
         atomic_load_explicit(&w->in_wait, memory_order_relaxed))
       continue;
+    seen->in_jobs += seq & 1; /* of those that take jobs now and then */
     if (seq != w->seen_seq)
       clear_detected(w);
     if (!(seq & 1)) {

@@ -20,8 +20,9 @@
  * or only pushes after a fruitless poke, happen. */
 #define EG__MONITOR_TICK_MAX_NS 1000000
 /* A tick at least this long is "slow": a push that cannot wake a worker
- * wakes the monitor to look now (one futex wake, at most once per timed
- * tick). Four doublings: a monitor that just acted is never poked. */
+ * wakes the monitor to look now if its last tick saw no job queued (one
+ * futex wake, at most once per timed tick). Four doublings: a monitor that
+ * just acted is never poked. */
 #define EG__MONITOR_POKE_NS (16 * EG__MONITOR_TICK_MIN_NS)
 /* With nothing queued for this long, the monitor sleeps until a push. */
 #define EG__MONITOR_QUIET_NS 50000000

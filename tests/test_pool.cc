@@ -199,6 +199,38 @@ TEST(Pool, LibraryWaitFanOutWakesNoMoreWorkersThanJobs) {
   EXPECT_EQ(nullptr, eg_group_wait(g.get()));
 }
 
+// Computing tasks that now and then wait in the library (here a timed
+// eg_context_wait) get the waker's CPU handed on, no more: the pool stays
+// near the CPU count, as for computing tasks that never wait.
+TEST(Pool, ComputingTasksThatWaitInTheLibraryDoNotGrowThePool) {
+  const int cpus = Cpus();
+  const int tasks = 20 * cpus;
+  std::atomic<bool> done{false};
+  std::atomic<int> peak{0};
+  std::thread sampler([&] {
+    while (!done.load()) {
+      int now = eg_testing_pool_threads();
+      if (now > peak.load())
+        peak = now;
+      std::this_thread::sleep_for(200us);
+    }
+  });
+  ContextPtr never = NewCancelContext(eg_context_background());
+  eg_context *ctx = never.get();
+  GroupPtr g = NewGroup();
+  for (int i = 0; i < tasks; ++i)
+    ASSERT_EQ(EG_OK, GoFn(g.get(), [ctx](eg_context *) {
+                Compute(2 * kMillisecond);
+                eg_context_wait(ctx, kMillisecond);
+                Compute(2 * kMillisecond);
+                return nullptr;
+              }));
+  EXPECT_EQ(nullptr, eg_group_wait(g.get()));
+  done = true;
+  sampler.join();
+  EXPECT_LE(peak.load(), 4 * cpus + 4);
+}
+
 // CPU-bound fan-out runs on about as many threads as CPUs: computing
 // workers are not replaced, only (slowly) supplemented for liveness.
 TEST(Pool, CpuBoundFanOutStaysWithinTheThreadBound) {
