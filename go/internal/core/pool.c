@@ -341,7 +341,7 @@ static int hand_spinner_place(void) {
  * The wake rule, Go's wakep, written once. Called after every push and by
  * a spinning worker that found a job (stop_spinning); a worker about to
  * sleep in a library wait hands its CPU on instead (hand_over_to_queue:
- * to up to two workers, without the runnable bound).
+ * to up to two workers, while those in jobs stay below the CPU count).
  *
  * Invariant: while a job is queued and fewer than max_awake workers are
  * runnable (runnable = alive - parked - asleep in a task, so a worker
