@@ -122,10 +122,10 @@ TEST(Pool, WokenWorkerWakesTheNextWhileWorkIsQueued) {
   }
 }
 
-// A pool with many parked workers wakes one per job, not all of them (no
-// thundering herd), so the workers parked longest can time out and leave.
-TEST(Pool, ParkedPoolWakesNoMoreWorkersThanJobs) {
-  const int parked = 32;
+// Grows the pool to `parked` workers (tasks blocked until all have
+// started), then waits until all but one are parked; *wakes is the pool's
+// wake count then.
+void GrowAndPark(int parked, uint64_t *wakes) {
   {
     GroupPtr warm = NewGroup();
     Latch running(parked);
@@ -135,14 +135,50 @@ TEST(Pool, ParkedPoolWakesNoMoreWorkersThanJobs) {
     release.Open();
     EXPECT_EQ(nullptr, eg_group_wait(warm.get()));
   }
-  int idle = 0;
-  uint64_t wakes_before = 0;
   // A state without a notification: the workers park after their spin.
   ASSERT_TRUE(WaitUntil([&] {
-    int asleep = 0;
-    eg_testing_pool_counts(&idle, &asleep, &wakes_before);
+    int idle = 0, asleep = 0;
+    eg_testing_pool_counts(&idle, &asleep, wakes);
     return idle >= parked - 1;
   }));
+}
+
+// The most pool threads seen, sampled every 200 us from construction until
+// Stop, which returns it.
+class PeakPoolThreads {
+public:
+  PeakPoolThreads() : sampler_([this] { Sample(); }) {
+  }
+  ~PeakPoolThreads() {
+    Stop();
+  }
+  int Stop() {
+    done_ = true;
+    if (sampler_.joinable())
+      sampler_.join();
+    return peak_.load();
+  }
+
+private:
+  void Sample() {
+    while (!done_.load()) {
+      int now = eg_testing_pool_threads();
+      if (now > peak_.load())
+        peak_ = now;
+      std::this_thread::sleep_for(200us);
+    }
+  }
+  std::atomic<bool> done_{false};
+  std::atomic<int> peak_{0};
+  std::thread sampler_;
+};
+
+// A pool with many parked workers wakes one per job, not all of them (no
+// thundering herd), so the workers parked longest can time out and leave.
+TEST(Pool, ParkedPoolWakesNoMoreWorkersThanJobs) {
+  const int parked = 32;
+  uint64_t wakes_before = 0;
+  ASSERT_NO_FATAL_FAILURE(GrowAndPark(parked, &wakes_before));
   const int jobs = 20;
   for (int i = 0; i < jobs; ++i) {
     GroupPtr g = NewGroup();
@@ -155,7 +191,7 @@ TEST(Pool, ParkedPoolWakesNoMoreWorkersThanJobs) {
     EXPECT_EQ(nullptr, eg_group_wait(g.get()));
   }
   uint64_t wakes_after = 0;
-  int asleep = 0;
+  int idle = 0, asleep = 0;
   eg_testing_pool_counts(&idle, &asleep, &wakes_after);
   // One wake per job at most, plus one for the monitor per job if the job
   // sat in its submitter's slot when a tick came.
@@ -168,22 +204,8 @@ TEST(Pool, ParkedPoolWakesNoMoreWorkersThanJobs) {
 // threads for them.
 TEST(Pool, LibraryWaitFanOutWakesNoMoreWorkersThanJobs) {
   const int parked = 48, jobs = 32;
-  {
-    GroupPtr warm = NewGroup();
-    Latch running(parked);
-    Gate release;
-    ASSERT_TRUE(StartBlockedTasks(warm.get(), parked, &running, &release));
-    running.Wait();
-    release.Open();
-    EXPECT_EQ(nullptr, eg_group_wait(warm.get()));
-  }
-  int idle = 0, asleep = 0;
   uint64_t wakes_before = 0;
-  // A state without a notification: the workers park after their spin.
-  ASSERT_TRUE(WaitUntil([&] {
-    eg_testing_pool_counts(&idle, &asleep, &wakes_before);
-    return idle >= parked - 1;
-  }));
+  ASSERT_NO_FATAL_FAILURE(GrowAndPark(parked, &wakes_before));
   const int threads_before = eg_testing_pool_threads();
   ContextPtr stop = NewCancelContext(eg_context_background());
   GroupPtr g = NewGroup();
@@ -191,6 +213,7 @@ TEST(Pool, LibraryWaitFanOutWakesNoMoreWorkersThanJobs) {
   StartContextWaiters(g.get(), jobs, stop.get(), &running);
   running.Wait();
   uint64_t wakes_after = 0;
+  int idle = 0, asleep = 0;
   eg_testing_pool_counts(&idle, &asleep, &wakes_after);
   // A job each, plus a few spinners too many from lost races (they park).
   EXPECT_LE(wakes_after - wakes_before, static_cast<uint64_t>(jobs + jobs / 2));
@@ -205,16 +228,7 @@ TEST(Pool, LibraryWaitFanOutWakesNoMoreWorkersThanJobs) {
 TEST(Pool, ComputingTasksThatWaitInTheLibraryDoNotGrowThePool) {
   const int cpus = Cpus();
   const int tasks = 20 * cpus;
-  std::atomic<bool> done{false};
-  std::atomic<int> peak{0};
-  std::thread sampler([&] {
-    while (!done.load()) {
-      int now = eg_testing_pool_threads();
-      if (now > peak.load())
-        peak = now;
-      std::this_thread::sleep_for(200us);
-    }
-  });
+  PeakPoolThreads peak;
   ContextPtr never = NewCancelContext(eg_context_background());
   eg_context *ctx = never.get();
   GroupPtr g = NewGroup();
@@ -226,9 +240,7 @@ TEST(Pool, ComputingTasksThatWaitInTheLibraryDoNotGrowThePool) {
                 return nullptr;
               }));
   EXPECT_EQ(nullptr, eg_group_wait(g.get()));
-  done = true;
-  sampler.join();
-  EXPECT_LE(peak.load(), 4 * cpus + 4);
+  EXPECT_LE(peak.Stop(), 4 * cpus + 4);
 }
 
 // CPU-bound fan-out runs on about as many threads as CPUs: computing
@@ -236,16 +248,7 @@ TEST(Pool, ComputingTasksThatWaitInTheLibraryDoNotGrowThePool) {
 TEST(Pool, CpuBoundFanOutStaysWithinTheThreadBound) {
   const int cpus = Cpus();
   const int tasks = 10 * cpus;
-  std::atomic<bool> done{false};
-  std::atomic<int> peak{0};
-  std::thread sampler([&] {
-    while (!done.load()) {
-      int now = eg_testing_pool_threads();
-      if (now > peak.load())
-        peak = now;
-      std::this_thread::sleep_for(200us);
-    }
-  });
+  PeakPoolThreads peak;
   GroupPtr g = NewGroup();
   for (int i = 0; i < tasks; ++i)
     ASSERT_EQ(EG_OK, GoFn(g.get(), [](eg_context *) {
@@ -253,9 +256,7 @@ TEST(Pool, CpuBoundFanOutStaysWithinTheThreadBound) {
                 return nullptr;
               }));
   EXPECT_EQ(nullptr, eg_group_wait(g.get()));
-  done = true;
-  sampler.join();
-  EXPECT_LE(peak.load(), 4 * cpus + 4);
+  EXPECT_LE(peak.Stop(), 4 * cpus + 4);
   EXPECT_LE(CountProcessThreads(), 4 * cpus + 8); // + main, timer, ...
 }
 
