@@ -332,9 +332,12 @@ static int wake_parked(void) {
 }
 
 /* Hands a spinner's place the caller has counted to a parked worker, else to
- * a new thread. 0 if neither: the caller takes the place back. */
+ * a new thread. 0 if neither: the place is taken back. */
 static int hand_spinner_place(void) {
-  return (atomic_load(&pool.idle) > 0 && wake_parked()) || spawn_worker(1) == 0;
+  if ((atomic_load(&pool.idle) > 0 && wake_parked()) || spawn_worker(1) == 0)
+    return 1;
+  atomic_fetch_sub(&pool.spinning, 1);
+  return 0;
 }
 
 /*
@@ -367,10 +370,7 @@ static int wake_one(void) {
   int none = 0;
   if (!atomic_compare_exchange_strong(&pool.spinning, &none, 1))
     return 1;
-  if (hand_spinner_place())
-    return 1;
-  atomic_fetch_sub(&pool.spinning, 1);
-  return 0;
+  return hand_spinner_place();
 }
 
 /*
@@ -393,10 +393,8 @@ static void hand_over_to_queue(void) {
         !atomic_compare_exchange_strong(&pool.spinning, &spinners,
                                         spinners + 1))
       return;
-    if (!hand_spinner_place()) {
-      atomic_fetch_sub(&pool.spinning, 1);
+    if (!hand_spinner_place())
       return;
-    }
   }
 }
 
@@ -705,10 +703,8 @@ void eg_pool_blocking_end(void) {
 static void add_workers(size_t count) {
   for (size_t i = 0; i < count; i++) {
     atomic_fetch_add(&pool.spinning, 1);
-    if (!hand_spinner_place()) {
-      atomic_fetch_sub(&pool.spinning, 1);
+    if (!hand_spinner_place())
       return; /* at the cap or out of threads: the next tick retries */
-    }
   }
 }
 
