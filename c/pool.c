@@ -41,8 +41,8 @@ typedef struct worker {
   _Alignas(EG_CACHE_LINE) atomic_uint job_seq; /* odd while a job runs */
   atomic_int in_wait;  /* between eg__pool_block_begin and _end */
   atomic_int detected; /* the monitor counts it in pool.blocked */
-  /* The clocks when it last left the idle list, for the job it then runs
-   * (note_wake), valid while woke_seq is the job sequence before that job. */
+  /* The clocks as it started its first job after leaving the idle list
+   * (note_first_job), valid while woke_seq is the sequence before that job. */
   atomic_uint woke_seq;
   _Atomic int64_t woke_cpu_ns, woke_at_ns;
   /* The monitor's own memory (under all_lock). */
@@ -61,6 +61,7 @@ static struct pool {
   atomic_int monitor_slow;   /* a push may poke it (eg__monitor.pokeable) */
   atomic_int started;        /* monitor and first worker are up */
   atomic_int stopping;       /* eg_pool_shutdown in progress */
+  atomic_int to_hand;        /* places left to hand on (add_workers) */
   int min_threads;           /* workers that never retire: the CPU count */
   int max_spinners;          /* at most half the CPUs spin */
   int max_awake; /* the wake rule's bound: CPUs - 1 runnable (at least 1) */
@@ -137,6 +138,7 @@ static void child_after_fork(void) {
   atomic_store(&pool.completed, 0);
   atomic_store(&pool.stale_job, 0);
   atomic_store(&pool.refused, 0);
+  atomic_store(&pool.to_hand, 0);
   eg__list_init(&pool.idle_list);
   eg__list_splice(&pool.all, &pool.spare);
   pthread_mutex_init(&pool.idle_lock, NULL);
@@ -339,7 +341,9 @@ static int hand_spinner_place(void) {
  * The wake rule, Go's wakep, written once. Called after every push and by
  * a spinning worker that found a job (stop_spinning); a worker about to
  * sleep in a library wait hands its CPU on instead (hand_over_to_queue:
- * to up to two workers, while those in jobs stay below the CPU count).
+ * to up to two workers, while those in jobs stay below the CPU count), and
+ * the monitor's replacements for blocked workers are handed on as a tree
+ * (hand_on_places); each of those places is for a queued job too.
  *
  * Invariant: while a job is queued and fewer than max_awake workers are
  * runnable (runnable = alive - parked - asleep in a task, so a worker
@@ -368,6 +372,19 @@ static int wake_one(void) {
   return hand_spinner_place();
 }
 
+/* Counts a spinner's place for a queued job no worker is on its way to yet
+ * (seq_cst, like the wake rule's loads). 0 if every queued job has one: then
+ * nothing is written, for every push reads the count. */
+static int claim_place_for_job(void) {
+  int spinners = atomic_load(&pool.spinning);
+  do {
+    if ((size_t)spinners >= queued_jobs())
+      return 0;
+  } while (
+      !atomic_compare_exchange_weak(&pool.spinning, &spinners, spinners + 1));
+  return 1;
+}
+
 /*
  * A worker about to sleep in a library wait leaves its CPU to the queue: it
  * hands a spinner's place for each of up to two queued jobs no spinner is
@@ -381,24 +398,10 @@ static int wake_one(void) {
  * parks after its spin.
  */
 static void hand_over_to_queue(void) {
-  for (int handed = 0; handed < 2; handed++) {
-    int spinners = atomic_load(&pool.spinning);
-    if ((size_t)spinners >= queued_jobs() ||
-        runnable() - spinners + handed >= pool.min_threads ||
-        !atomic_compare_exchange_strong(&pool.spinning, &spinners,
-                                        spinners + 1))
+  for (int handed = 0; handed < 2; handed++)
+    if (runnable() - atomic_load(&pool.spinning) + handed >= pool.min_threads ||
+        !claim_place_for_job() || !hand_spinner_place())
       return;
-    if (!hand_spinner_place())
-      return;
-  }
-}
-
-/* A spinner that found a job gives its place back before it runs the job;
- * the last one wakes the next worker if more is queued (Go's
- * resetspinning). */
-static void stop_spinning(void) {
-  if (atomic_fetch_sub(&pool.spinning, 1) == 1 && eg__queue_ready(&pool.queue))
-    wake_one();
 }
 
 static void wake_monitor(void) {
@@ -406,19 +409,64 @@ static void wake_monitor(void) {
   eg__futex_wake(&pool.monitor_wake, 1);
 }
 
-/* After a push: the wake rule; a monitor asleep (once per sleep), or
- * ticking slowly while this job waits for a busy worker (at most once per
- * timed tick: eg__monitor.pokeable), is woken. */
+/* A job stays queued for busy workers, who may be blocked: a monitor
+ * ticking slowly is woken to look now, at most once per timed tick
+ * (eg__monitor.pokeable; the exchange lets one poker through). */
+static void poke_slow_monitor(void) {
+  if (atomic_load_explicit(&pool.monitor_slow, memory_order_relaxed) &&
+      atomic_exchange(&pool.monitor_slow, 0))
+    wake_monitor();
+}
+
+/*
+ * The monitor's places for parked workers (add_workers) are handed on as a
+ * tree: it wakes two, and each worker woken with a place wakes up to two
+ * more before it looks for its job, so n parked workers are up in about
+ * log2(n) wake latencies, with the wakes spread over the CPUs, not n wakes
+ * in a row on the monitor's (5 to 15 us each, the woken worker taking the
+ * waker's CPU). Each place is claimed for a queued job without one, so
+ * what is left goes once the jobs are taken; a tick's store replaces what
+ * the one before left to hand.
+ */
+static void hand_on_places(void) {
+  for (int handed = 0; handed < 2; handed++) {
+    int left = atomic_load(&pool.to_hand);
+    do {
+      if (left <= 0)
+        return;
+    } while (!atomic_compare_exchange_weak(&pool.to_hand, &left, left - 1));
+    if (!claim_place_for_job()) {
+      atomic_store(&pool.to_hand, 0); /* every queued job has a worker */
+      return;
+    }
+    if (!(atomic_load(&pool.idle) > 0 && wake_parked())) {
+      atomic_fetch_sub(&pool.spinning, 1);
+      atomic_store(&pool.to_hand, 0); /* none parked: the monitor adds */
+      return;
+    }
+  }
+}
+
+/* A spinner that found a job gives its place back before it runs the job;
+ * the last one wakes the next worker if more is queued (Go's
+ * resetspinning), or, if the wake rule wakes nobody, pokes the monitor:
+ * the pushes of a burst all came while it was on its way, so none poked. */
+static void stop_spinning(void) {
+  if (atomic_fetch_sub(&pool.spinning, 1) == 1 &&
+      eg__queue_ready(&pool.queue) && !wake_one())
+    poke_slow_monitor();
+}
+
+/* After a push: the wake rule; a monitor asleep (once per sleep) is woken,
+ * one ticking slowly is poked if this job waits for a busy worker. */
 static void signal_workers(void) {
   int taken_soon = wake_one();
   int expected = 1;
   if (atomic_load(&pool.monitor_asleep)) {
     if (atomic_compare_exchange_strong(&pool.monitor_asleep, &expected, 0))
       wake_monitor();
-  } else if (!taken_soon &&
-             atomic_load_explicit(&pool.monitor_slow, memory_order_relaxed) &&
-             atomic_exchange(&pool.monitor_slow, 0)) {
-    wake_monitor();
+  } else if (!taken_soon) {
+    poke_slow_monitor();
   }
 }
 
@@ -599,13 +647,16 @@ static int run_as_worker(worker *me, const eg_job *job) {
 }
 
 /*
- * Notes the clocks of a worker leaving the idle list, for the monitor
- * (woke_for_job): a burst of blocking tasks on a parked pool then grows by
- * a generation per tick, not per two. A CPU-clock read per wake, which
- * already cost a futex round trip; never between two jobs. Release:
- * publishes the clocks with the sequence they belong to.
+ * Notes the clocks as a worker that left the idle list starts its first
+ * job, for the monitor (woke_for_job): a burst of blocking tasks on a
+ * parked pool then grows by a generation per tick, not per two. Taken at
+ * the job's start, not at the wake: the wake's own CPU time and the places
+ * handed on (10 to 30 us) would make a job that blocks at once look as if
+ * it computed, and cost it a tick. A CPU-clock read per wake, which already
+ * cost a futex round trip; never between two jobs. Release: publishes the
+ * clocks with the sequence they belong to.
  */
-static void note_wake(worker *me) {
+static void note_first_job(worker *me) {
   struct timespec cpu;
   if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) != 0)
     return;
@@ -629,7 +680,9 @@ static void *worker_main(void *arg) {
   eg__list_push_back(&pool.all, &me->link);
   pthread_mutex_unlock(&pool.all_lock);
   int spinning = me->start_spinning;
-  note_wake(me); /* a new thread is as good as a woken one */
+  int woke = 1; /* a new thread is as good as a woken one */
+  if (spinning)
+    hand_on_places();
   eg_job job;
   eg_next_scan scan = EG_NEXT_SCAN_INIT;
   for (;;) {
@@ -643,6 +696,9 @@ static void *worker_main(void *arg) {
                       eg__queue_pop(&pool.queue, &job));
     if (found || spin_for_job(&job, &scan, spinning)) {
       spinning = 0;
+      if (woke)
+        note_first_job(me);
+      woke = 0;
       if (!run_as_worker(me, &job))
         return NULL;
       continue;
@@ -651,7 +707,9 @@ static void *worker_main(void *arg) {
     if (parked == PARK_EXIT)
       break;
     spinning = parked == PARK_WOKEN;
-    note_wake(me);
+    woke = 1;
+    if (spinning)
+      hand_on_places();
   }
   self = NULL;
   put_record(me);
@@ -693,14 +751,22 @@ void eg_pool_blocking_end(void) {
 
 /* ---------------------------------------------------------------- monitor */
 
-/* Adds up to `count` runnable workers, each with a spinner's place: parked
- * ones first, then new threads (the cap permitting). */
+/* Adds up to `count` runnable workers, each with a spinner's place for a
+ * queued job no worker is on its way to yet: parked ones first, woken as a
+ * tree (hand_on_places), then new threads, made here one after another
+ * (the cap permitting): thread creation is what a generation paces. */
 static void add_workers(size_t count) {
-  for (size_t i = 0; i < count; i++) {
-    atomic_fetch_add(&pool.spinning, 1);
-    if (!hand_spinner_place())
-      return; /* at the cap or out of threads: the next tick retries */
+  int parked = atomic_load(&pool.idle);
+  size_t woken = parked <= 0              ? 0
+                 : (size_t)parked < count ? (size_t)parked
+                                          : count;
+  if (woken > 0) {
+    atomic_store(&pool.to_hand, (int)woken);
+    hand_on_places();
   }
+  for (size_t i = woken; i < count; i++)
+    if (!claim_place_for_job() || !hand_spinner_place())
+      return; /* jobs taken, or at the cap: the next tick looks again */
 }
 
 /* 1 if `w`'s CPU clock says it slept through most of the time since the
@@ -763,11 +829,12 @@ static int cpus_free(void) {
 }
 
 /*
- * A worker first seen in job `seq` that left the idle list just before it
- * (note_wake): its clocks from then are the reading to compare with, so it
- * is judged now instead of at the next tick. Acquire: pairs with
- * note_wake's release of woke_seq. A wake noted between the two loads
- * gives a mixed pair: at worst one wrong judgment, corrected next tick.
+ * A worker first seen in job `seq`, the first it started after leaving the
+ * idle list (note_first_job): its clocks at that job's start are the
+ * reading to compare with, so it is judged now instead of at the next tick.
+ * Acquire: pairs with note_first_job's release of woke_seq. A job start
+ * noted between the two loads gives a mixed pair: at worst one wrong
+ * judgment, corrected next tick.
  */
 static int woke_for_job(worker *w, unsigned seq) {
   if (atomic_load_explicit(&w->woke_seq, memory_order_acquire) != seq - 1)
@@ -918,6 +985,7 @@ static void stop_threads(void) {
   wait_for_zero(&pool.monitor_alive);
   atomic_store(&pool.spinning, 0);
   atomic_store(&pool.blocked, 0);
+  atomic_store(&pool.to_hand, 0);
   atomic_store(&pool.stopping, 0);
 }
 

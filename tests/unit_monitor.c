@@ -254,9 +254,12 @@ static void pokes_are_bounded_by_timed_ticks(void) {
     eg__monitor_end_tick(&m, 0);
   eg__monitor_seen queued = seen_at(MS, 3, 0);
   queued.in_jobs = 1;
-  eg__monitor_end_tick(&m, eg__monitor_decide(&m, &queued).watch);
+  eg__monitor_decide(&m, &queued); /* the first to see them: a follow-up */
+  eg__monitor_end_tick(&m, 0);
+  eg__monitor_decide(&m, &queued);
+  eg__monitor_end_tick(&m, 0);
   CHECK(!m.pokeable);
-  eg__monitor_seen empty = seen_at(2 * MS, 0, 3);
+  eg__monitor_seen empty = seen_at(3 * MS, 0, 3);
   eg__monitor_end_tick(&m, eg__monitor_decide(&m, &empty).watch);
   CHECK(m.pokeable);
   /* From the middle of the backoff, it resumes there, not doubled. */
@@ -266,6 +269,30 @@ static void pokes_are_bounded_by_timed_ticks(void) {
   eg__monitor_poked(&m);
   eg__monitor_end_tick(&m, 0);
   CHECK(eg__monitor_end_tick(&m, 0) == EG__MONITOR_POKE_NS);
+}
+
+/* The first timed tick to see jobs queued acts as a poke: one look two
+ * shortest ticks later (the workers may block in the new jobs), then the
+ * backoff resumes, for a whole timed tick without pokes; later ticks that
+ * see jobs again are plain timed ticks. */
+static void first_sight_of_jobs_is_followed_up(void) {
+  eg__monitor m;
+  eg__monitor_reset(&m, 0, 0);
+  while (m.tick_ns < EG__MONITOR_TICK_MAX_NS)
+    eg__monitor_end_tick(&m, 0);
+  eg__monitor_seen first = seen_at(MS, 100, 0);
+  first.in_jobs = 1;
+  eg__monitor_plan plan = eg__monitor_decide(&m, &first);
+  CHECK(!plan.watch && plan.add == 0);
+  CHECK(eg__monitor_end_tick(&m, plan.watch) == 2 * EG__MONITOR_TICK_MIN_NS);
+  eg__monitor_seen again = seen_at(MS + 40 * US, 100, 0);
+  again.in_jobs = 1;
+  plan = eg__monitor_decide(&m, &again);
+  CHECK(eg__monitor_end_tick(&m, plan.watch) == EG__MONITOR_TICK_MAX_NS);
+  again.now += EG__MONITOR_TICK_MAX_NS;
+  plan = eg__monitor_decide(&m, &again);
+  CHECK(eg__monitor_end_tick(&m, plan.watch) == EG__MONITOR_TICK_MAX_NS);
+  CHECK(!m.pokeable); /* it sees jobs: it looks at every tick anyway */
 }
 
 /* Workers in a job the monitor has not judged yet keep the ticks short
@@ -312,6 +339,7 @@ int main(void) {
   a_failed_wake_is_retried();
   tick_adapts();
   pokes_are_bounded_by_timed_ticks();
+  first_sight_of_jobs_is_followed_up();
   unjudged_workers_watched_only_on_long_jobs();
   sleeps_after_a_quiet_period();
   puts("unit_monitor: all passed");

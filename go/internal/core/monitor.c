@@ -97,6 +97,12 @@ static void watch_stall(eg__monitor *m, const eg__monitor_seen *seen,
 eg__monitor_plan eg__monitor_decide(eg__monitor *m,
                                     const eg__monitor_seen *seen) {
   eg__monitor_plan plan = {0, 0, 0, 0};
+  /* The first tick to see jobs queued, timed, is as good as a poke: the
+   * pushes came while a worker was on its way to the first job, so none
+   * poked, and the workers may block in them (end_tick: a look 40 us
+   * later, then the backoff resumes). */
+  if (seen->queued > 0 && !m->saw_jobs)
+    m->poked = 1;
   if (seen->queued > 0) {
     m->empty_since = 0;
     int added_before = m->added;

@@ -22,7 +22,7 @@ typedef struct eg__monitor {
   int64_t stalled_since; /* last progress of a non-empty queue */
   int64_t liveness_wait; /* stall that earns the next liveness thread */
   int64_t empty_since;   /* the queue is empty since (0: it is not) */
-  int poked;             /* this tick is a push's poke, not the timer's */
+  int poked;             /* a push's poke, or the first tick to see jobs */
   int pokeable;          /* a push may poke the next tick (end_tick) */
   int64_t resume_ns;     /* the backoff a poke's follow-up interrupted */
   int saw_jobs;          /* the tick saw jobs queued */
