@@ -34,6 +34,9 @@ typedef struct worker {
   /* The park futex: 0 while parked, 1 once a waker took the worker off the
    * idle list and handed it a spinner's place (written under idle_lock). */
   atomic_uint woken;
+  /* Places for queued jobs a waker gave it to hand on (pass_places), with
+   * its own; written with `woken`, before it. */
+  int places_to_pass;
   int start_spinning; /* a new thread that starts with a spinner's place */
   clockid_t cpu_clock;
   pid_t tid;
@@ -61,7 +64,6 @@ static struct pool {
   atomic_int monitor_slow;   /* a push may poke it (eg__monitor.pokeable) */
   atomic_int started;        /* monitor and first worker are up */
   atomic_int stopping;       /* eg_pool_shutdown in progress */
-  atomic_int to_hand;        /* places left to hand on (add_workers) */
   int min_threads;           /* workers that never retire: the CPU count */
   int max_spinners;          /* at most half the CPUs spin */
   int max_awake; /* the wake rule's bound: CPUs - 1 runnable (at least 1) */
@@ -138,7 +140,6 @@ static void child_after_fork(void) {
   atomic_store(&pool.completed, 0);
   atomic_store(&pool.stale_job, 0);
   atomic_store(&pool.refused, 0);
-  atomic_store(&pool.to_hand, 0);
   eg__list_init(&pool.idle_list);
   eg__list_splice(&pool.all, &pool.spare);
   pthread_mutex_init(&pool.idle_lock, NULL);
@@ -228,6 +229,7 @@ static worker *take_record(void) {
     eg__list_init(&w->link);
     eg__list_init(&w->idle_link);
     atomic_init(&w->woken, 0);
+    w->places_to_pass = 0;
     atomic_init(&w->job_seq, 0);
     atomic_init(&w->woke_seq, UINT_MAX); /* odd: no job's predecessor */
     atomic_init(&w->in_wait, 0);
@@ -309,13 +311,16 @@ static int default_cap(void) {
 /* ------------------------------------------------------------- waking */
 
 /* Takes the newest parked worker off the idle list and wakes it with a
- * spinner's place the caller has counted. 0 if none is parked. */
-static int wake_parked(void) {
+ * spinner's place the caller has counted, and `to_pass` more for it to hand
+ * on (pass_places). 0 if none is parked. */
+static int wake_parked(int to_pass) {
   pthread_mutex_lock(&pool.idle_lock);
   eg__list *node = eg__list_pop_front(&pool.idle_list);
   worker *w = node != NULL ? EG__LIST_ENTRY(node, worker, idle_link) : NULL;
   if (w != NULL) {
     atomic_fetch_sub(&pool.idle, 1);
+    w->places_to_pass = to_pass;
+    /* seq_cst: the worker reads its places after it sees `woken`. */
     atomic_store(&w->woken, 1);
     /* Relaxed: a statistic (eg__pool_counts). */
     atomic_fetch_add_explicit(&pool.wakes, 1, memory_order_relaxed);
@@ -331,7 +336,7 @@ static int wake_parked(void) {
 /* Hands a spinner's place the caller has counted to a parked worker, else to
  * a new thread. 0 if neither: the place is taken back. */
 static int hand_spinner_place(void) {
-  if ((atomic_load(&pool.idle) > 0 && wake_parked()) || spawn_worker(1) == 0)
+  if ((atomic_load(&pool.idle) > 0 && wake_parked(0)) || spawn_worker(1) == 0)
     return 1;
   atomic_fetch_sub(&pool.spinning, 1);
   return 0;
@@ -343,7 +348,7 @@ static int hand_spinner_place(void) {
  * sleep in a library wait hands its CPU on instead (hand_over_to_queue:
  * to up to two workers, while those in jobs stay below the CPU count), and
  * the monitor's replacements for blocked workers are handed on as a tree
- * (hand_on_places); each of those places is for a queued job too.
+ * (pass_places); each of those places is for a queued job too.
  *
  * Invariant: while a job is queued and fewer than max_awake workers are
  * runnable (runnable = alive - parked - asleep in a task, so a worker
@@ -419,31 +424,26 @@ static void poke_slow_monitor(void) {
 }
 
 /*
- * The monitor's places for parked workers (add_workers) are handed on as a
- * tree: it wakes two, and each worker woken with a place wakes up to two
- * more before it looks for its job, so n parked workers are up in about
- * log2(n) wake latencies, with the wakes spread over the CPUs, not n wakes
- * in a row on the monitor's (5 to 15 us each, the woken worker taking the
- * waker's CPU). Each place is claimed for a queued job without one, so
- * what is left goes once the jobs are taken; a tick's store replaces what
- * the one before left to hand.
+ * Wakes parked workers with `places` spinner's places the caller counted,
+ * for queued jobs, as a tree: two are woken, each with half the places,
+ * and each woken worker keeps one and passes the rest on the same way
+ * before it looks for its job, so n parked workers are up in about log2(n)
+ * wake latencies, with the wakes spread over the CPUs, not n wakes in a
+ * row on one (5 to 15 us each, the woken worker taking the waker's CPU).
+ * Places no parked worker is left for are given back; then the wake rule
+ * runs for the queue, as a push would (those places kept pushes from
+ * waking anyone).
  */
-static void hand_on_places(void) {
-  for (int handed = 0; handed < 2; handed++) {
-    int left = atomic_load(&pool.to_hand);
-    do {
-      if (left <= 0)
-        return;
-    } while (!atomic_compare_exchange_weak(&pool.to_hand, &left, left - 1));
-    if (!claim_place_for_job()) {
-      atomic_store(&pool.to_hand, 0); /* every queued job has a worker */
+static void pass_places(int places) {
+  for (int half = 0; half < 2 && places > 0; half++) {
+    int share = half == 0 ? (places + 1) / 2 : places;
+    if (!wake_parked(share - 1)) {
+      atomic_fetch_sub(&pool.spinning, places);
+      if (eg__queue_ready(&pool.queue))
+        wake_one();
       return;
     }
-    if (!(atomic_load(&pool.idle) > 0 && wake_parked())) {
-      atomic_fetch_sub(&pool.spinning, 1);
-      atomic_store(&pool.to_hand, 0); /* none parked: the monitor adds */
-      return;
-    }
+    places -= share;
   }
 }
 
@@ -652,8 +652,8 @@ static int run_as_worker(worker *me, const eg_job *job) {
  * parked pool then grows by a generation per tick, not per two. Taken at
  * the job's start, not at the wake: the wake's own CPU time and the places
  * handed on (10 to 30 us) would make a job that blocks at once look as if
- * it computed, and cost it a tick. A CPU-clock read per wake, which already
- * cost a futex round trip; never between two jobs. Release: publishes the
+ * it computed, and cost it a tick. At most one CPU-clock read per wake,
+ * which already cost a futex round trip. Release: publishes the
  * clocks with the sequence they belong to.
  */
 static void note_first_job(worker *me) {
@@ -681,8 +681,6 @@ static void *worker_main(void *arg) {
   pthread_mutex_unlock(&pool.all_lock);
   int spinning = me->start_spinning;
   int woke = 1; /* a new thread is as good as a woken one */
-  if (spinning)
-    hand_on_places();
   eg_job job;
   eg_next_scan scan = EG_NEXT_SCAN_INIT;
   for (;;) {
@@ -709,7 +707,7 @@ static void *worker_main(void *arg) {
     spinning = parked == PARK_WOKEN;
     woke = 1;
     if (spinning)
-      hand_on_places();
+      pass_places(me->places_to_pass);
   }
   self = NULL;
   put_record(me);
@@ -751,22 +749,22 @@ void eg_pool_blocking_end(void) {
 
 /* ---------------------------------------------------------------- monitor */
 
-/* Adds up to `count` runnable workers, each with a spinner's place for a
- * queued job no worker is on its way to yet: parked ones first, woken as a
- * tree (hand_on_places), then new threads, made here one after another
+/* Adds up to `count` runnable workers, each with a spinner's place claimed
+ * for a queued job no worker is on its way to yet: parked ones first, woken
+ * as a tree (pass_places), then new threads, made here one after another
  * (the cap permitting): thread creation is what a generation paces. */
 static void add_workers(size_t count) {
+  int claimed = 0;
+  while ((size_t)claimed < count && claimed < INT_MAX && claim_place_for_job())
+    claimed++;
   int parked = atomic_load(&pool.idle);
-  size_t woken = parked <= 0              ? 0
-                 : (size_t)parked < count ? (size_t)parked
-                                          : count;
-  if (woken > 0) {
-    atomic_store(&pool.to_hand, (int)woken);
-    hand_on_places();
-  }
-  for (size_t i = woken; i < count; i++)
-    if (!claim_place_for_job() || !hand_spinner_place())
-      return; /* jobs taken, or at the cap: the next tick looks again */
+  int woken = claimed < parked ? claimed : parked;
+  pass_places(woken);
+  for (int made = woken; made < claimed; made++)
+    if (!hand_spinner_place()) { /* at the cap: the next tick retries */
+      atomic_fetch_sub(&pool.spinning, claimed - made - 1);
+      return;
+    }
 }
 
 /* 1 if `w`'s CPU clock says it slept through most of the time since the
@@ -978,14 +976,13 @@ static void stop_threads(void) {
    * and leaves. */
   do
     atomic_fetch_add(&pool.spinning, 1);
-  while (wake_parked());
+  while (wake_parked(0));
   atomic_fetch_sub(&pool.spinning, 1);
   wake_monitor();
   wait_for_zero(&pool.threads);
   wait_for_zero(&pool.monitor_alive);
   atomic_store(&pool.spinning, 0);
   atomic_store(&pool.blocked, 0);
-  atomic_store(&pool.to_hand, 0);
   atomic_store(&pool.stopping, 0);
 }
 
