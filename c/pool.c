@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -496,14 +497,21 @@ static int spin_for_job(eg_job *job, eg_next_scan *scan, int spinning) {
   }
   int found;
   eg_spin spin = EG_SPIN_INIT;
+  int64_t yielded_at = 0;
   while (!(found = eg__queue_pop(&pool.queue, job)) &&
          eg__spin_on(&spin, EG__WORKER_SPIN_NS) &&
          !atomic_load_explicit(&pool.stopping, memory_order_relaxed)) {
     /* When the spin has read the clock (about every microsecond): a stale
-     * job in another thread's next slot. */
-    if (eg__spin_read_clock(&spin) &&
-        (found = eg__next_steal(scan, spin.now, job)))
-      break;
+     * job in another thread's next slot; and the CPU to any thread that
+     * wants it, at the first reading and every EG__WORKER_YIELD_NS. */
+    if (eg__spin_read_clock(&spin)) {
+      if ((found = eg__next_steal(scan, spin.now, job)))
+        break;
+      if (spin.now - yielded_at >= EG__WORKER_YIELD_NS) {
+        yielded_at = spin.now;
+        sched_yield();
+      }
+    }
     eg__cpu_relax();
   }
   if (found)

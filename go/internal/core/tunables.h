@@ -61,6 +61,12 @@
  * parked thread costs (tens of microseconds), so a steady stream of jobs
  * never pays for one. */
 #define EG__WORKER_SPIN_NS 50000
+/* A spinning worker yields its CPU this often (sched_yield: a no-op when
+ * nothing else wants it). A spin must not hold a CPU from threads that are
+ * runnable and still count as asleep in the pool: 1,000 tasks woken at once
+ * from eg_context_wait by a cancellation took half as long again to get
+ * back while one worker after another spun beside them. */
+#define EG__WORKER_YIELD_NS 5000
 /* Looks at the queue a worker makes before it counts itself as spinning. */
 #define EG__WORKER_LOOKS 64
 /* How long a parked worker above the CPU count waits before it exits.
@@ -128,6 +134,8 @@ _Static_assert(EG__LIVENESS_NS < EG__LIVENESS_MAX_NS,
                "the liveness wait doubles from its start to its ceiling");
 _Static_assert(EG__MONITOR_TICK_MAX_NS < EG__LIVENESS_NS,
                "the monitor looks several times before a liveness thread");
+_Static_assert(EG__WORKER_YIELD_NS < EG__WORKER_SPIN_NS,
+               "a spinner yields several times before it parks");
 _Static_assert(EG__MONITOR_TICK_MAX_NS < EG__MONITOR_QUIET_NS,
                "the monitor ticks at its slowest before it sleeps");
 _Static_assert(EG__UNPUBLISHED_NS < EG__WORKER_IDLE_NS,
