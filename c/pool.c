@@ -35,8 +35,8 @@ typedef struct worker {
   /* The park futex: 0 while parked, 1 once a waker took the worker off the
    * idle list and handed it a spinner's place (written under idle_lock). */
   atomic_uint woken;
-  /* Places for queued jobs a waker gave it to hand on (pass_places), with
-   * its own; written with `woken`, before it. */
+  /* Places for queued jobs a waker gave it to hand on (pass_places), its
+   * own not included; written with `woken`, before it. */
   int places_to_pass;
   int start_spinning; /* a new thread that starts with a spinner's place */
   clockid_t cpu_clock;
@@ -424,24 +424,44 @@ static void poke_slow_monitor(void) {
     wake_monitor();
 }
 
+/* Gives back `places` spinner's places; the wake rule then runs for what
+ * is still queued, as after a push (those places kept pushes from waking
+ * anyone; it wakes nobody while a spinner is left). */
+static void give_back_places(int places) {
+  atomic_fetch_sub(&pool.spinning, places);
+  if (takeable_jobs())
+    wake_one();
+}
+
+/* Of `places` the caller holds, those beyond the queued jobs (taken
+ * meanwhile by a waiting submitter or a worker back from its last job) go
+ * back; returns the rest. */
+static int places_still_wanted(int places) {
+  long long surplus =
+      (long long)atomic_load(&pool.spinning) - (long long)queued_jobs();
+  if (surplus <= 0)
+    return places;
+  int back = surplus < places ? (int)surplus : places;
+  give_back_places(back);
+  return places - back;
+}
+
 /*
  * Wakes parked workers with `places` spinner's places the caller counted,
- * for queued jobs, as a tree: two are woken, each with half the places,
- * and each woken worker keeps one and passes the rest on the same way
- * before it looks for its job, so n parked workers are up in about log2(n)
- * wake latencies, with the wakes spread over the CPUs, not n wakes in a
- * row on one (5 to 15 us each, the woken worker taking the waker's CPU).
- * Places no parked worker is left for are given back; then the wake rule
- * runs for the queue, as a push would (those places kept pushes from
- * waking anyone).
+ * for queued jobs, as a tree: two are woken, the first with the larger
+ * half of the places, the second with the rest, and each woken worker keeps
+ * one and passes the others on the same way before it looks for its job,
+ * so n parked workers are up in about log2(n) wake latencies, with the
+ * wakes spread over the CPUs, not n wakes in a row on one (5 to 15 us each,
+ * the woken worker taking the waker's CPU). Places no longer wanted, or no
+ * parked worker is left for, are given back.
  */
 static void pass_places(int places) {
+  places = places_still_wanted(places);
   for (int half = 0; half < 2 && places > 0; half++) {
     int share = half == 0 ? (places + 1) / 2 : places;
     if (!wake_parked(share - 1)) {
-      atomic_fetch_sub(&pool.spinning, places);
-      if (eg__queue_ready(&pool.queue))
-        wake_one();
+      give_back_places(places);
       return;
     }
     places -= share;
@@ -502,12 +522,15 @@ static int spin_for_job(eg_job *job, eg_next_scan *scan, int spinning) {
          eg__spin_on(&spin, EG__WORKER_SPIN_NS) &&
          !atomic_load_explicit(&pool.stopping, memory_order_relaxed)) {
     /* When the spin has read the clock (about every microsecond): a stale
-     * job in another thread's next slot; and the CPU to any thread that
-     * wants it, at the first reading and every EG__WORKER_YIELD_NS. */
+     * job in another thread's next slot; and, while some workers count as
+     * asleep in tasks (they may be runnable already: a cancellation wakes
+     * many at once), the CPU to any thread that wants it, at the first
+     * reading and every EG__WORKER_YIELD_NS. Relaxed: a hint. */
     if (eg__spin_read_clock(&spin)) {
       if ((found = eg__next_steal(scan, spin.now, job)))
         break;
-      if (spin.now - yielded_at >= EG__WORKER_YIELD_NS) {
+      if (spin.now - yielded_at >= EG__WORKER_YIELD_NS &&
+          atomic_load_explicit(&pool.blocked, memory_order_relaxed) > 0) {
         yielded_at = spin.now;
         sched_yield();
       }
@@ -762,10 +785,14 @@ void eg_pool_blocking_end(void) {
  * as a tree (pass_places), then new threads, made here one after another
  * (the cap permitting): thread creation is what a generation paces. */
 static void add_workers(size_t count) {
-  int claimed = 0;
-  while ((size_t)claimed < count && claimed < INT_MAX && claim_place_for_job())
-    claimed++;
   int parked = atomic_load(&pool.idle);
+  int cap = atomic_load_explicit(&pool.max_threads, memory_order_relaxed);
+  long long room = (long long)parked + cap - (int)atomic_load(&pool.threads);
+  if (room < parked)
+    room = parked; /* above the cap (lowered): only parked ones */
+  int claimed = 0;
+  while ((size_t)claimed < count && claimed < room && claim_place_for_job())
+    claimed++;
   int woken = claimed < parked ? claimed : parked;
   pass_places(woken);
   for (int made = woken; made < claimed; made++)

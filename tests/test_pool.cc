@@ -122,6 +122,13 @@ TEST(Pool, WokenWorkerWakesTheNextWhileWorkIsQueued) {
   }
 }
 
+// Stops the pool (a new one starts with the next task), so that threads
+// parked by earlier tests in this process do not count against a bound on
+// the pool's threads.
+void StartFromAFreshPool() {
+  ASSERT_TRUE(WaitUntil([] { return eg_pool_shutdown() == EG_OK; }));
+}
+
 // Grows the pool to `parked` workers (tasks blocked until all have
 // started), then waits until all but one are parked; *wakes is the pool's
 // wake count then.
@@ -223,7 +230,7 @@ TEST(Pool, LibraryWaitFanOutWakesNoMoreWorkersThanJobs) {
 }
 
 // A burst of tasks that block where the library cannot see (on a gate: a
-// futex) on a pool with twice as many parked workers: the monitor finds
+// futex) on a pool with 8 parked workers to spare: the monitor finds
 // them blocked and wakes parked workers for the queued jobs, as a tree,
 // each with a place claimed for a job no worker is on its way to yet, so
 // no new thread is made and a parked worker is woken about once per job.
@@ -256,6 +263,7 @@ TEST(Pool, BlockingBurstOnAParkedPoolWakesOnlyForQueuedJobs) {
 // near the CPU count, as for computing tasks that never wait.
 TEST(Pool, ComputingTasksThatWaitInTheLibraryDoNotGrowThePool) {
   const int cpus = Cpus();
+  ASSERT_NO_FATAL_FAILURE(StartFromAFreshPool());
   const int tasks = 20 * cpus;
   PeakPoolThreads peak;
   ContextPtr never = NewCancelContext(eg_context_background());
@@ -276,6 +284,7 @@ TEST(Pool, ComputingTasksThatWaitInTheLibraryDoNotGrowThePool) {
 // workers are not replaced, only (slowly) supplemented for liveness.
 TEST(Pool, CpuBoundFanOutStaysWithinTheThreadBound) {
   const int cpus = Cpus();
+  ASSERT_NO_FATAL_FAILURE(StartFromAFreshPool());
   const int tasks = 10 * cpus;
   PeakPoolThreads peak;
   GroupPtr g = NewGroup();
@@ -317,6 +326,7 @@ TEST(Pool, SpinUntilFlagPairsFinish) {
 // is lost: they run once threads return.
 TEST(Pool, TheCapIsEnforcedAndReported) {
   const int cap = 3;
+  ASSERT_NO_FATAL_FAILURE(StartFromAFreshPool());
   EXPECT_EQ(EG_EINVAL, eg_pool_set_max_threads(-1));
   ASSERT_EQ(EG_OK, eg_pool_set_max_threads(cap));
   int max = 0;

@@ -61,11 +61,11 @@
  * parked thread costs (tens of microseconds), so a steady stream of jobs
  * never pays for one. */
 #define EG__WORKER_SPIN_NS 50000
-/* A spinning worker yields its CPU this often (sched_yield: a no-op when
- * nothing else wants it). A spin must not hold a CPU from threads that are
- * runnable and still count as asleep in the pool: 1,000 tasks woken at once
- * from eg_context_wait by a cancellation took half as long again to get
- * back while one worker after another spun beside them. */
+/* While workers count as asleep in tasks, a spinning worker yields its CPU
+ * this often (sched_yield: a no-op when nothing else wants it): a spin must
+ * not hold a CPU from threads that are runnable and still counted asleep.
+ * 1,000 tasks woken at once from eg_context_wait by a cancellation took
+ * half as long again to get back while one worker after another spun. */
 #define EG__WORKER_YIELD_NS 5000
 /* Looks at the queue a worker makes before it counts itself as spinning. */
 #define EG__WORKER_LOOKS 64
