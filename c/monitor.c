@@ -54,15 +54,26 @@ static int generation_pending(const eg__monitor *m,
  * (a worker woken for a job may be judged busy at first: its wake cost it
  * CPU time).
  */
+static int replacement_shift(const eg__monitor *m) {
+  return m->streak < EG__MAX_ADD_SHIFT ? m->streak : EG__MAX_ADD_SHIFT;
+}
+
 static size_t replacements(eg__monitor *m, const eg__monitor_seen *seen) {
   if (seen->fresh == 0) {
     if (!generation_pending(m, seen) && !m->added)
       m->streak = 0;
     return 0;
   }
-  int shift = m->streak < EG__MAX_ADD_SHIFT ? m->streak : EG__MAX_ADD_SHIFT;
+  int shift = replacement_shift(m);
   m->streak++;
   return min_size(seen->queued, (size_t)seen->fresh << shift);
+}
+
+size_t eg__monitor_fresh_enough(const eg__monitor *m, size_t queued) {
+  int shift = replacement_shift(m);
+  size_t enough =
+      (queued >> shift) + ((queued & (((size_t)1 << shift) - 1)) != 0);
+  return enough > 0 ? enough : 1;
 }
 
 /*

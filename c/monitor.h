@@ -55,6 +55,11 @@ void eg__monitor_poked(eg__monitor *m);
 eg__monitor_plan eg__monitor_decide(eg__monitor *m,
                                     const eg__monitor_seen *seen);
 
+/* How many newly blocked workers this tick would have every one of
+ * `queued` jobs replaced (at least 1): a look may stop judging workers once
+ * it has found that many. */
+size_t eg__monitor_fresh_enough(const eg__monitor *m, size_t queued);
+
 /* Ends the tick; `busy` is the plan's `watch`, or the wake rule found a
  * worker for the job. Returns the next tick's length and sets m->pokeable. */
 int64_t eg__monitor_end_tick(eg__monitor *m, int busy);

@@ -46,6 +46,36 @@ static void replacements_grow_per_generation(void) {
   }
 }
 
+/* A look may stop judging workers once the blocked ones it found would
+ * have every queued job replaced: all of them at the first generation, an
+ * eighth at the fourth (rounded up), never fewer than one; and what it
+ * found then does replace them all. */
+static void a_look_stops_once_the_queue_is_covered(void) {
+  eg__monitor m;
+  eg__monitor_reset(&m, 0, 0);
+  CHECK(eg__monitor_fresh_enough(&m, 100) == 100);
+  CHECK(eg__monitor_fresh_enough(&m, 0) == 1);
+  for (int i = 0; i < 3; i++) {
+    eg__monitor_seen seen = seen_at((i + 1) * 20 * US, 1000, 0);
+    seen.fresh = 1;
+    eg__monitor_decide(&m, &seen);
+  }
+  CHECK(eg__monitor_fresh_enough(&m, 100) == 13);
+  CHECK(eg__monitor_fresh_enough(&m, 96) == 12);
+  CHECK(eg__monitor_fresh_enough(&m, 3) == 1);
+  eg__monitor_seen covered = seen_at(80 * US, 100, 0);
+  covered.fresh = (int)eg__monitor_fresh_enough(&m, 100);
+  CHECK(eg__monitor_decide(&m, &covered).add == 100);
+  eg__monitor_reset(&m, 0, 0);
+  for (int i = 0; i < EG__MAX_ADD_SHIFT + 4; i++) {
+    eg__monitor_seen seen = seen_at((i + 1) * 20 * US, 1000, 0);
+    seen.fresh = 1;
+    eg__monitor_decide(&m, &seen);
+  }
+  CHECK(eg__monitor_fresh_enough(&m, (size_t)1 << 20) ==
+        (size_t)1 << (20 - EG__MAX_ADD_SHIFT)); /* the shift stops */
+}
+
 /* A generation lasts while its workers are still to be judged or on their
  * way to a job, and for one tick after an addition; a tick with none of
  * these ends it. */
@@ -332,6 +362,7 @@ static void sleeps_after_a_quiet_period(void) {
 
 int main(void) {
   replacements_grow_per_generation();
+  a_look_stops_once_the_queue_is_covered();
   generation_ends_only_when_nothing_is_pending();
   pending_workers_count_only_on_long_jobs();
   taken_count_going_back_is_no_progress();

@@ -913,9 +913,13 @@ static int judge(worker *w, int64_t now, int *trust_clocks) {
  * a library wait say so themselves and are skipped. A mark belongs to one
  * job: a worker seen in another has none. Sets seen->fresh (newly marked),
  * seen->in_jobs and seen->unseen (workers in a job the monitor had not
- * seen yet: it judges them at the next tick).
+ * seen yet: it judges them at the next tick). Stops once `enough` are newly
+ * marked (eg__monitor_fresh_enough; the counts then cover the workers
+ * looked at): in a burst the rest would only delay the generation that
+ * replaces them, while the CPUs are busy with the workers woken before (a
+ * look at 64 workers took 200 to 400 us then); the next tick judges them.
  */
-static void find_blocked(eg__monitor_seen *seen) {
+static void find_blocked(eg__monitor_seen *seen, size_t enough) {
   int trust_clocks = -1; /* -1: not read yet (cpus_free) */
   seen->fresh = seen->in_jobs = seen->unseen = 0;
   pthread_mutex_lock(&pool.all_lock);
@@ -937,13 +941,15 @@ static void find_blocked(eg__monitor_seen *seen) {
       seen->unseen++;
     }
     w->seen_seq = seq;
+    if ((size_t)seen->fresh >= enough)
+      break;
   }
   pthread_mutex_unlock(&pool.all_lock);
 }
 
 /* What a tick with jobs queued sees of the workers (find_blocked). */
-static void look_at_workers(eg__monitor_seen *seen) {
-  find_blocked(seen);
+static void look_at_workers(eg__monitor_seen *seen, const eg__monitor *m) {
+  find_blocked(seen, eg__monitor_fresh_enough(m, seen->queued));
   seen->on_the_way = atomic_load(&pool.spinning);
   seen->takeable = takeable_jobs();
   seen->can_wake = runnable() < pool.max_awake;
@@ -981,7 +987,7 @@ static void *monitor_main(void *unused) {
     eg__monitor_seen seen = {
         .now = eg__now_ns(), .queued = queued_jobs(), .taken = taken_jobs()};
     if (seen.queued > 0)
-      look_at_workers(&seen);
+      look_at_workers(&seen, &m);
     eg__monitor_plan plan = eg__monitor_decide(&m, &seen);
     add_workers(plan.add);
     int woke = plan.wake && wake_one();
