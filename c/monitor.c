@@ -65,7 +65,8 @@ static size_t replacements(eg__monitor *m, const eg__monitor_seen *seen) {
     return 0;
   }
   int shift = replacement_shift(m);
-  m->streak++;
+  if (m->streak < EG__MAX_ADD_SHIFT)
+    m->streak++; /* only its shift matters: bounded, it cannot overflow */
   return min_size(seen->queued, (size_t)seen->fresh << shift);
 }
 

@@ -12,10 +12,10 @@
 
 /* What the monitor remembers between ticks. */
 typedef struct eg__monitor {
-  int64_t tick_ns;       /* the wait before the next tick */
-  size_t last_taken;     /* jobs taken by the previous tick */
-  int streak;            /* generations of blocked workers found in a row */
-  int added;             /* the previous tick added workers */
+  int64_t tick_ns;   /* the wait before the next tick */
+  size_t last_taken; /* jobs taken by the previous tick */
+  int streak;        /* generations found in a row, up to EG__MAX_ADD_SHIFT */
+  int added;         /* the previous tick added workers */
   int64_t stalled_since; /* last progress of a non-empty queue */
   int64_t liveness_wait; /* stall that earns the next liveness thread */
   int64_t empty_since;   /* the queue is empty since (0: it is not) */

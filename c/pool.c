@@ -86,6 +86,7 @@ static struct pool {
   eg__list idle_list;        /* parked workers, newest first */
   pthread_mutex_t all_lock;  /* all, spare, the monitor's memory */
   eg__list all, spare;
+  eg__list *look_from; /* where the monitor's next look starts (all_lock) */
   pthread_mutex_t lifecycle; /* serialises start and shutdown */
 } pool = {.idle_lock = PTHREAD_MUTEX_INITIALIZER,
           .all_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -143,6 +144,7 @@ static void child_after_fork(void) {
   atomic_store(&pool.refused, 0);
   eg__list_init(&pool.idle_list);
   eg__list_splice(&pool.all, &pool.spare);
+  pool.look_from = &pool.all;
   pthread_mutex_init(&pool.idle_lock, NULL);
   pthread_mutex_init(&pool.all_lock, NULL);
   pthread_mutex_init(&pool.lifecycle, NULL);
@@ -153,6 +155,7 @@ static void init_pool_once(void) {
   eg__list_init(&pool.idle_list);
   eg__list_init(&pool.all);
   eg__list_init(&pool.spare);
+  pool.look_from = &pool.all;
   pthread_atfork(prepare_fork, parent_after_fork, child_after_fork);
 }
 
@@ -242,6 +245,8 @@ static worker *take_record(void) {
 
 static void put_record(worker *w) {
   pthread_mutex_lock(&pool.all_lock);
+  if (pool.look_from == &w->link)
+    pool.look_from = w->link.next;
   eg__list_remove(&w->link);
   eg__list_push_front(&pool.spare, &w->link);
   pthread_mutex_unlock(&pool.all_lock);
@@ -901,8 +906,31 @@ static int judge(worker *w, int64_t now, int *trust_clocks) {
   return 1;
 }
 
+/* Looks at one worker for find_blocked; 1 if it is newly marked. */
+static int look_at_worker(worker *w, eg__monitor_seen *seen,
+                          int *trust_clocks) {
+  unsigned seq = atomic_load_explicit(&w->job_seq, memory_order_relaxed);
+  if (w->cpu_clock == (clockid_t)-1 ||
+      atomic_load_explicit(&w->in_wait, memory_order_relaxed))
+    return 0;
+  int fresh = 0;
+  seen->in_jobs += seq & 1; /* of those that take jobs now and then */
+  if (seq != w->seen_seq)
+    clear_detected(w);
+  if (!(seq & 1)) {
+    /* between jobs: nothing to judge */
+  } else if (seq == w->seen_seq || woke_for_job(w, seq)) {
+    fresh = judge(w, seen->now, trust_clocks);
+  } else {
+    looks_blocked(w, seen->now); /* a first sighting: a reading */
+    seen->unseen++;
+  }
+  w->seen_seq = seq;
+  return fresh;
+}
+
 /*
- * Looks at every worker inside a job: one whose CPU clock stood (nearly)
+ * Looks at the workers inside a job: one whose CPU clock stood (nearly)
  * still since the last look, in the same job, is marked blocked (it counts
  * as not runnable); a marked one whose clock moves is unmarked. Workers in
  * a library wait say so themselves and are skipped. A mark belongs to one
@@ -912,33 +940,28 @@ static int judge(worker *w, int64_t now, int *trust_clocks) {
  * marked (eg__monitor_fresh_enough; the counts then cover the workers
  * looked at): in a burst the rest would only delay the generation that
  * replaces them, while the CPUs are busy with the workers woken before (a
- * look at 64 workers took 200 to 400 us then); the next tick judges them.
+ * look at 64 workers took 200 to 400 us then). The next look starts where
+ * this one stopped, so no worker is passed over for long.
  */
 static void find_blocked(eg__monitor_seen *seen, size_t enough) {
   int trust_clocks = -1; /* -1: not read yet (cpus_free) */
   seen->fresh = seen->in_jobs = seen->unseen = 0;
   pthread_mutex_lock(&pool.all_lock);
-  EG__LIST_FOREACH(node, &pool.all) {
-    worker *w = EG__LIST_ENTRY(node, worker, link);
-    unsigned seq = atomic_load_explicit(&w->job_seq, memory_order_relaxed);
-    if (w->cpu_clock == (clockid_t)-1 ||
-        atomic_load_explicit(&w->in_wait, memory_order_relaxed))
-      continue;
-    seen->in_jobs += seq & 1; /* of those that take jobs now and then */
-    if (seq != w->seen_seq)
-      clear_detected(w);
-    if (!(seq & 1)) {
-      /* between jobs: nothing to judge */
-    } else if (seq == w->seen_seq || woke_for_job(w, seq)) {
-      seen->fresh += judge(w, seen->now, &trust_clocks);
-    } else {
-      looks_blocked(w, seen->now); /* a first sighting: a reading */
-      seen->unseen++;
+  /* Once round the list from where the last look stopped (the head is no
+   * worker); look_from stays on a live record or the head (put_record). */
+  eg__list *first = pool.look_from, *node = first;
+  do {
+    if (node != &pool.all) {
+      worker *w = EG__LIST_ENTRY(node, worker, link);
+      seen->fresh += look_at_worker(w, seen, &trust_clocks);
+      if ((size_t)seen->fresh >= enough) {
+        node = node->next;
+        break;
+      }
     }
-    w->seen_seq = seq;
-    if ((size_t)seen->fresh >= enough)
-      break;
-  }
+    node = node->next;
+  } while (node != first);
+  pool.look_from = node;
   pthread_mutex_unlock(&pool.all_lock);
 }
 
