@@ -440,8 +440,11 @@ static void give_back_places(int places) {
 
 /* Of `places` the caller holds, those beyond the queued jobs (taken
  * meanwhile by a waiting submitter or a worker back from its last job) go
- * back; returns the rest. */
+ * back; returns the rest. Two holders may both give back one surplus: the
+ * jobs left then get their workers from the wake rule or the monitor. */
 static int places_still_wanted(int places) {
+  if (places == 0)
+    return 0;
   long long surplus =
       (long long)atomic_load(&pool.spinning) - (long long)queued_jobs();
   if (surplus <= 0)

@@ -61,6 +61,8 @@
 /* While workers count as asleep in tasks, a spinning worker yields its CPU
  * this often (sched_yield: a no-op when nothing else wants it): a spin must
  * not hold a CPU from threads that are runnable and still counted asleep.
+ * With none counted asleep it does not yield (a submitter sharing its CPU
+ * waits up to EG__WORKER_SPIN_NS, as before the yield existed).
  * 1,000 tasks woken at once from eg_context_wait by a cancellation took
  * half as long again to get back while one worker after another spun. */
 #define EG__WORKER_YIELD_NS 5000
