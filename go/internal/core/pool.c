@@ -763,12 +763,12 @@ void eg__pool_block_begin(void) {
   worker *me = self;
   if (me == NULL || block_depth++ > 0)
     return;
-  /* Relaxed: the monitor skips a worker in a wait; a stale read makes it
-   * look once more. */
-  atomic_store_explicit(&me->in_wait, 1, memory_order_relaxed);
-  /* Counted once: a block the monitor already detected carries over. */
-  if (!(atomic_load_explicit(&me->detected, memory_order_relaxed) &&
-        atomic_exchange(&me->detected, 0)))
+  /* Counted once: a block the monitor already detected carries over.
+   * seq_cst store, then load: the monitor marks, then looks at in_wait
+   * again (judge), so either we see its mark and take it over, or it sees
+   * us in the wait and takes its mark back. */
+  atomic_store(&me->in_wait, 1);
+  if (!(atomic_load(&me->detected) && atomic_exchange(&me->detected, 0)))
     atomic_fetch_add(&pool.blocked, 1);
   if (takeable_jobs())
     hand_over_to_queue();
@@ -911,6 +911,12 @@ static int judge(worker *w, int64_t now, int *trust_clocks) {
   if (!atomic_compare_exchange_strong(&w->detected, &none, 1))
     return 0;
   atomic_fetch_add(&pool.blocked, 1);
+  /* seq_cst, after the mark (see eg__pool_block_begin): a worker that went
+   * into a library wait since we read in_wait counts itself. */
+  if (atomic_load(&w->in_wait)) {
+    clear_detected(w);
+    return 0;
+  }
   return 1;
 }
 
