@@ -46,18 +46,17 @@ static int generation_pending(const eg__monitor *m,
          (seen->unseen > 0 || (m->streak > 0 && seen->on_the_way > 0));
 }
 
+static int replacement_shift(const eg__monitor *m) {
+  return m->streak < EG__MAX_ADD_SHIFT ? m->streak : EG__MAX_ADD_SHIFT;
+}
+
 /*
  * Blocked workers found are replaced, by 1, 2, 4, ... threads each in
  * consecutive generations that find more (work that blocks keeps blocking),
  * never more than there are queued jobs; a generation ends when a tick
  * finds no blocked worker and none pending, and the tick before added none
- * (a worker woken for a job may be judged busy at first: its wake cost it
- * CPU time).
+ * (a worker added may not have blocked long enough yet to be judged).
  */
-static int replacement_shift(const eg__monitor *m) {
-  return m->streak < EG__MAX_ADD_SHIFT ? m->streak : EG__MAX_ADD_SHIFT;
-}
-
 static size_t replacements(eg__monitor *m, const eg__monitor_seen *seen) {
   if (seen->fresh == 0) {
     if (!generation_pending(m, seen) && !m->added)

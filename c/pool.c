@@ -960,15 +960,14 @@ static void find_blocked(eg__monitor_seen *seen, size_t enough) {
    * worker); look_from stays on a live record or the head (put_record). */
   eg__list *first = pool.look_from, *node = first;
   do {
-    if (node != &pool.all) {
-      worker *w = EG__LIST_ENTRY(node, worker, link);
-      seen->fresh += look_at_worker(w, seen, &trust_clocks);
-      if ((size_t)seen->fresh >= enough) {
-        node = node->next;
-        break;
-      }
-    }
-    node = node->next;
+    eg__list *here = node;
+    node = node->next; /* where the next look starts if this one stops */
+    if (here == &pool.all)
+      continue;
+    seen->fresh +=
+        look_at_worker(EG__LIST_ENTRY(here, worker, link), seen, &trust_clocks);
+    if ((size_t)seen->fresh >= enough)
+      break;
   } while (node != first);
   pool.look_from = node;
   pthread_mutex_unlock(&pool.all_lock);
